@@ -1,0 +1,45 @@
+# SHOTVAE: the two commands of the README, and a few helpers.
+#
+#   make test   installs the Debian packages the build needs (only when missing), then
+#               builds in release mode and runs the whole test suite.
+#   make demo   the main job: see README.md.
+
+SWIFT        ?= swift
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf
+SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: test demo deps build bench fixtures format
+
+# Installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) when any is missing;
+# `apt-get update` runs only in that case.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+# Release build with testability: numeric tests run at full speed.
+test: deps
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+
+demo: build
+	@echo "The semi-supervised MNIST demo arrives with the shotvae-mnist example."
+	@echo "Until then, the demo measures the engine: WideResNet-28-2 convolutions against sgemm."
+	$(SWIFT) run -c release shotvae-bench conv --seconds 0.2
+
+bench: build
+	$(SWIFT) run -c release shotvae-bench conv
+
+# Regenerates the PyTorch golden fixtures (needs Debian's python3-torch).
+fixtures:
+	/usr/bin/python3 Tests/SHOTVAETests/Fixtures/make_fixtures.py
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Examples Package.swift

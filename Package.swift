@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "SHOTVAE",
+    platforms: [.macOS(.v14)],
+    products: [
+        // MARK: - Public API
+        .library(name: "SHOTVAE", targets: ["SHOTVAE"]),
+        .executable(name: "shotvae-bench", targets: ["shotvae-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Public API
+        .target(
+            name: "SHOTVAE",
+            dependencies: ["CBLAS", "CZlib"]
+        ),
+
+        // MARK: - Examples
+        .executableTarget(
+            name: "shotvae-bench",
+            dependencies: [
+                "SHOTVAE", "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/Bench"
+        ),
+
+        // MARK: - Implementation details
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "SHOTVAETests",
+            dependencies: ["SHOTVAE"],
+            exclude: ["Fixtures/make_fixtures.py"],
+            resources: [.copy("Fixtures/Data")]
+        ),
+    ]
+)

@@ -1,0 +1,89 @@
+/// A 2-D convolution (cross-correlation, as in PyTorch) of an NCHW batch.
+///
+/// `y[n, o, i, j] = bias[o] + Σ_{c, a, b} weight[o, c, a, b] · x[n, c, i·stride + a - padding, j·stride + b - padding]`,
+/// with zeros outside the image.
+///
+/// - Parameters:
+///   - input: `[N, C, H, W]`.
+///   - weight: `[O, C, kh, kw]`.
+///   - bias: `[O]`, or `nil`.
+///   - stride: The step of the window, in pixels, along both axes.
+///   - padding: The zero border added on every side.
+/// - Returns: `[N, O, (H + 2 padding - kh) / stride + 1, (W + 2 padding - kw) / stride + 1]`.
+public func conv2d(
+    _ input: Variable, weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0
+) -> Variable {
+    let x = input.value
+    let w = weight.value
+    precondition(x.rank == 4 && w.rank == 4, "conv2d needs [N, C, H, W] and [O, C, kh, kw]; got \(x.shape) and \(w.shape).")
+    precondition(x.shape[1] == w.shape[1], "conv2d: input has \(x.shape[1]) channels, weight expects \(w.shape[1]).")
+    precondition(stride > 0 && padding >= 0, "conv2d: stride must be positive and padding not negative.")
+    let g = ConvolutionGeometry(
+        channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+        kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
+    precondition(g.outputHeight > 0 && g.outputWidth > 0, "conv2d: kernel \(w.shape[2])x\(w.shape[3]) is larger than the padded input \(x.shape[2])x\(x.shape[3]).")
+    if let bias { precondition(bias.shape == [w.shape[0]], "conv2d: bias must be [\(w.shape[0])], got \(bias.shape).") }
+    let y = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g)
+    return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
+        if input.requiresGradient {
+            input.accumulateGradient(Convolution.inputGradient(outputGradient: gradient, weight: w, geometry: g))
+        }
+        if weight.requiresGradient {
+            weight.accumulateGradient(Convolution.weightGradient(outputGradient: gradient, input: x, geometry: g))
+        }
+        if let bias, bias.requiresGradient {
+            bias.accumulateGradient(gradient.summed(to: [1, w.shape[0], 1, 1]).reshaped(to: [w.shape[0]]))
+        }
+    }
+}
+
+/// A 2-D transposed convolution of an NCHW batch (PyTorch's `ConvTranspose2d`): the
+/// adjoint of ``conv2d(_:weight:bias:stride:padding:)``, which upsamples by `stride`.
+///
+/// - Parameters:
+///   - input: `[N, Cin, H, W]`.
+///   - weight: `[Cin, Cout, kh, kw]` (PyTorch's layout for transposed convolutions).
+///   - bias: `[Cout]`, or `nil`.
+///   - stride: The upsampling factor.
+///   - padding: The border removed from every side of the full output.
+///   - outputPadding: Extra rows and columns added at the bottom and right, to pick among
+///     the output sizes that a strided convolution maps to the same input size.
+/// - Returns: `[N, Cout, (H - 1) stride - 2 padding + kh + outputPadding, (W - 1) stride - 2 padding + kw + outputPadding]`.
+public func convTranspose2d(
+    _ input: Variable, weight: Variable, bias: Variable? = nil,
+    stride: Int = 1, padding: Int = 0, outputPadding: Int = 0
+) -> Variable {
+    let x = input.value
+    let w = weight.value
+    precondition(x.rank == 4 && w.rank == 4, "convTranspose2d needs [N, Cin, H, W] and [Cin, Cout, kh, kw]; got \(x.shape) and \(w.shape).")
+    precondition(x.shape[1] == w.shape[0], "convTranspose2d: input has \(x.shape[1]) channels, weight expects \(w.shape[0]).")
+    precondition(stride > 0 && padding >= 0, "convTranspose2d: stride must be positive and padding not negative.")
+    precondition(outputPadding >= 0 && outputPadding < stride, "convTranspose2d: output padding must be in 0..<stride.")
+    let outChannels = w.shape[1]
+    // The convolution whose adjoint this is: it maps the output size back to the input size.
+    let g = ConvolutionGeometry(
+        channels: outChannels,
+        height: (x.shape[2] - 1) * stride - 2 * padding + w.shape[2] + outputPadding,
+        width: (x.shape[3] - 1) * stride - 2 * padding + w.shape[3] + outputPadding,
+        kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
+    precondition(g.height > 0 && g.width > 0, "convTranspose2d: the output would be empty.")
+    precondition(g.outputHeight == x.shape[2] && g.outputWidth == x.shape[3])
+    if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias must be [\(outChannels)], got \(bias.shape).") }
+    var y = Convolution.inputGradient(outputGradient: x, weight: w, geometry: g)
+    if let bias {
+        Convolution.addChannelBias(
+            bias.value.pointer, to: y.mutablePointer, batch: x.shape[0], channels: outChannels,
+            pixels: g.inputPixels)
+    }
+    return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
+        if input.requiresGradient {
+            input.accumulateGradient(Convolution.forward(input: gradient, weight: w, bias: nil, geometry: g))
+        }
+        if weight.requiresGradient {
+            weight.accumulateGradient(Convolution.weightGradient(outputGradient: x, input: gradient, geometry: g))
+        }
+        if let bias, bias.requiresGradient {
+            bias.accumulateGradient(gradient.summed(to: [1, outChannels, 1, 1]).reshaped(to: [outChannels]))
+        }
+    }
+}

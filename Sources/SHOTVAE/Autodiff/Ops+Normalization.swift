@@ -1,0 +1,92 @@
+/// Batch normalization over the batch (and pixel) axes of `[N, C]` or `[N, C, H, W]`
+/// (Ioffe and Szegedy, 2015), with PyTorch's conventions.
+///
+/// In training, each channel is normalized by the mean and biased variance of the batch,
+/// and the running statistics move towards them: `running = (1 - momentum) · running +
+/// momentum · batch`, with the *unbiased* batch variance. In inference, the running
+/// statistics are used instead and stay unchanged.
+///
+/// - Parameters:
+///   - input: `[N, C]` or `[N, C, H, W]`.
+///   - weight: `[C]`, the scale γ.
+///   - bias: `[C]`, the shift β.
+///   - runningMean: `[C]`, updated in training.
+///   - runningVariance: `[C]`, updated in training.
+///   - isTraining: Whether to use (and update) batch statistics.
+///   - momentum: The weight of the new batch in the running statistics (PyTorch: 0.1).
+///   - epsilon: Added to the variance before the square root (PyTorch: 1e-5).
+public func batchNorm(
+    _ input: Variable, weight: Variable, bias: Variable,
+    runningMean: inout Tensor, runningVariance: inout Tensor,
+    isTraining: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
+) -> Variable {
+    let x = input.value
+    precondition(x.rank == 2 || x.rank == 4, "batchNorm needs [N, C] or [N, C, H, W], got \(x.shape).")
+    let (batch, channels) = (x.shape[0], x.shape[1])
+    let pixels = x.rank == 4 ? x.shape[2] * x.shape[3] : 1
+    for (name, t) in [("weight", weight.value), ("bias", bias.value), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
+        precondition(t.shape == [channels], "batchNorm: \(name) must be [\(channels)], got \(t.shape).")
+    }
+    let count = batch * pixels
+    var mean = Tensor(uninitializedShape: [channels])
+    var inverseDeviation = Tensor(uninitializedShape: [channels])
+    if isTraining {
+        precondition(count > 1, "batchNorm in training needs more than one value per channel, got \(x.shape).")
+        var variance = Tensor(uninitializedShape: [channels])
+        Kernels.channelMoments(
+            x.pointer, batch: batch, channels: channels, pixels: pixels,
+            mean: mean.mutablePointer, variance: variance.mutablePointer)
+        let unbiased = Float(count) / Float(count - 1)
+        let rm = runningMean.mutablePointer
+        let rv = runningVariance.mutablePointer
+        let invStd = inverseDeviation.mutablePointer
+        for c in 0..<channels {
+            rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
+            rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
+            invStd[c] = 1 / (variance[c] + epsilon).squareRoot()
+        }
+    } else {
+        mean = runningMean
+        let invStd = inverseDeviation.mutablePointer
+        for c in 0..<channels { invStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot() }
+    }
+    // y = γ (x - μ) σ⁻¹ + β = scale · x + shift
+    let gamma = weight.value
+    var scale = Tensor(uninitializedShape: [channels])
+    var shift = Tensor(uninitializedShape: [channels])
+    for c in 0..<channels {
+        scale[c] = gamma[c] * inverseDeviation[c]
+        shift[c] = bias.value[c] - mean[c] * scale[c]
+    }
+    var y = Tensor(uninitializedShape: x.shape)
+    Kernels.channelAffine(
+        x.pointer, y.mutablePointer, batch: batch, channels: channels, pixels: pixels,
+        scale: scale.pointer, shift: shift.pointer)
+    return Variable(y, inputs: [input, weight, bias]) { gradient in
+        var sumGradient = Tensor(uninitializedShape: [channels])
+        var sumGradientNormalized = Tensor(uninitializedShape: [channels])
+        Kernels.channelGradientSums(
+            gradient.pointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
+            mean: mean.pointer, inverseDeviation: inverseDeviation.pointer,
+            sumGradient: sumGradient.mutablePointer, sumGradientNormalized: sumGradientNormalized.mutablePointer)
+        if input.requiresGradient {
+            var dx = Tensor(uninitializedShape: x.shape)
+            if isTraining {
+                Kernels.batchNormInputGradient(
+                    gradient.pointer, x.pointer, dx.mutablePointer,
+                    batch: batch, channels: channels, pixels: pixels,
+                    mean: mean.pointer, inverseDeviation: inverseDeviation.pointer, gamma: gamma.pointer,
+                    sumGradient: sumGradient.pointer, sumGradientNormalized: sumGradientNormalized.pointer)
+            } else {
+                // Statistics are constants: dx = γ σ⁻¹ dy.
+                let zero = Tensor(shape: [channels])
+                Kernels.channelAffine(
+                    gradient.pointer, dx.mutablePointer, batch: batch, channels: channels, pixels: pixels,
+                    scale: scale.pointer, shift: zero.pointer)
+            }
+            input.accumulateGradient(dx)
+        }
+        if weight.requiresGradient { weight.accumulateGradient(sumGradientNormalized) }
+        if bias.requiresGradient { bias.accumulateGradient(sumGradient) }
+    }
+}

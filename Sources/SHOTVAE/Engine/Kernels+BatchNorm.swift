@@ -1,0 +1,108 @@
+extension Kernels {
+    /// Per-channel mean and biased variance of `x[N, C, pixels]` over the batch and pixels.
+    static func channelMoments(
+        _ x: UnsafePointer<Float>, batch: Int, channels: Int, pixels: Int,
+        mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>
+    ) {
+        let count = Float(batch * pixels)
+        Parallel.forEach(channels, grain: max(1, 32_768 / max(1, batch * pixels))) { range in
+            for c in range {
+                var total: Float = 0
+                for n in 0..<batch { total += sum(x + (n * channels + c) * pixels, count: pixels) }
+                let m = total / count
+                // Two passes: the shifted sum of squares keeps the variance accurate.
+                var squares = Vector.zero
+                var tail: Float = 0
+                let mv = Vector(repeating: m)
+                for n in 0..<batch {
+                    let row = x + (n * channels + c) * pixels
+                    var i = 0
+                    while i + 8 <= pixels {
+                        let d = row.vector(at: i) - mv
+                        squares += d * d
+                        i += 8
+                    }
+                    while i < pixels {
+                        let d = row[i] - m
+                        tail += d * d
+                        i += 1
+                    }
+                }
+                mean[c] = m
+                variance[c] = (squares.sum() + tail) / count
+            }
+        }
+    }
+
+    /// `y = scale[c] * x + shift[c]` per channel of `[N, C, pixels]`.
+    static func channelAffine(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        batch: Int, channels: Int, pixels: Int,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
+    ) {
+        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
+            for row in range {
+                let c = row % channels
+                let a = scale[c]
+                let b = shift[c]
+                let av = Vector(repeating: a)
+                let bv = Vector(repeating: b)
+                map(x + row * pixels, y + row * pixels, count: pixels,
+                    vector: { $0 * av + bv }, scalar: { $0 * a + b })
+            }
+        }
+    }
+
+    /// Per-channel sums `Σ dy` and `Σ dy ⊙ x̂` over batch and pixels, where
+    /// `x̂ = (x - mean[c]) * inverseDeviation[c]`.
+    static func channelGradientSums(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+        batch: Int, channels: Int, pixels: Int,
+        mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
+        sumGradient: UnsafeMutablePointer<Float>, sumGradientNormalized: UnsafeMutablePointer<Float>
+    ) {
+        Parallel.forEach(channels, grain: max(1, 32_768 / max(1, batch * pixels))) { range in
+            for c in range {
+                var total: Float = 0
+                var weighted: Float = 0
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * pixels
+                    let g = sum(dy + offset, count: pixels)
+                    total += g
+                    weighted += dot(dy + offset, x + offset, count: pixels) - mean[c] * g
+                }
+                sumGradient[c] = total
+                sumGradientNormalized[c] = weighted * inverseDeviation[c]
+            }
+        }
+    }
+
+    /// The input gradient of training-mode batch norm:
+    /// `dx = γ σ⁻¹ (dy - Σdy / M - x̂ Σ(dy x̂) / M)` with `M = batch * pixels`.
+    static func batchNormInputGradient(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+        batch: Int, channels: Int, pixels: Int,
+        mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+        sumGradient: UnsafePointer<Float>, sumGradientNormalized: UnsafePointer<Float>
+    ) {
+        let count = Float(batch * pixels)
+        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
+            for row in range {
+                let c = row % channels
+                let s = inverseDeviation[c]
+                let k = gamma[c] * s
+                let meanGradient = sumGradient[c] / count
+                let projection = sumGradientNormalized[c] / count
+                // dx = k * (dy - meanGradient - (x - mean) * s * projection)
+                let slope = s * projection
+                let offset = mean[c] * slope - meanGradient
+                let kv = Vector(repeating: k)
+                let sv = Vector(repeating: slope)
+                let ov = Vector(repeating: offset)
+                zip(dy + row * pixels, x + row * pixels, dx + row * pixels, count: pixels,
+                    vector: { g, x in kv * (g - x * sv + ov) },
+                    scalar: { g, x in k * (g - x * slope + offset) })
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+extension Tensor {
+    /// A tensor of the same shape with `vector`/`scalar` applied to every element.
+    @inline(__always)
+    func map(vector: (Vector) -> Vector, scalar: (Float) -> Float) -> Tensor {
+        var result = Tensor(uninitializedShape: shape)
+        let count = self.count
+        let source = pointer
+        let destination = result.mutablePointer
+        Parallel.forEach(count, grain: 1 << 17) { range in
+            Kernels.map(source + range.lowerBound, destination + range.lowerBound, count: range.count,
+                        vector: vector, scalar: scalar)
+        }
+        return result
+    }
+
+    /// The elementwise combination of two tensors of the same shape.
+    @inline(__always)
+    func zip(_ other: Tensor, vector: (Vector, Vector) -> Vector, scalar: (Float, Float) -> Float)
+        -> Tensor
+    {
+        precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
+        var result = Tensor(uninitializedShape: shape)
+        let a = pointer
+        let b = other.pointer
+        let destination = result.mutablePointer
+        Parallel.forEach(count, grain: 1 << 17) { range in
+            Kernels.zip(a + range.lowerBound, b + range.lowerBound, destination + range.lowerBound,
+                        count: range.count, vector: vector, scalar: scalar)
+        }
+        return result
+    }
+
+    /// The elementwise combination of three tensors of the same shape.
+    @inline(__always)
+    func zip(
+        _ second: Tensor, _ third: Tensor,
+        vector: (Vector, Vector, Vector) -> Vector, scalar: (Float, Float, Float) -> Float
+    ) -> Tensor {
+        precondition(
+            shape == second.shape && shape == third.shape,
+            "Shapes \(shape), \(second.shape) and \(third.shape) differ.")
+        var result = Tensor(uninitializedShape: shape)
+        let a = pointer
+        let b = second.pointer
+        let c = third.pointer
+        let destination = result.mutablePointer
+        Parallel.forEach(count, grain: 1 << 17) { range in
+            let offset = range.lowerBound
+            Kernels.zip3(a + offset, b + offset, c + offset, destination + offset,
+                         count: range.count, vector: vector, scalar: scalar)
+        }
+        return result
+    }
+
+    /// The elementwise combination of two tensors under NumPy broadcasting.
+    @inline(__always)
+    func broadcast(
+        _ other: Tensor, vector: (Vector, Vector) -> Vector, scalar: (Float, Float) -> Float
+    ) -> Tensor {
+        if shape == other.shape {
+            return zip(other, vector: vector, scalar: scalar)
+        }
+        guard let plan = Broadcast(shape, other.shape) else {
+            preconditionFailure("Shapes \(shape) and \(other.shape) do not broadcast.")
+        }
+        var result = Tensor(uninitializedShape: plan.shape)
+        Kernels.broadcast(plan, pointer, other.pointer, result.mutablePointer,
+                          vector: vector, scalar: scalar)
+        return result
+    }
+
+    /// Adds `other` (same shape) into `self`.
+    mutating func add(_ other: Tensor) {
+        precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
+        let source = other.pointer
+        let destination = mutablePointer
+        Parallel.forEach(count, grain: 1 << 17) { range in
+            Kernels.add(source + range.lowerBound, into: destination + range.lowerBound,
+                        count: range.count)
+        }
+    }
+
+    /// The sum of `self` reduced to `targetShape`, a shape that broadcasts to `shape`.
+    func summed(to targetShape: [Int]) -> Tensor {
+        if targetShape == shape { return self }
+        var result = Tensor(uninitializedShape: targetShape)
+        Kernels.sum(pointer, shape: shape, into: result.mutablePointer, shape: targetShape)
+        return result
+    }
+
+    /// `self` repeated along its size-1 axes to `targetShape`: broadcasting on its own.
+    func expanded(to targetShape: [Int]) -> Tensor {
+        if targetShape == shape { return self }
+        guard let plan = Broadcast(shape, targetShape), plan.shape == targetShape else {
+            preconditionFailure("Shape \(shape) does not broadcast to \(targetShape).")
+        }
+        let aligned = Array(repeating: 1, count: targetShape.count - shape.count) + shape
+        let loops = Broadcast.mergedLoops(shape: targetShape, operands: [aligned])
+        let run = loops.sizes.last!
+        let contiguous = loops.strides[0].last! == 1
+        var result = Tensor(uninitializedShape: targetShape)
+        let source = pointer
+        let destination = result.mutablePointer
+        Broadcast.forEachRun(sizes: loops.sizes, strides: loops.strides) { offsets, output in
+            if contiguous {
+                (destination + output).update(from: source + offsets[0], count: run)
+            } else {
+                Kernels.fill(destination + output, with: source[offsets[0]], count: run)
+            }
+        }
+        return result
+    }
+
+    /// The sum of all elements.
+    func sum() -> Float {
+        Kernels.sum(pointer, count: count)
+    }
+
+    /// Every element multiplied by `factor`.
+    func scaled(by factor: Float) -> Tensor {
+        map(vector: { $0 * factor }, scalar: { $0 * factor })
+    }
+}
+
+extension Tensor: Equatable {}

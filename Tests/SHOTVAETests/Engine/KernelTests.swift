@@ -1,0 +1,136 @@
+import Testing
+
+@testable import SHOTVAE
+
+/// The BLAS wrapper and the im2col/col2im kernels against naive loops.
+@Suite struct KernelTests {
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func gemmHandlesEveryTransposeCase(transposeA: Bool, transposeB: Bool) {
+        let (m, n, k) = (5, 7, 3)
+        let a = randomTensor(transposeA ? [k, m] : [m, k], seed: 1)
+        let b = randomTensor(transposeB ? [n, k] : [k, n], seed: 2)
+        var c = randomTensor([m, n], seed: 3)
+        let c0 = c
+        Kernels.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 2,
+            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: 0.5,
+            c: c.mutablePointer, ldc: n)
+        var expected = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var total: Float = 0
+                for p in 0..<k {
+                    let x = transposeA ? a[p, i] : a[i, p]
+                    let y = transposeB ? b[j, p] : b[p, j]
+                    total += x * y
+                }
+                expected[i * n + j] = 2 * total + 0.5 * c0[i, j]
+            }
+        }
+        expectClose(c, Tensor(shape: [m, n], scalars: expected), relative: 1e-5, absolute: 1e-5)
+    }
+
+    /// Direct convolution, the definition, for comparison.
+    func naiveConvolution(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int) -> Tensor {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let oh = (h + 2 * padding - kh) / stride + 1
+        let ow = (wd + 2 * padding - kw) / stride + 1
+        var y = Tensor(shape: [n, o, oh, ow])
+        for b in 0..<n {
+            for oc in 0..<o {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var total: Float = 0
+                        for ic in 0..<c {
+                            for a in 0..<kh {
+                                for d in 0..<kw {
+                                    let iy = i * stride - padding + a
+                                    let ix = j * stride - padding + d
+                                    if iy >= 0 && iy < h && ix >= 0 && ix < wd {
+                                        total += x[b, ic, iy, ix] * w[oc, ic, a, d]
+                                    }
+                                }
+                            }
+                        }
+                        y[b, oc, i, j] = total
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    @Test(arguments: [(1, 0, 3), (1, 1, 3), (2, 1, 3), (2, 1, 4), (3, 2, 5), (1, 0, 1), (2, 0, 1)])
+    func convolutionMatchesDefinition(stride: Int, padding: Int, kernel: Int) {
+        for (height, width) in [(7, 6), (18, 17)] {  // batched and per-image paths
+            let x = randomTensor([2, 3, height, width], seed: 4)
+            let w = randomTensor([4, 3, kernel, kernel], seed: 5)
+            let g = ConvolutionGeometry(
+                channels: 3, height: height, width: width, kernelHeight: kernel, kernelWidth: kernel,
+                stride: stride, padding: padding)
+            let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g)
+            expectClose(y, naiveConvolution(x, w, stride: stride, padding: padding), relative: 1e-4, absolute: 1e-4)
+        }
+    }
+
+    /// Larger batches take the grouped path (several images per product); the output must
+    /// match the definition and both gradients must be the adjoints of the forward map:
+    /// ⟨conv(x, w), dy⟩ = ⟨x, dX(dy, w)⟩ = ⟨w, dW(dy, x)⟩.
+    @Test(arguments: [(1, 1, 3, 8), (2, 1, 3, 8), (1, 0, 1, 8), (2, 0, 1, 6), (1, 1, 3, 9), (2, 1, 4, 16)])
+    func groupedConvolutionIsConsistent(stride: Int, padding: Int, kernel: Int, size: Int) {
+        let batch = 11
+        let x = randomTensor([batch, 3, size, size], seed: 20)
+        let w = randomTensor([5, 3, kernel, kernel], seed: 21)
+        let g = ConvolutionGeometry(
+            channels: 3, height: size, width: size, kernelHeight: kernel, kernelWidth: kernel,
+            stride: stride, padding: padding)
+        #expect(Convolution.groupSize(g, batch: batch) > 1)
+        let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g)
+        expectClose(y, naiveConvolution(x, w, stride: stride, padding: padding), relative: 1e-4, absolute: 1e-4)
+        let dy = randomTensor(y.shape, seed: 22)
+        let dx = Convolution.inputGradient(outputGradient: dy, weight: w, geometry: g)
+        let dw = Convolution.weightGradient(outputGradient: dy, input: x, geometry: g)
+        let forward = Kernels.dot(y.pointer, dy.pointer, count: y.count)
+        expectClose(Kernels.dot(x.pointer, dx.pointer, count: x.count), forward, relative: 1e-4, absolute: 1e-3)
+        expectClose(Kernels.dot(w.pointer, dw.pointer, count: w.count), forward, relative: 1e-4, absolute: 1e-3)
+    }
+
+    /// col2im is the adjoint of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all x, c.
+    @Test(arguments: [(1, 1, 3), (2, 1, 3), (2, 0, 2), (3, 1, 4)])
+    func col2imIsTheAdjointOfIm2col(stride: Int, padding: Int, kernel: Int) {
+        let g = ConvolutionGeometry(
+            channels: 2, height: 7, width: 8, kernelHeight: kernel, kernelWidth: kernel,
+            stride: stride, padding: padding)
+        let x = randomTensor([2, 7, 8], seed: 6)
+        let c = randomTensor([g.patchSize, g.outputPixels], seed: 7)
+        var columns = Tensor(shape: [g.patchSize, g.outputPixels])
+        Kernels.im2col(x.pointer, g, into: columns.mutablePointer, rowStride: g.outputPixels, channels: 0..<2)
+        var folded = Tensor(shape: [2, 7, 8])
+        Kernels.col2im(c.pointer, rowStride: g.outputPixels, g, into: folded.mutablePointer, channels: 0..<2)
+        let left = Kernels.dot(columns.pointer, c.pointer, count: c.count)
+        let right = Kernels.dot(x.pointer, folded.pointer, count: x.count)
+        expectClose(left, right, relative: 1e-5, absolute: 1e-4)
+    }
+
+    @Test func parallelForCoversEveryIndexOnce() {
+        for count in [0, 1, 7, 1000, 100_003] {
+            var hits = [Int](repeating: 0, count: count)
+            hits.withUnsafeMutableBufferPointer { buffer in
+                let p = buffer.baseAddress
+                Parallel.forEach(count, grain: 10) { range in
+                    for i in range { p![i] += 1 }
+                }
+            }
+            #expect(hits.allSatisfy { $0 == 1 })
+        }
+    }
+
+    @Test func sumAndDotHandleTails() {
+        for count in [0, 1, 7, 8, 15, 16, 17, 33] {
+            let x = Tensor(shape: [count], scalars: (0..<count).map { Float($0) })
+            #expect(Kernels.sum(x.pointer, count: count) == Float(count * (count - 1) / 2))
+            #expect(Kernels.dot(x.pointer, x.pointer, count: count) == Float((0..<count).map { $0 * $0 }.reduce(0, +)))
+        }
+    }
+}
