@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -41,7 +42,7 @@ let package = Package(
         .testTarget(
             name: "SHOTVAETests",
             dependencies: ["SHOTVAE"],
-            exclude: ["Fixtures/make_fixtures.py"],
+            exclude: ["Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py"],
             resources: [.copy("Fixtures/Data")]
         ),
     ]

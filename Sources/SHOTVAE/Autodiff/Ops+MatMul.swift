@@ -3,6 +3,8 @@
 /// - Parameters:
 ///   - a: `[m, k]`, or `[k, m]` when `transposeA`.
 ///   - b: `[k, n]`, or `[n, k]` when `transposeB`.
+///   - transposeA: Whether to use `a` transposed.
+///   - transposeB: Whether to use `b` transposed.
 /// - Returns: `[m, n]`.
 public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false)
     -> Variable

@@ -142,6 +142,128 @@ def loss_fixtures():
                                          "grad_input": logits.grad})
 
 
+class Residual(torch.nn.Module):
+    """body(x) + shortcut(x), with the attribute names of SHOTVAE's Residual layer."""
+
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        return self.body(x) + (self.shortcut(x) if self.shortcut is not None else x)
+
+
+def layer_fixture(name, module, input_shape, training):
+    """A module's parameters (param/<name>), buffers before and after (buffer_before/,
+    buffer_after/), input, output, upstream gradient and every gradient (grad/<name>)."""
+    nn = torch.nn
+    module.train(training)
+    tensors = {}
+    for key, value in module.state_dict().items():
+        if key.endswith("num_batches_tracked"):
+            continue
+        prefix = "param/" if key in dict(module.named_parameters()) else "buffer_before/"
+        tensors[prefix + key] = value.clone()
+    x = torch.randn(*input_shape).requires_grad_(True)
+    y = module(x)
+    gy = backward_with(y)
+    tensors.update({"input": x, "output": y, "grad_output": gy, "grad_input": x.grad})
+    for key, p in module.named_parameters():
+        tensors["grad/" + key] = p.grad
+    for key, b in module.named_buffers():
+        if not key.endswith("num_batches_tracked"):
+            tensors["buffer_after/" + key] = b
+    save(name, tensors, {"training": int(training)})
+
+
+def layer_fixtures():
+    nn = torch.nn
+
+    def encoder():
+        return nn.Sequential(
+            nn.Conv2d(1, 4, 3, 2, 1), nn.BatchNorm2d(4), nn.LeakyReLU(0.1),
+            nn.Conv2d(4, 8, 3, 1, 1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 4 * 4, 10), nn.Tanh())
+
+    net = encoder()
+    with torch.no_grad():  # non-trivial batch-norm parameters and statistics
+        net[1].weight.uniform_(0.5, 1.5)
+        net[1].bias.uniform_(-0.5, 0.5)
+        net[1].running_mean.uniform_(-0.2, 0.2)
+        net[1].running_var.uniform_(0.5, 1.5)
+    layer_fixture("layers_encoder_train", net, (3, 1, 8, 8), True)
+    net = encoder()
+    with torch.no_grad():
+        net[1].running_mean.uniform_(-0.2, 0.2)
+        net[1].running_var.uniform_(0.5, 1.5)
+    layer_fixture("layers_encoder_eval", net, (3, 1, 8, 8), False)
+    decoder = nn.Sequential(
+        nn.ConvTranspose2d(3, 4, 4, 2, 1), nn.BatchNorm2d(4), nn.ReLU(),
+        nn.ConvTranspose2d(4, 2, 4, 2, 1, bias=False), nn.Sigmoid())
+    layer_fixture("layers_decoder_train", decoder, (2, 3, 3, 3), True)
+    block = Residual(
+        nn.Sequential(nn.BatchNorm2d(3), nn.LeakyReLU(0.1), nn.Conv2d(3, 5, 3, 2, 1, bias=False)),
+        nn.Conv2d(3, 5, 1, 2, 0, bias=False))
+    layer_fixture("layers_residual_train", block, (4, 3, 6, 6), True)
+    identity = Residual(nn.Sequential(nn.Linear(6, 6), nn.Sigmoid()))
+    layer_fixture("layers_residual_identity", identity, (5, 6), True)
+    pooled = nn.Sequential(nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3), nn.AdaptiveAvgPool2d(1),
+                           nn.Flatten(), nn.BatchNorm1d(3), nn.Linear(3, 2))
+    layer_fixture("layers_pooled_train", pooled, (6, 2, 4, 4), True)
+
+
+def optimizer_fixture(name, make, settings):
+    """Initial parameters, three fixed gradients and the parameters after each step."""
+    params = [torch.randn(4, 3).requires_grad_(True), torch.randn(5).requires_grad_(True)]
+    tensors = {"initial.0": params[0].detach().clone(), "initial.1": params[1].detach().clone()}
+    opt = make(params)
+    for step in range(1, 4):
+        for i, p in enumerate(params):
+            p.grad = torch.randn_like(p)
+            tensors[f"gradient{step}.{i}"] = p.grad.clone()
+        opt.step()
+        for i, p in enumerate(params):
+            tensors[f"after{step}.{i}"] = p.detach().clone()
+    save(name, tensors, settings)
+
+
+def optimizer_fixtures():
+    optim = torch.optim
+    optimizer_fixture("optimizer_sgd_nesterov",
+                      lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4),
+                      {"lr": 0.1, "momentum": 0.9, "nesterov": 1, "weight_decay": 5e-4})
+    optimizer_fixture("optimizer_sgd_momentum",
+                      lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4),
+                      {"lr": 0.1, "momentum": 0.9, "nesterov": 0, "weight_decay": 5e-4})
+    optimizer_fixture("optimizer_adam", lambda p: optim.Adam(p, lr=1e-2),
+                      {"lr": 1e-2, "weight_decay": 0})
+    optimizer_fixture("optimizer_adam_l2", lambda p: optim.Adam(p, lr=1e-2, weight_decay=1e-2),
+                      {"lr": 1e-2, "weight_decay": 1e-2})
+    optimizer_fixture("optimizer_adamw", lambda p: optim.AdamW(p, lr=1e-2, weight_decay=1e-2),
+                      {"lr": 1e-2, "weight_decay": 1e-2})
+
+
+def schedule_fixtures():
+    """The learning rate of each epoch under MultiStepLR and CosineAnnealingLR."""
+    def rates(make, epochs):
+        p = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([p], lr=0.1)
+        sched = make(opt)
+        out = []
+        for _ in range(epochs):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return torch.tensor(out, dtype=torch.float64)
+
+    save("schedule_multistep", {"rates": rates(
+        lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[3, 5, 8], gamma=0.1), 12)},
+        {"initial": 0.1, "milestones": "3,5,8", "gamma": 0.1})
+    save("schedule_cosine", {"rates": rates(
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.001), 11)},
+        {"initial": 0.1, "total": 10, "minimum": 0.001})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(20210203)
@@ -161,6 +283,9 @@ def main():
     batch_norm_fixture("batch_norm_eval_2d", (6, 5), False)
     log_softmax_fixture()
     loss_fixtures()
+    layer_fixtures()
+    optimizer_fixtures()
+    schedule_fixtures()
     print("wrote", len(os.listdir(OUT)), "fixtures to", OUT)
 
 

@@ -4,6 +4,8 @@ import Testing
 @testable import SHOTVAE
 
 @Suite struct SafeTensorsTests {
+    let scratch = TemporaryFolder()
+
     @Test func roundTripKeepsNamesShapesValuesAndMetadata() throws {
         var file = SafeTensors()
         file["b.weight"] = randomTensor([3, 4], seed: 1)
@@ -12,8 +14,7 @@ import Testing
         file["empty"] = Tensor(shape: [0, 3])
         file.set("rng", unsignedIntegers: [1, .max, 42])
         file.metadata["configuration"] = "{\"labels\": 100, \"name\": \"quote \\\" and\\nnewline\"}"
-        let folder = temporaryFolder()
-        let url = folder.appendingPathComponent("model.safetensors")
+        let url = scratch.file("model.safetensors")
         try file.write(to: url)
         let loaded = try SafeTensors(contentsOf: url)
         #expect(Set(loaded.names) == Set(file.names))
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func unreadableFileNamesThePath() {
-        let url = temporaryFolder().appendingPathComponent("missing.safetensors")
+        let url = scratch.file("missing.safetensors")
         do {
             _ = try SafeTensors(contentsOf: url)
             Issue.record("expected an error")
@@ -114,7 +115,7 @@ import Testing
     }
 
     @Test func atomicWriteKeepsThePreviousFileWhenInterrupted() throws {
-        let url = temporaryFolder().appendingPathComponent("checkpoint.safetensors")
+        let url = scratch.file("checkpoint.safetensors")
         var first = SafeTensors()
         first["w"] = Tensor(shape: [2], scalars: [1, 2])
         try first.write(to: url)

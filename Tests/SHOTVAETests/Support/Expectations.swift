@@ -54,10 +54,20 @@ func fixtureURL(_ name: String) -> URL {
     Bundle.module.resourceURL!.appendingPathComponent("Data").appendingPathComponent(name)
 }
 
-/// A fresh temporary folder for one test.
-func temporaryFolder() -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("shotvae-tests-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+/// A fresh folder for one test, removed with its contents when the test's suite instance
+/// (which holds it) goes away.
+final class TemporaryFolder {
+    let url: URL
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("shotvae-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    /// A path inside the folder.
+    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 }

@@ -1,0 +1,62 @@
+/// Layers applied one after the other.
+///
+/// Children are named by position (`0`, `1`, ...) as in PyTorch's `nn.Sequential`, or by
+/// the names given, so parameter names match a PyTorch model built the same way.
+///
+/// ```swift
+/// let encoder = Sequential([
+///     Conv2D(inputChannels: 1, outputChannels: 32, kernelSize: 4, stride: 2, padding: 1, generator: &rng),
+///     ReLU(),
+/// ])
+/// // parameters: "0.weight", "0.bias"
+/// ```
+public final class Sequential: Layer {
+    /// The layers with their names, in order.
+    public let children: [(name: String, layer: any Layer)]
+
+    /// Layers named by their position.
+    public init(_ layers: [any Layer]) {
+        children = layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    /// Layers with explicit names.
+    public init(named layers: [(name: String, layer: any Layer)]) {
+        precondition(Set(layers.map(\.name)).count == layers.count, "Sequential: layer names must be unique.")
+        children = layers
+    }
+
+    /// Applies each layer to the output of the previous one.
+    public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
+        children.reduce(input) { $1.layer($0, context: context) }
+    }
+}
+
+/// A residual connection: `body(x) + shortcut(x)`, with the identity as the default shortcut
+/// (He et al., 2016). The WideResNet blocks of the paper use a 1x1 convolution shortcut where
+/// the shape changes.
+public final class Residual: Layer {
+    /// The main branch.
+    public let body: any Layer
+    /// The shortcut branch, or `nil` for the identity.
+    public let shortcut: (any Layer)?
+
+    /// Creates a residual connection.
+    ///
+    /// - Parameters:
+    ///   - body: The main branch.
+    ///   - shortcut: The shortcut branch, or `nil` for the identity.
+    public init(body: any Layer, shortcut: (any Layer)? = nil) {
+        self.body = body
+        self.shortcut = shortcut
+    }
+
+    /// `body` and, if present, `shortcut`.
+    public var children: [(name: String, layer: any Layer)] {
+        [("body", body)] + (shortcut.map { [("shortcut", $0)] } ?? [])
+    }
+
+    /// `body(x) + shortcut(x)`.
+    public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
+        body(input, context: context) + (shortcut?(input, context: context) ?? input)
+    }
+}

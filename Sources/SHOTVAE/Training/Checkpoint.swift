@@ -1,0 +1,177 @@
+import Foundation
+
+/// Everything a run needs to continue exactly: parameters, buffers, optimizer state, random
+/// generator states, counters (epoch, step) and the run's configuration.
+///
+/// A checkpoint is one safetensors file. Parameters and buffers are stored under their dotted
+/// names as `F32`, like a PyTorch `state_dict`; optimizer tensors under `optimizer/<key>`;
+/// generator states as `U64` under `generator/<name>`. The header's `__metadata__` holds the
+/// configuration (JSON), the counters and the list of buffer names. Writes are atomic: a
+/// crash leaves the previous checkpoint intact. The file loads in Python with
+/// `safetensors.numpy.load_file` (see Documentation/Checkpoints.md).
+///
+/// ```swift
+/// let checkpoint = Checkpoint(model: model, optimizer: optimizer,
+///                             generators: ["training": rng.state], counters: ["epoch": 3])
+/// try checkpoint.write(to: url)
+/// let loaded = try Checkpoint(contentsOf: url)
+/// try loaded.restore(model: model, optimizer: optimizer)
+/// ```
+public struct Checkpoint: Sendable {
+    /// The format tag written into the metadata.
+    public static let format = "shotvae-checkpoint/1"
+
+    /// Parameter values by dotted name, in the model's order.
+    public var parameters: [(name: String, value: Tensor)]
+    /// Buffer values by dotted name, in the model's order.
+    public var buffers: [(name: String, value: Tensor)]
+    /// The optimizer's state.
+    public var optimizerState: OptimizerState
+    /// Random generator states by name.
+    public var generators: [String: RandomGenerator.State]
+    /// Integer counters by name (epoch, step, ...).
+    public var counters: [String: Int]
+    /// The run's configuration, as JSON text.
+    public var configuration: String
+
+    /// Captures the current state of a run.
+    ///
+    /// - Parameters:
+    ///   - model: The model whose parameters and buffers to save.
+    ///   - optimizer: The optimizer whose state to save, if any.
+    ///   - generators: Random generator states by name.
+    ///   - counters: Integer counters by name, such as `epoch` and `step`.
+    ///   - configuration: The run's configuration as JSON text.
+    public init(
+        model: any Layer, optimizer: (any Optimizer)? = nil, generators: [String: RandomGenerator.State] = [:],
+        counters: [String: Int] = [:], configuration: String = "{}"
+    ) {
+        parameters = model.namedParameters.map { ($0.name, $0.parameter.value) }
+        buffers = model.namedBuffers.map { ($0.name, $0.buffer.value) }
+        optimizerState = optimizer?.state ?? OptimizerState()
+        self.generators = generators
+        self.counters = counters
+        self.configuration = configuration
+    }
+
+    /// Writes the checkpoint atomically.
+    ///
+    /// - Throws: ``SHOTVAEError`` when the file system refuses.
+    public func write(to url: URL) throws {
+        try AtomicFile.write(safeTensors().serialized(), to: url)
+    }
+
+    /// The checkpoint as a safetensors set.
+    public func safeTensors() -> SafeTensors {
+        var file = SafeTensors()
+        for (name, value) in parameters { file[name] = value }
+        for (name, value) in buffers { file[name] = value }
+        for key in optimizerState.tensors.keys.sorted() { file["optimizer/" + key] = optimizerState.tensors[key] }
+        for name in generators.keys.sorted() { file.set("generator/" + name, unsignedIntegers: generators[name]!.words) }
+        file.metadata["format"] = Checkpoint.format
+        file.metadata["configuration"] = configuration
+        file.metadata["counters"] = Checkpoint.encode(counters)
+        file.metadata["optimizer_counters"] = Checkpoint.encode(optimizerState.counters)
+        file.metadata["buffers"] = Checkpoint.encode(buffers.map(\.name))
+        return file
+    }
+
+    /// Reads a checkpoint.
+    ///
+    /// - Throws: ``SHOTVAEError`` naming the file and the problem when it is not a valid
+    ///   SHOTVAE checkpoint.
+    public init(contentsOf url: URL) throws {
+        let file = try SafeTensors(contentsOf: url)
+        do {
+            try self.init(file)
+        } catch let error as SHOTVAEError {
+            throw SHOTVAEError(error.kind, path: url.path, error.reason)
+        }
+    }
+
+    /// Interprets a safetensors set as a checkpoint.
+    init(_ file: SafeTensors) throws {
+        guard file.metadata["format"] == Checkpoint.format else {
+            throw SHOTVAEError(.invalidFile, "not a SHOTVAE checkpoint (metadata \"format\" is \(file.metadata["format"].map { "\"\($0)\"" } ?? "missing"))")
+        }
+        let bufferNames = Set(try Checkpoint.decode([String].self, file.metadata["buffers"], "buffers"))
+        counters = try Checkpoint.decode([String: Int].self, file.metadata["counters"], "counters")
+        configuration = file.metadata["configuration"] ?? "{}"
+        parameters = []
+        buffers = []
+        optimizerState = OptimizerState(
+            counters: try Checkpoint.decode([String: Int].self, file.metadata["optimizer_counters"], "optimizer_counters"))
+        generators = [:]
+        for name in file.names {
+            if name.hasPrefix("generator/") {
+                let words = try file.unsignedIntegers(named: name)
+                guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+                    throw SHOTVAEError(.invalidFile, "generator state \"\(name)\" must be four words, not all zero")
+                }
+                generators[String(name.dropFirst("generator/".count))] = RandomGenerator.State(words: words)
+            } else if name.hasPrefix("optimizer/") {
+                optimizerState.tensors[String(name.dropFirst("optimizer/".count))] = try file.tensor(named: name)
+            } else if bufferNames.contains(name) {
+                buffers.append((name, try file.tensor(named: name)))
+            } else {
+                parameters.append((name, try file.tensor(named: name)))
+            }
+        }
+    }
+
+    /// Loads the checkpoint into a model (and optimizer), after checking that every name and
+    /// shape matches.
+    ///
+    /// Nothing is changed unless everything matches.
+    ///
+    /// - Throws: ``SHOTVAEError`` naming the first parameter or buffer that is missing,
+    ///   unexpected or of the wrong shape, or an optimizer state that does not fit.
+    public func restore(model: any Layer, optimizer: (any Optimizer)? = nil) throws {
+        let stored = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let storedBuffers = Dictionary(buffers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let modelParameters = model.namedParameters
+        let modelBuffers = model.namedBuffers
+        try Checkpoint.check("parameter", expected: modelParameters.map { ($0.name, $0.parameter.shape) }, stored: stored)
+        try Checkpoint.check("buffer", expected: modelBuffers.map { ($0.name, $0.buffer.value.shape) }, stored: storedBuffers)
+        if let optimizer {
+            try optimizer.restore(optimizerState)
+        }
+        for (name, parameter) in modelParameters { parameter.value = stored[name]! }
+        for (name, buffer) in modelBuffers { buffer.value = storedBuffers[name]! }
+    }
+
+    // MARK: - Implementation details
+
+    static func check(_ kind: String, expected: [(String, [Int])], stored: [String: Tensor]) throws {
+        for (name, shape) in expected {
+            guard let value = stored[name] else {
+                throw SHOTVAEError(.mismatch, "the model's \(kind) \"\(name)\" is missing from the checkpoint")
+            }
+            guard value.shape == shape else {
+                throw SHOTVAEError(
+                    .mismatch, "\(kind) \"\(name)\" has shape \(value.shape) in the checkpoint, the model expects \(shape)")
+            }
+        }
+        let known = Set(expected.map(\.0))
+        if let extra = stored.keys.sorted().first(where: { !known.contains($0) }) {
+            throw SHOTVAEError(.mismatch, "the checkpoint has a \(kind) \"\(extra)\" that the model does not have")
+        }
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ key: String) throws -> T {
+        guard let text else {
+            throw SHOTVAEError(.invalidFile, "metadata \"\(key)\" is missing")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw SHOTVAEError(.invalidFile, "metadata \"\(key)\" is not valid: \(text.prefix(80))")
+        }
+    }
+}

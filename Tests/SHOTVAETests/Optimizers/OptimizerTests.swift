@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import SHOTVAE
+
+/// Three steps of each optimizer on fixed gradients against PyTorch, and exact resumption.
+@Suite struct OptimizerTests {
+    func runFixture(_ name: String, _ make: ([Parameter], SafeTensors) -> any Optimizer) throws {
+        let file = try SafeTensors(contentsOf: fixtureURL(name + ".safetensors"))
+        let parameters = [Parameter(try file.tensor(named: "initial.0")), Parameter(try file.tensor(named: "initial.1"))]
+        let optimizer = make(parameters, file)
+        for step in 1...3 {
+            for (i, p) in parameters.enumerated() { p.gradient = try file.tensor(named: "gradient\(step).\(i)") }
+            optimizer.step()
+            optimizer.zeroGradients()
+            for (i, p) in parameters.enumerated() {
+                expectClose(p.value, try file.tensor(named: "after\(step).\(i)"), relative: 1e-5, absolute: 1e-6,
+                            "\(name) step \(step) parameter \(i)")
+            }
+        }
+    }
+
+    func setting(_ file: SafeTensors, _ key: String) -> Float { Float(file.metadata[key]!)! }
+
+    @Test(arguments: ["optimizer_sgd_nesterov", "optimizer_sgd_momentum"])
+    func sgdMatchesPyTorch(name: String) throws {
+        try runFixture(name) { parameters, file in
+            SGD(parameters: parameters, learningRate: setting(file, "lr"), momentum: setting(file, "momentum"),
+                weightDecay: setting(file, "weight_decay"), nesterov: file.metadata["nesterov"] == "1")
+        }
+    }
+
+    @Test(arguments: ["optimizer_adam", "optimizer_adam_l2"])
+    func adamMatchesPyTorch(name: String) throws {
+        try runFixture(name) { parameters, file in
+            Adam(parameters: parameters, learningRate: setting(file, "lr"), weightDecay: setting(file, "weight_decay"))
+        }
+    }
+
+    @Test func adamWMatchesPyTorch() throws {
+        try runFixture("optimizer_adamw") { parameters, file in
+            AdamW(parameters: parameters, learningRate: setting(file, "lr"), weightDecay: setting(file, "weight_decay"))
+        }
+    }
+
+    @Test func parametersWithoutGradientsStayPut() {
+        let p = Parameter(Tensor(shape: [2], scalars: [1, 2]))
+        let optimizer = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
+        optimizer.step()
+        #expect(p.value.scalars == [1, 2])
+        #expect(optimizer.state.tensors.isEmpty)
+    }
+
+    @Test func restoringStateRejectsForeignState() {
+        let p = Parameter(Tensor(shape: [2], repeating: 0))
+        let optimizer = Adam(parameters: [p])
+        #expect(throws: SHOTVAEError.self) {
+            try optimizer.restore(OptimizerState(tensors: ["exp_avg.0": Tensor(shape: [3])]))
+        }
+        #expect(throws: SHOTVAEError.self) {
+            try optimizer.restore(OptimizerState(tensors: ["momentum.0": Tensor(shape: [2])]))
+        }
+        #expect(throws: SHOTVAEError.self) {
+            try optimizer.restore(OptimizerState(tensors: ["exp_avg.5": Tensor(shape: [2])]))
+        }
+    }
+}
+
+@Suite struct LearningRateScheduleTests {
+    @Test func multiStepMatchesPyTorch() throws {
+        let file = try SafeTensors(contentsOf: fixtureURL("schedule_multistep.safetensors"))
+        let expected = try file.tensor(named: "rates").scalars
+        let schedule = MultiStepLearningRate(initial: 0.1, milestones: [3, 5, 8], factor: 0.1)
+        for (epoch, rate) in expected.enumerated() {
+            expectClose(schedule.learningRate(atEpoch: epoch), rate, relative: 1e-5, absolute: 0, "epoch \(epoch)")
+        }
+    }
+
+    @Test func cosineMatchesPyTorch() throws {
+        let file = try SafeTensors(contentsOf: fixtureURL("schedule_cosine.safetensors"))
+        let expected = try file.tensor(named: "rates").scalars
+        let schedule = CosineLearningRate(initial: 0.1, minimum: 0.001, totalEpochs: 10)
+        for (epoch, rate) in expected.enumerated() {
+            expectClose(schedule.learningRate(atEpoch: epoch), rate, relative: 1e-5, absolute: 1e-7, "epoch \(epoch)")
+        }
+    }
+
+    @Test func warmupThenPaperSchedule() {
+        let schedule = WarmupLearningRate(
+            warmupRate: 0.02, then: MultiStepLearningRate(initial: 0.1, milestones: [400, 500, 550]))
+        #expect(schedule.learningRate(atEpoch: 0) == 0.02)
+        #expect(schedule.learningRate(atEpoch: 1) == 0.1)
+        expectClose(schedule.learningRate(atEpoch: 450), 0.01, relative: 1e-6)
+        expectClose(schedule.learningRate(atEpoch: 599), 0.0001, relative: 1e-5)
+    }
+}
