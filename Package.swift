@@ -3,10 +3,11 @@ import PackageDescription
 
 let package = Package(
     name: "SHOTVAE",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         // MARK: - Public API
         .library(name: "SHOTVAE", targets: ["SHOTVAE"]),
+        .executable(name: "shotvae-mnist", targets: ["shotvae-mnist"]),
         .executable(name: "shotvae-bench", targets: ["shotvae-bench"]),
     ],
     dependencies: [
@@ -21,6 +22,11 @@ let package = Package(
         ),
 
         // MARK: - Examples
+        .executableTarget(
+            name: "shotvae-mnist",
+            dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MNIST"
+        ),
         .executableTarget(
             name: "shotvae-bench",
             dependencies: [

@@ -23,14 +23,16 @@ public func conv2d(
         kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
     precondition(g.outputHeight > 0 && g.outputWidth > 0, "conv2d: kernel \(w.shape[2])x\(w.shape[3]) is larger than the padded input \(x.shape[2])x\(x.shape[3]).")
     if let bias { precondition(bias.shape == [w.shape[0]], "conv2d: bias must be [\(w.shape[0])], got \(bias.shape).") }
-    let y = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g)
+    // Keep the patch matrices for the weight gradient when that saves a costly second im2col.
+    let keep = weight.requiresGradient
+        && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
+    let (y, columns) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep)
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
-        if input.requiresGradient {
-            input.accumulateGradient(Convolution.inputGradient(outputGradient: gradient, weight: w, geometry: g))
-        }
-        if weight.requiresGradient {
-            weight.accumulateGradient(Convolution.weightGradient(outputGradient: gradient, input: x, geometry: g))
-        }
+        let (dx, dw) = Convolution.backward(
+            outputGradient: gradient, input: columns == nil ? x : nil, weight: w, geometry: g, columns: columns,
+            computesInput: input.requiresGradient, computesWeight: weight.requiresGradient)
+        if let dx { input.accumulateGradient(dx) }
+        if let dw { weight.accumulateGradient(dw) }
         if let bias, bias.requiresGradient {
             bias.accumulateGradient(gradient.summed(to: [1, w.shape[0], 1, 1]).reshaped(to: [w.shape[0]]))
         }
@@ -69,19 +71,13 @@ public func convTranspose2d(
     precondition(g.height > 0 && g.width > 0, "convTranspose2d: the output would be empty.")
     precondition(g.outputHeight == x.shape[2] && g.outputWidth == x.shape[3])
     if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias must be [\(outChannels)], got \(bias.shape).") }
-    var y = Convolution.inputGradient(outputGradient: x, weight: w, geometry: g)
-    if let bias {
-        Convolution.addChannelBias(
-            bias.value.pointer, to: y.mutablePointer, batch: x.shape[0], channels: outChannels,
-            pixels: g.inputPixels)
-    }
+    let y = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g)
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
-        if input.requiresGradient {
-            input.accumulateGradient(Convolution.forward(input: gradient, weight: w, bias: nil, geometry: g))
-        }
-        if weight.requiresGradient {
-            weight.accumulateGradient(Convolution.weightGradient(outputGradient: x, input: gradient, geometry: g))
-        }
+        let (dx, dw) = Convolution.transposedBackward(
+            outputGradient: gradient, input: x, weight: w, geometry: g,
+            computesInput: input.requiresGradient, computesWeight: weight.requiresGradient)
+        if let dx { input.accumulateGradient(dx) }
+        if let dw { weight.accumulateGradient(dw) }
         if let bias, bias.requiresGradient {
             bias.accumulateGradient(gradient.summed(to: [1, outChannels, 1, 1]).reshaped(to: [outChannels]))
         }

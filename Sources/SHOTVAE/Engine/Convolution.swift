@@ -1,5 +1,5 @@
-/// 2-D convolution over NCHW batches as im2col + `sgemm`, in the three directions that
-/// training needs: the output, the input gradient and the weight gradient.
+/// 2-D convolution over NCHW batches as im2col + `sgemm`, in the directions that training
+/// needs, for convolutions and for transposed convolutions (their adjoints).
 ///
 /// A convolution with weight `[O, C, kh, kw]` is the matrix product `W[O, C·kh·kw] ×
 /// columns[C·kh·kw, pixels]`, where `columns` is the image unfolded into patches (im2col).
@@ -9,13 +9,20 @@
 /// thread policy). Unfolding in cache costs a fraction of what a whole-batch patch matrix
 /// costs in memory traffic, and the two cores never wait on each other.
 ///
-/// A transposed convolution is the adjoint of a convolution, so the same three functions
-/// serve it with their roles exchanged (see `Autodiff/Ops+Convolution.swift`).
+/// The forward pass can keep its patch matrices for the weight gradient, where unfolding is
+/// a large share of the work (few output channels, small images); the backward pass unfolds
+/// once for both gradients where both need the same patches.
 enum Convolution {
     /// The patch matrix of one group aims at this many bytes (a share of the L2/L3 cache).
     static let groupBytes = 2_500_000
     /// A group's product aims at this many columns at least, so `sgemm` runs near its peak.
     static let groupColumns = 512
+    /// The forward pass keeps its patch matrices for the backward pass when they take at most
+    /// this many bytes and the layer has fewer than ``keptColumnsChannelLimit`` output channels.
+    static let keptColumnsBytes = 32 << 20
+    /// Layers with this many output channels or more recompute their patches: the product
+    /// then dominates, and keeping the patches would cost more memory than time saved.
+    static let keptColumnsChannelLimit = 128
 
     /// How many images form one group for this geometry.
     static func groupSize(_ g: ConvolutionGeometry, batch: Int) -> Int {
@@ -26,6 +33,189 @@ enum Convolution {
         let byCores = max(1, batch / Parallel.coreCount)
         return max(1, min(byCores, min(byCache, max(byWidth, 2))))
     }
+
+    /// Whether the forward pass of this layer should keep its patch matrices.
+    static func keepsColumns(_ g: ConvolutionGeometry, batch: Int, outputChannels: Int) -> Bool {
+        !g.isPointwise && outputChannels < keptColumnsChannelLimit
+            && g.patchSize * g.outputPixels * batch * MemoryLayout<Float>.stride <= keptColumnsBytes
+    }
+
+    /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o])`.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`, described by `g` without the batch.
+    ///   - weight: `[O, C, kh, kw]`.
+    ///   - bias: `[O]`, or `nil`.
+    ///   - keepColumns: Whether to return the patch matrices for ``backward(outputGradient:input:weight:geometry:columns:computesInput:computesWeight:)``.
+    /// - Returns: `[N, O, outputHeight, outputWidth]`, and the patch matrices if kept.
+    static func forward(
+        input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, keepColumns: Bool = false
+    ) -> (output: Tensor, columns: Tensor?) {
+        let batch = input.shape[0]
+        let outChannels = weight.shape[0]
+        let pixels = g.outputPixels
+        let imageSize = g.channels * g.inputPixels
+        let size = groupSize(g, batch: batch)
+        let keep = keepColumns && !g.isPointwise
+        var output = Tensor(uninitializedShape: [batch, outChannels, g.outputHeight, g.outputWidth])
+        var kept = keep ? Tensor(uninitializedShape: [batch, g.patchSize, pixels]) : nil
+        let store = kept?.mutablePointer
+        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
+        let x = input.pointer
+        let w = weight.pointer
+        let y = output.mutablePointer
+        let b = bias?.pointer
+        forEachGroup(batch: batch, size: size) { worker, images in
+            let patches: UnsafePointer<Float>
+            if g.isPointwise && images.count == 1 {
+                patches = x + images.lowerBound * imageSize
+            } else {
+                let columns = store.map { $0 + images.lowerBound * g.patchSize * pixels } ?? workspace.first(worker)
+                unfold(x, images: images, geometry: g, into: columns)
+                patches = UnsafePointer(columns)
+            }
+            multiply(w, rows: outChannels, depth: g.patchSize, patches, images: images, pixels: pixels,
+                     into: y, workspace: workspace.second(worker))
+            if let b {
+                addChannelBias(b, to: y + images.lowerBound * outChannels * pixels, batch: images.count,
+                               channels: outChannels, pixels: pixels)
+            }
+        }
+        return (output, kept)
+    }
+
+    /// The gradients of ``forward(input:weight:bias:geometry:keepColumns:)`` with respect to its
+    /// input, `dx = col2im(Wᵀ × dy)`, and its weight, `dW = Σ_n dy_n × columns(x_n)ᵀ`.
+    ///
+    /// - Parameters:
+    ///   - outputGradient: `[N, O, outputHeight, outputWidth]`.
+    ///   - input: `[N, C, H, W]`; needed only for the weight gradient without kept columns.
+    ///   - weight: `[O, C, kh, kw]`.
+    ///   - columns: The patch matrices kept by the forward pass, if any.
+    ///   - computesInput: Whether to compute `dx`.
+    ///   - computesWeight: Whether to compute `dW`.
+    static func backward(
+        outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
+        columns kept: Tensor? = nil, computesInput: Bool, computesWeight: Bool
+    ) -> (input: Tensor?, weight: Tensor?) {
+        precondition(!computesWeight || input != nil || kept != nil, "The weight gradient needs the input or its patches.")
+        let batch = outputGradient.shape[0]
+        let outChannels = weight.shape[0]
+        let pixels = g.outputPixels
+        let imageSize = g.channels * g.inputPixels
+        let size = groupSize(g, batch: batch)
+        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
+        var dx = computesInput ? Tensor(uninitializedShape: [batch, g.channels, g.height, g.width]) : nil
+        var partials = computesWeight ? Tensor(shape: [Parallel.coreCount, outChannels * g.patchSize]) : nil
+        let weightSize = outChannels * g.patchSize
+        let dxPointer = dx?.mutablePointer
+        let sums = partials?.mutablePointer
+        let dy = outputGradient.pointer
+        let x = input?.pointer
+        let store = kept?.pointer
+        let w = weight.pointer
+        forEachGroup(batch: batch, size: size) { worker, images in
+            let width = images.count * pixels
+            let gradient = gather(dy, images: images, channels: outChannels, pixels: pixels, workspace: workspace.second(worker))
+            if let sums {
+                let patches: UnsafePointer<Float>
+                if let store {
+                    patches = store + images.lowerBound * g.patchSize * pixels
+                } else if g.isPointwise && images.count == 1 {
+                    patches = x! + images.lowerBound * imageSize
+                } else {
+                    let columns = workspace.first(worker)
+                    unfold(x!, images: images, geometry: g, into: columns)
+                    patches = UnsafePointer(columns)
+                }
+                Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
+                             a: gradient, lda: width, b: patches, ldb: width,
+                             beta: 1, c: sums + worker * weightSize, ldc: g.patchSize)
+            }
+            if let dxPointer {
+                let destination = dxPointer + images.lowerBound * imageSize
+                if g.isPointwise && images.count == 1 {
+                    Kernels.gemm(transposeA: true, m: g.channels, n: pixels, k: outChannels,
+                                 a: w, lda: g.channels, b: gradient, ldb: pixels, c: destination, ldc: pixels)
+                } else {
+                    let columns = workspace.first(worker)
+                    Kernels.gemm(transposeA: true, m: g.patchSize, n: width, k: outChannels,
+                                 a: w, lda: g.patchSize, b: gradient, ldb: width, c: columns, ldc: width)
+                    Kernels.fill(destination, with: 0, count: images.count * imageSize)
+                    for i in 0..<images.count {
+                        Kernels.col2im(columns + i * pixels, rowStride: width, g, into: destination + i * imageSize,
+                                       channels: 0..<g.channels)
+                    }
+                }
+            }
+        }
+        return (dx, partials.map { sumPartials($0, count: weightSize, shape: weight.shape) })
+    }
+
+    /// The transposed convolution of `input` `[N, O, outputHeight, outputWidth]` with `weight`
+    /// `[O, C, kh, kw]`: the adjoint of ``forward(input:weight:bias:geometry:keepColumns:)``,
+    /// giving `[N, C, H, W]` (plus `bias[C]`).
+    static func transposedForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
+        var y = backward(outputGradient: input, input: nil, weight: weight, geometry: g,
+                         computesInput: true, computesWeight: false).input!
+        if let bias {
+            addChannelBias(bias.pointer, to: y.mutablePointer, batch: input.shape[0], channels: g.channels,
+                           pixels: g.inputPixels)
+        }
+        return y
+    }
+
+    /// The gradients of ``transposedForward(input:weight:bias:geometry:)``: with respect to its
+    /// input, the convolution of the output gradient, `W × columns(dy)`; with respect to its
+    /// weight, `Σ_n x_n × columns(dy_n)ᵀ`. The output gradient is unfolded once for both.
+    ///
+    /// - Parameters:
+    ///   - outputGradient: `[N, C, H, W]`.
+    ///   - input: `[N, O, outputHeight, outputWidth]`.
+    ///   - weight: `[O, C, kh, kw]`.
+    static func transposedBackward(
+        outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+        computesInput: Bool, computesWeight: Bool
+    ) -> (input: Tensor?, weight: Tensor?) {
+        let batch = outputGradient.shape[0]
+        let outChannels = weight.shape[0]
+        let pixels = g.outputPixels
+        let imageSize = g.channels * g.inputPixels
+        let size = groupSize(g, batch: batch)
+        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
+        var dx = computesInput ? Tensor(uninitializedShape: input.shape) : nil
+        var partials = computesWeight ? Tensor(shape: [Parallel.coreCount, outChannels * g.patchSize]) : nil
+        let weightSize = outChannels * g.patchSize
+        let dxPointer = dx?.mutablePointer
+        let sums = partials?.mutablePointer
+        let dy = outputGradient.pointer
+        let x = input.pointer
+        let w = weight.pointer
+        forEachGroup(batch: batch, size: size) { worker, images in
+            let width = images.count * pixels
+            let patches: UnsafePointer<Float>
+            if g.isPointwise && images.count == 1 {
+                patches = dy + images.lowerBound * imageSize
+            } else {
+                let columns = workspace.first(worker)
+                unfold(dy, images: images, geometry: g, into: columns)
+                patches = UnsafePointer(columns)
+            }
+            if let dxPointer {
+                multiply(w, rows: outChannels, depth: g.patchSize, patches, images: images, pixels: pixels,
+                         into: dxPointer, workspace: workspace.second(worker))
+            }
+            if let sums {
+                let source = gather(x, images: images, channels: outChannels, pixels: pixels, workspace: workspace.third(worker))
+                Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
+                             a: source, lda: width, b: patches, ldb: width,
+                             beta: 1, c: sums + worker * weightSize, ldc: g.patchSize)
+            }
+        }
+        return (dx, partials.map { sumPartials($0, count: weightSize, shape: weight.shape) })
+    }
+
+    // MARK: - Implementation details
 
     /// Splits `0..<batch` into groups of `size` images and hands each core a contiguous share.
     static func forEachGroup(batch: Int, size: Int, _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
@@ -42,185 +232,75 @@ enum Convolution {
         }
     }
 
-    /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o])`.
-    ///
-    /// - Parameters:
-    ///   - input: `[N, C, H, W]`, described by `g` without the batch.
-    ///   - weight: `[O, C, kh, kw]`.
-    ///   - bias: `[O]`, or `nil`.
-    /// - Returns: `[N, O, outputHeight, outputWidth]`.
-    static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry)
-        -> Tensor
-    {
-        let batch = input.shape[0]
-        let outChannels = weight.shape[0]
-        let pixels = g.outputPixels
-        let imageSize = g.channels * g.inputPixels
-        let size = groupSize(g, batch: batch)
-        var output = Tensor(uninitializedShape: [batch, outChannels, g.outputHeight, g.outputWidth])
-        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
-        let x = input.pointer
-        let w = weight.pointer
-        let y = output.mutablePointer
-        let b = bias?.pointer
-        forEachGroup(batch: batch, size: size) { worker, images in
-            let width = images.count * pixels
-            let columns = workspace.columns(worker)
-            let patches: UnsafePointer<Float>
-            if g.isPointwise && images.count == 1 {
-                patches = x + images.lowerBound * imageSize
-            } else {
-                for (i, n) in images.enumerated() {
-                    Kernels.im2col(x + n * imageSize, g, into: columns + i * pixels, rowStride: width,
-                                   channels: 0..<g.channels)
-                }
-                patches = UnsafePointer(columns)
-            }
-            let destination = y + images.lowerBound * outChannels * pixels
-            if images.count == 1 {
-                Kernels.gemm(m: outChannels, n: pixels, k: g.patchSize, a: w, lda: g.patchSize,
-                             b: patches, ldb: pixels, c: destination, ldc: pixels)
-            } else {
-                let product = workspace.product(worker)
-                Kernels.gemm(m: outChannels, n: width, k: g.patchSize, a: w, lda: g.patchSize,
-                             b: patches, ldb: width, c: product, ldc: width)
-                swapLeadingAxes(product, outer: outChannels, inner: images.count, block: pixels, into: destination)
-            }
-            if let b {
-                addChannelBias(b, to: destination, batch: images.count, channels: outChannels, pixels: pixels)
-            }
+    /// Unfolds the images of a group side by side: `columns[patchSize, images.count · pixels]`.
+    static func unfold(
+        _ x: UnsafePointer<Float>, images: Range<Int>, geometry g: ConvolutionGeometry,
+        into columns: UnsafeMutablePointer<Float>
+    ) {
+        let width = images.count * g.outputPixels
+        for (i, n) in images.enumerated() {
+            Kernels.im2col(x + n * g.channels * g.inputPixels, g, into: columns + i * g.outputPixels,
+                           rowStride: width, channels: 0..<g.channels)
         }
-        return output
     }
 
-    /// The gradient of ``forward(input:weight:bias:geometry:)`` with respect to its input:
-    /// `dx = col2im(Wᵀ × dy)`.
-    ///
-    /// - Parameters:
-    ///   - outputGradient: `[N, O, outputHeight, outputWidth]`.
-    ///   - weight: `[O, C, kh, kw]`.
-    /// - Returns: `[N, C, H, W]`.
-    static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry)
-        -> Tensor
-    {
-        let batch = outputGradient.shape[0]
-        let outChannels = weight.shape[0]
-        let pixels = g.outputPixels
-        let imageSize = g.channels * g.inputPixels
-        let size = groupSize(g, batch: batch)
-        var dx = Tensor(uninitializedShape: [batch, g.channels, g.height, g.width])
-        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
-        let dy = outputGradient.pointer
-        let w = weight.pointer
-        let out = dx.mutablePointer
-        forEachGroup(batch: batch, size: size) { worker, images in
-            let width = images.count * pixels
-            let source: UnsafePointer<Float>
-            if images.count == 1 {
-                source = dy + images.lowerBound * outChannels * pixels
-            } else {
-                let gathered = workspace.product(worker)
-                swapLeadingAxes(dy + images.lowerBound * outChannels * pixels, outer: images.count,
-                                inner: outChannels, block: pixels, into: gathered)
-                source = UnsafePointer(gathered)
-            }
-            let destination = out + images.lowerBound * imageSize
-            if g.isPointwise && images.count == 1 {
-                Kernels.gemm(transposeA: true, m: g.channels, n: pixels, k: outChannels,
-                             a: w, lda: g.channels, b: source, ldb: pixels, c: destination, ldc: pixels)
-                return
-            }
-            let columns = workspace.columns(worker)
-            Kernels.gemm(transposeA: true, m: g.patchSize, n: width, k: outChannels,
-                         a: w, lda: g.patchSize, b: source, ldb: width, c: columns, ldc: width)
-            Kernels.fill(destination, with: 0, count: images.count * imageSize)
-            for i in 0..<images.count {
-                Kernels.col2im(columns + i * pixels, rowStride: width, g, into: destination + i * imageSize,
-                               channels: 0..<g.channels)
-            }
-        }
-        return dx
+    /// A group's `[channels, images.count · pixels]` matrix from NCHW data: the images' own
+    /// memory for a single image, else gathered into `workspace`.
+    static func gather(
+        _ source: UnsafePointer<Float>, images: Range<Int>, channels: Int, pixels: Int,
+        workspace: UnsafeMutablePointer<Float>
+    ) -> UnsafePointer<Float> {
+        let first = source + images.lowerBound * channels * pixels
+        if images.count == 1 { return first }
+        swapLeadingAxes(first, outer: images.count, inner: channels, block: pixels, into: workspace)
+        return UnsafePointer(workspace)
     }
 
-    /// The gradient of ``forward(input:weight:bias:geometry:)`` with respect to its weight:
-    /// `dW = Σ_n dy_n × columns(x_n)ᵀ`.
-    ///
-    /// - Parameters:
-    ///   - outputGradient: `[N, O, outputHeight, outputWidth]`.
-    ///   - input: `[N, C, H, W]`.
-    /// - Returns: `[O, C, kh, kw]`.
-    static func weightGradient(outputGradient: Tensor, input: Tensor, geometry g: ConvolutionGeometry)
-        -> Tensor
-    {
-        let batch = input.shape[0]
-        let outChannels = outputGradient.shape[1]
-        let pixels = g.outputPixels
-        let imageSize = g.channels * g.inputPixels
-        let size = groupSize(g, batch: batch)
-        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
-        // One partial sum per core, added together at the end.
-        let weightSize = outChannels * g.patchSize
-        var partials = Tensor(shape: [Parallel.coreCount, weightSize])
-        let sums = partials.mutablePointer
-        let x = input.pointer
-        let dy = outputGradient.pointer
-        forEachGroup(batch: batch, size: size) { worker, images in
-            let width = images.count * pixels
-            let gradient: UnsafePointer<Float>
-            if images.count == 1 {
-                gradient = dy + images.lowerBound * outChannels * pixels
-            } else {
-                let gathered = workspace.product(worker)
-                swapLeadingAxes(dy + images.lowerBound * outChannels * pixels, outer: images.count,
-                                inner: outChannels, block: pixels, into: gathered)
-                gradient = UnsafePointer(gathered)
-            }
-            let patches: UnsafePointer<Float>
-            if g.isPointwise && images.count == 1 {
-                patches = x + images.lowerBound * imageSize
-            } else {
-                let columns = workspace.columns(worker)
-                for (i, n) in images.enumerated() {
-                    Kernels.im2col(x + n * imageSize, g, into: columns + i * pixels, rowStride: width,
-                                   channels: 0..<g.channels)
-                }
-                patches = UnsafePointer(columns)
-            }
-            Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
-                         a: gradient, lda: width, b: patches, ldb: width,
-                         beta: 1, c: sums + worker * weightSize, ldc: g.patchSize)
+    /// `W[rows, depth] × patches[depth, images.count · pixels]` written in NCHW order into
+    /// `output` (whose image 0 is the batch's first).
+    static func multiply(
+        _ w: UnsafePointer<Float>, rows: Int, depth: Int, _ patches: UnsafePointer<Float>, images: Range<Int>,
+        pixels: Int, into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
+        let width = images.count * pixels
+        let destination = output + images.lowerBound * rows * pixels
+        if images.count == 1 {
+            Kernels.gemm(m: rows, n: pixels, k: depth, a: w, lda: depth, b: patches, ldb: pixels,
+                         c: destination, ldc: pixels)
+        } else {
+            Kernels.gemm(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width,
+                         c: workspace, ldc: width)
+            swapLeadingAxes(workspace, outer: rows, inner: images.count, block: pixels, into: destination)
         }
-        var dw = Tensor(uninitializedShape: [outChannels, g.channels, g.kernelHeight, g.kernelWidth])
-        let result = dw.mutablePointer
-        result.update(from: sums, count: weightSize)
-        for worker in 1..<Parallel.coreCount {
-            Kernels.add(sums + worker * weightSize, into: result, count: weightSize)
-        }
-        return dw
     }
 
-    // MARK: - Implementation details
+    /// The sum of the per-core partial weight gradients, shaped as the weight.
+    static func sumPartials(_ partials: Tensor, count: Int, shape: [Int]) -> Tensor {
+        var result = Tensor(uninitializedShape: shape)
+        let destination = result.mutablePointer
+        destination.update(from: partials.pointer, count: count)
+        for worker in 1..<partials.shape[0] {
+            Kernels.add(partials.pointer + worker * count, into: destination, count: count)
+        }
+        return result
+    }
 
-    /// Per-core scratch matrices: a patch matrix and a product/gather matrix for each core.
+    /// Per-core scratch matrices, three for each core.
     struct Workspace {
         let storage: Tensor
-        let rows: Int
-        let columnCount: Int
+        let size: Int
 
         init(rows: Int, columns: Int) {
-            self.rows = rows
-            self.columnCount = columns
-            storage = Tensor(uninitializedShape: [Parallel.coreCount, 2, rows * columns])
+            size = rows * columns
+            storage = Tensor(uninitializedShape: [Parallel.coreCount, 3, size])
         }
 
-        /// The patch matrix of `worker`.
-        func columns(_ worker: Int) -> UnsafeMutablePointer<Float> {
-            UnsafeMutablePointer(mutating: storage.pointer) + (2 * worker) * rows * columnCount
-        }
+        func first(_ worker: Int) -> UnsafeMutablePointer<Float> { matrix(worker, 0) }
+        func second(_ worker: Int) -> UnsafeMutablePointer<Float> { matrix(worker, 1) }
+        func third(_ worker: Int) -> UnsafeMutablePointer<Float> { matrix(worker, 2) }
 
-        /// The product or gather matrix of `worker`.
-        func product(_ worker: Int) -> UnsafeMutablePointer<Float> {
-            UnsafeMutablePointer(mutating: storage.pointer) + (2 * worker + 1) * rows * columnCount
+        private func matrix(_ worker: Int, _ index: Int) -> UnsafeMutablePointer<Float> {
+            UnsafeMutablePointer(mutating: storage.pointer) + (3 * worker + index) * size
         }
     }
 

@@ -45,6 +45,10 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
+        if g.stride > 1 {
+            stridedIm2col(image, g, into: columns, rowStride: rowStride, channels: channels)
+            return
+        }
         let outH = g.outputHeight
         let outW = g.outputWidth
         for c in channels {
@@ -65,24 +69,7 @@ extension Kernels {
                         }
                         let source = plane + iy * g.width - g.padding + kx
                         if first > 0 { fill(out, with: 0, count: first) }
-                        if g.stride == 1 {
-                            (out + first).update(from: source + first, count: last - first)
-                        } else {
-                            var ox = first
-                            if g.stride == 2 {
-                                // Eight outputs from sixteen consecutive inputs; the last odd
-                                // input read stays inside the row while ox + 9 <= last.
-                                while ox + 9 <= last {
-                                    let pair = UnsafeRawPointer(source + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-                                    out.store(pair.evenHalf, at: ox)
-                                    ox += 8
-                                }
-                            }
-                            while ox < last {
-                                out[ox] = source[ox * g.stride]
-                                ox += 1
-                            }
-                        }
+                        copy(source + first, to: out + first, count: last - first)
                         if last < outW { fill(out + last, with: 0, count: outW - last) }
                     }
                 }
@@ -97,6 +84,10 @@ extension Kernels {
         _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
+        if g.stride > 1 {
+            stridedCol2im(columns, rowStride: rowStride, g, into: image, channels: channels)
+            return
+        }
         let outH = g.outputHeight
         let outW = g.outputWidth
         for c in channels {
@@ -113,18 +104,137 @@ extension Kernels {
                         if iy < 0 || iy >= g.height { continue }
                         let source = sourceRow + oy * outW
                         let destination = plane + iy * g.width - g.padding + kx
-                        if g.stride == 1 {
-                            add(source + first, into: destination + first, count: last - first)
-                        } else {
-                            var ox = first
-                            while ox < last {
-                                destination[ox * g.stride] += source[ox]
-                                ox += 1
+                        add(source + first, into: destination + first, count: last - first)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Strided convolutions
+
+    /// The "phase" layout of one input row for a stride `s`: element `s·j + p` of the row goes
+    /// to position `margin + j` of phase `p`, every other position is 0. A kernel column `kx`
+    /// reads input column `s·ox - padding + kx = s·(ox + q) + p`, so its whole output row is the
+    /// contiguous run `phase[p][margin + q ..< margin + q + outputWidth]`, with the zero border
+    /// in place of the padding.
+    struct RowPhases {
+        let stride: Int
+        let margin: Int
+        let length: Int
+
+        init(_ g: ConvolutionGeometry) {
+            stride = g.stride
+            margin = (g.padding + g.stride - 1) / g.stride + 1
+            length = margin + max(g.outputWidth, (g.width + g.stride - 1) / g.stride) + g.kernelWidth / g.stride + 2
+        }
+
+        /// Where kernel column `kx` starts reading: the phase and the offset within it.
+        func start(_ kx: Int, padding: Int) -> (phase: Int, offset: Int) {
+            let shift = kx - padding
+            let q = shift >= 0 ? shift / stride : -((-shift + stride - 1) / stride)
+            return (shift - q * stride, margin + q)
+        }
+    }
+
+    /// im2col for strides of 2 and more, through ``RowPhases``: every write is a contiguous copy.
+    static func stridedIm2col(
+        _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
+    ) {
+        let outH = g.outputHeight
+        let outW = g.outputWidth
+        let phases = RowPhases(g)
+        let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: phases.length * g.stride) { buffer in
+            let scratch = buffer.baseAddress!
+            for c in channels {
+                let plane = image + c * g.inputPixels
+                for ky in 0..<g.kernelHeight {
+                    let rows = columns + ((c * g.kernelHeight + ky) * g.kernelWidth) * rowStride
+                    for oy in 0..<outH {
+                        let iy = oy * g.stride - g.padding + ky
+                        if iy < 0 || iy >= g.height {
+                            for kx in 0..<g.kernelWidth { fill(rows + kx * rowStride + oy * outW, with: 0, count: outW) }
+                            continue
+                        }
+                        fill(scratch, with: 0, count: phases.length * g.stride)
+                        let source = plane + iy * g.width
+                        for phase in 0..<g.stride {
+                            let destination = scratch + phase * phases.length + phases.margin
+                            var ix = phase
+                            var j = 0
+                            while ix < g.width {
+                                destination[j] = source[ix]
+                                ix += g.stride
+                                j += 1
+                            }
+                        }
+                        for kx in 0..<g.kernelWidth {
+                            let (phase, offset) = starts[kx]
+                            copy(scratch + phase * phases.length + offset, to: rows + kx * rowStride + oy * outW, count: outW)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im for strides of 2 and more: the adjoint of ``stridedIm2col(_:_:into:rowStride:channels:)``.
+    static func stridedCol2im(
+        _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
+        into image: UnsafeMutablePointer<Float>, channels: Range<Int>
+    ) {
+        let outH = g.outputHeight
+        let outW = g.outputWidth
+        let phases = RowPhases(g)
+        let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: phases.length * g.stride) { buffer in
+            let scratch = buffer.baseAddress!
+            for c in channels {
+                let plane = image + c * g.inputPixels
+                for ky in 0..<g.kernelHeight {
+                    let rows = columns + ((c * g.kernelHeight + ky) * g.kernelWidth) * rowStride
+                    for oy in 0..<outH {
+                        let iy = oy * g.stride - g.padding + ky
+                        if iy < 0 || iy >= g.height { continue }
+                        fill(scratch, with: 0, count: phases.length * g.stride)
+                        for kx in 0..<g.kernelWidth {
+                            let (phase, offset) = starts[kx]
+                            add(rows + kx * rowStride + oy * outW, into: scratch + phase * phases.length + offset, count: outW)
+                        }
+                        let destination = plane + iy * g.width
+                        for phase in 0..<g.stride {
+                            let source = scratch + phase * phases.length + phases.margin
+                            var ix = phase
+                            var j = 0
+                            while ix < g.width {
+                                destination[ix] += source[j]
+                                ix += g.stride
+                                j += 1
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Copies `count` elements; short runs (the rows of small feature maps) without a call.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 {
+            destination.update(from: source, count: count)
+            return
+        }
+        var i = 0
+        while i + 8 <= count {
+            destination.store(source.vector(at: i), at: i)
+            i += 8
+        }
+        while i < count {
+            destination[i] = source[i]
+            i += 1
         }
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// A checkpoint is one safetensors file. Parameters and buffers are stored under their dotted
 /// names as `F32`, like a PyTorch `state_dict`; optimizer tensors under `optimizer/<key>`;
-/// generator states as `U64` under `generator/<name>`. The header's `__metadata__` holds the
+/// generator states as `U64` under `generator/<name>`; integer sequences (a loader's order) as
+/// `U64` under `sequence/<name>`. The header's `__metadata__` holds the
 /// configuration (JSON), the counters and the list of buffer names. Writes are atomic: a
 /// crash leaves the previous checkpoint intact. The file loads in Python with
 /// `safetensors.numpy.load_file` (see Documentation/Checkpoints.md).
@@ -31,6 +32,8 @@ public struct Checkpoint: Sendable {
     public var generators: [String: RandomGenerator.State]
     /// Integer counters by name (epoch, step, ...).
     public var counters: [String: Int]
+    /// Integer sequences by name (a data loader's order, ...).
+    public var sequences: [String: [Int]]
     /// The run's configuration, as JSON text.
     public var configuration: String
 
@@ -41,16 +44,18 @@ public struct Checkpoint: Sendable {
     ///   - optimizer: The optimizer whose state to save, if any.
     ///   - generators: Random generator states by name.
     ///   - counters: Integer counters by name, such as `epoch` and `step`.
+    ///   - sequences: Integer sequences by name, such as a loader's order.
     ///   - configuration: The run's configuration as JSON text.
     public init(
         model: any Layer, optimizer: (any Optimizer)? = nil, generators: [String: RandomGenerator.State] = [:],
-        counters: [String: Int] = [:], configuration: String = "{}"
+        counters: [String: Int] = [:], sequences: [String: [Int]] = [:], configuration: String = "{}"
     ) {
         parameters = model.namedParameters.map { ($0.name, $0.parameter.value) }
         buffers = model.namedBuffers.map { ($0.name, $0.buffer.value) }
         optimizerState = optimizer?.state ?? OptimizerState()
         self.generators = generators
         self.counters = counters
+        self.sequences = sequences
         self.configuration = configuration
     }
 
@@ -68,6 +73,9 @@ public struct Checkpoint: Sendable {
         for (name, value) in buffers { file[name] = value }
         for key in optimizerState.tensors.keys.sorted() { file["optimizer/" + key] = optimizerState.tensors[key] }
         for name in generators.keys.sorted() { file.set("generator/" + name, unsignedIntegers: generators[name]!.words) }
+        for name in sequences.keys.sorted() {
+            file.set("sequence/" + name, unsignedIntegers: sequences[name]!.map { UInt64(bitPattern: Int64($0)) })
+        }
         file.metadata["format"] = Checkpoint.format
         file.metadata["configuration"] = configuration
         file.metadata["counters"] = Checkpoint.encode(counters)
@@ -102,7 +110,13 @@ public struct Checkpoint: Sendable {
         optimizerState = OptimizerState(
             counters: try Checkpoint.decode([String: Int].self, file.metadata["optimizer_counters"], "optimizer_counters"))
         generators = [:]
+        sequences = [:]
         for name in file.names {
+            if name.hasPrefix("sequence/") {
+                let values = try file.unsignedIntegers(named: name).map { Int(Int64(bitPattern: $0)) }
+                sequences[String(name.dropFirst("sequence/".count))] = values
+                continue
+            }
             if name.hasPrefix("generator/") {
                 let words = try file.unsignedIntegers(named: name)
                 guard words.count == 4, words.contains(where: { $0 != 0 }) else {

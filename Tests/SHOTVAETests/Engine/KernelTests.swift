@@ -69,7 +69,7 @@ import Testing
             let g = ConvolutionGeometry(
                 channels: 3, height: height, width: width, kernelHeight: kernel, kernelWidth: kernel,
                 stride: stride, padding: padding)
-            let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g)
+            let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g).output
             expectClose(y, naiveConvolution(x, w, stride: stride, padding: padding), relative: 1e-4, absolute: 1e-4)
         }
     }
@@ -86,14 +86,27 @@ import Testing
             channels: 3, height: size, width: size, kernelHeight: kernel, kernelWidth: kernel,
             stride: stride, padding: padding)
         #expect(Convolution.groupSize(g, batch: batch) > 1)
-        let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g)
+        let (y, columns) = Convolution.forward(input: x, weight: w, bias: nil, geometry: g, keepColumns: true)
         expectClose(y, naiveConvolution(x, w, stride: stride, padding: padding), relative: 1e-4, absolute: 1e-4)
         let dy = randomTensor(y.shape, seed: 22)
-        let dx = Convolution.inputGradient(outputGradient: dy, weight: w, geometry: g)
-        let dw = Convolution.weightGradient(outputGradient: dy, input: x, geometry: g)
         let forward = Kernels.dot(y.pointer, dy.pointer, count: y.count)
-        expectClose(Kernels.dot(x.pointer, dx.pointer, count: x.count), forward, relative: 1e-4, absolute: 1e-3)
-        expectClose(Kernels.dot(w.pointer, dw.pointer, count: w.count), forward, relative: 1e-4, absolute: 1e-3)
+        // With and without the kept patch matrices.
+        for kept in [columns, nil] {
+            let (dx, dw) = Convolution.backward(
+                outputGradient: dy, input: x, weight: w, geometry: g, columns: kept, computesInput: true, computesWeight: true)
+            expectClose(Kernels.dot(x.pointer, dx!.pointer, count: x.count), forward, relative: 1e-4, absolute: 1e-3)
+            expectClose(Kernels.dot(w.pointer, dw!.pointer, count: w.count), forward, relative: 1e-4, absolute: 1e-3)
+        }
+        // The transposed convolution is the adjoint: ⟨convᵀ(dy), x⟩ = ⟨dy, conv(x)⟩, and its
+        // gradients are the forward convolution and the same weight gradient.
+        let transposed = Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g)
+        expectClose(Kernels.dot(transposed.pointer, x.pointer, count: x.count), forward, relative: 1e-4, absolute: 1e-3)
+        let (tdx, tdw) = Convolution.transposedBackward(
+            outputGradient: x, input: dy, weight: w, geometry: g, computesInput: true, computesWeight: true)
+        expectClose(tdx!, y, relative: 1e-4, absolute: 1e-4)
+        let (_, dw) = Convolution.backward(
+            outputGradient: dy, input: x, weight: w, geometry: g, computesInput: false, computesWeight: true)
+        expectClose(tdw!, dw!, relative: 1e-4, absolute: 1e-4)
     }
 
     /// col2im is the adjoint of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all x, c.

@@ -264,6 +264,160 @@ def schedule_fixtures():
         {"initial": 0.1, "total": 10, "minimum": 0.001})
 
 
+# ---------------------------------------------------------------------------------------------
+# Objectives: PAPER.md sections 2-4 on a small MLP VAE with injected random draws.
+
+OBJECTIVE_WEIGHTS = dict(ew=0.7, bc=0.3, bd=0.2, cc=0.5, cd=0.4, pw=0.6, a=1.3, ucw=0.9)
+TAU = 0.67
+
+
+def mlp_vae_parameters(pixels=16, hidden=8, latent=3, classes=4):
+    """Weights under SHOTVAE's names for SemiSupervisedVAE.multilayerPerceptron."""
+    shapes = {
+        "encoder.1": (hidden, pixels), "encoder.3": (hidden, hidden),
+        "continuousHead.mean": (latent, hidden), "continuousHead.logSigma": (latent, hidden),
+        "discreteHead.logits": (classes, hidden),
+        "decoder.0": (hidden, latent + classes), "decoder.2": (hidden, hidden), "decoder.4": (pixels, hidden),
+    }
+    params = {}
+    for name, (rows, cols) in shapes.items():
+        params[name + ".weight"] = (torch.randn(rows, cols) / cols ** 0.5).requires_grad_(True)
+        params[name + ".bias"] = (torch.randn(rows) * 0.1).requires_grad_(True)
+    return params
+
+
+def linear(p, name, x):
+    return F.linear(x, p[name + ".weight"], p[name + ".bias"])
+
+
+def encode(p, x):
+    h = F.relu(linear(p, "encoder.3", F.relu(linear(p, "encoder.1", x.flatten(1)))))
+    return (linear(p, "continuousHead.mean", h), linear(p, "continuousHead.logSigma", h),
+            F.log_softmax(linear(p, "discreteHead.logits", h), dim=1))
+
+
+def decode(p, z, y, tanh):
+    d = F.relu(linear(p, "decoder.2", F.relu(linear(p, "decoder.0", torch.cat([z, y], dim=1)))))
+    d = linear(p, "decoder.4", d)
+    return (torch.tanh(d) if tanh else d).view(-1, 1, 4, 4)
+
+
+def evidence(x, out, mu, log_sigma, log_alpha, gaussian, terms, part):
+    """R + bc |KLc - Cc| + bd |KLd - Cd| and its terms."""
+    w = OBJECTIVE_WEIGHTS
+    b, k = x.shape[0], log_alpha.shape[1]
+    if gaussian:
+        r = ((out - x) ** 2).sum() / b
+    else:
+        r = F.binary_cross_entropy_with_logits(out, x, reduction="sum") / b
+    klc = 0.5 * (mu * mu + torch.exp(2 * log_sigma) - 2 * log_sigma - 1).sum() / b
+    kld = (torch.exp(log_alpha) * (log_alpha + np.log(k))).sum() / b
+    terms[part + ".reconstruction"] = r
+    terms[part + ".continuousKL"] = klc
+    terms[part + ".discreteKL"] = kld
+    return r + w["bc"] * torch.abs(klc - w["cc"]) + w["bd"] * torch.abs(kld - w["cd"])
+
+
+def class_loss(log_alpha, q, kind):
+    if kind == "bce":
+        return F.binary_cross_entropy(torch.exp(log_alpha), q)
+    return -torch.mean(torch.sum(q * log_alpha, dim=1))
+
+
+def optimal_match(mu, log_sigma):
+    """argmin over j != i of KL(N(mu_i, s_i^2) || N(mu_j, s_j^2))."""
+    var = torch.exp(2 * log_sigma)
+    kl = (log_sigma[None, :, :] - log_sigma[:, None, :]
+          + (var[:, None, :] + (mu[:, None, :] - mu[None, :, :]) ** 2) / (2 * var[None, :, :]) - 0.5).sum(2)
+    kl.fill_diagonal_(float("inf"))
+    return torch.argmin(kl, dim=1)
+
+
+def objective_fixture(name, kind, gaussian=False, classification="ce", partners="random"):
+    """One step of an objective with every random draw given; all terms and gradients."""
+    w = OBJECTIVE_WEIGHTS
+    p = mlp_vae_parameters()
+    xl = torch.rand(3, 1, 4, 4) * (2 if gaussian else 1) - (1 if gaussian else 0)
+    xu = torch.rand(5, 1, 4, 4) * (2 if gaussian else 1) - (1 if gaussian else 0)
+    yl = torch.tensor([2, 0, 3])
+    onehot = F.one_hot(yl, 4).float()
+    eps_l, eps_u, gumbel = torch.randn(3, 3), torch.randn(5, 3), -torch.log(-torch.log(torch.rand(5, 4) + 1e-12) + 1e-12)
+    lam_l, perm_l = 0.83, torch.tensor([2, 0, 1])
+    lam_u, perm_u = 0.37, torch.tensor([3, 4, 0, 2, 1])
+    terms = {}
+    # Labelled half.
+    mu, ls, la = encode(p, xl)
+    out = decode(p, mu + torch.exp(ls) * eps_l, onehot, gaussian)
+    loss_l = evidence(xl, out, mu, ls, la, gaussian, terms, "labelled")
+    if kind == "supervised":
+        loss_l = w["a"] * class_loss(la, onehot, classification)
+        terms = {"labelled.classification": class_loss(la, onehot, classification)}
+    elif kind == "m2":
+        c = class_loss(la, onehot, classification)
+        terms["labelled.classification"] = c
+        loss_l = w["ew"] * loss_l + w["a"] * c
+    elif kind in ("smooth", "shot"):
+        with torch.no_grad():
+            xm = lam_l * xl + (1 - lam_l) * xl[perm_l]
+            mu_t = lam_l * mu + (1 - lam_l) * mu[perm_l]
+            sig_t = lam_l * torch.exp(ls) + (1 - lam_l) * torch.exp(ls)[perm_l]
+            q = lam_l * onehot + (1 - lam_l) * onehot[perm_l]
+        mu2, ls2, la2 = encode(p, xm)
+        dc = (((mu2 - mu_t) ** 2).sum() + ((torch.exp(ls2) - sig_t) ** 2).sum()) / 3
+        dd = class_loss(la2, q, classification)
+        terms["labelled.posteriorMatching"] = dc
+        terms["labelled.classification"] = dd
+        loss_l = w["ew"] * (loss_l + w["bc"] * w["pw"] * dc) + w["a"] * dd
+    else:
+        loss_l = w["ew"] * loss_l
+    # Unlabelled half.
+    if kind == "supervised":
+        loss_u = torch.zeros(())
+    else:
+        mu, ls, la = encode(p, xu)
+        y = F.softmax((la + gumbel) / TAU, dim=1)
+        out = decode(p, mu + torch.exp(ls) * eps_u, y, gaussian)
+        loss_u = evidence(xu, out, mu, ls, la, gaussian, terms, "unlabelled")
+        if kind == "shot":
+            with torch.no_grad():
+                idx = perm_u if partners == "random" else optimal_match(mu, ls)
+                xm = lam_u * xu + (1 - lam_u) * xu[idx]
+                mu_t = lam_u * mu + (1 - lam_u) * mu[idx]
+                sig_t = lam_u * torch.exp(ls) + (1 - lam_u) * torch.exp(ls)[idx]
+                alpha_t = lam_u * torch.exp(la) + (1 - lam_u) * torch.exp(la)[idx]
+            mu2, ls2, la2 = encode(p, xm)
+            dc = (((mu2 - mu_t) ** 2).sum() + ((torch.exp(ls2) - sig_t) ** 2).sum()) / 5
+            du = -torch.mean(torch.sum(alpha_t * la2, dim=1))
+            terms["unlabelled.posteriorMatching"] = dc
+            terms["unlabelled.classification"] = du
+            loss_u = w["ew"] * (loss_u + w["bc"] * w["pw"] * dc) + w["ucw"] * du
+            terms["partners"] = idx.float()
+        else:
+            loss_u = w["ew"] * loss_u
+    total = loss_l + loss_u
+    total.backward()
+    tensors = {"param/" + k: v for k, v in p.items()}
+    tensors.update({"grad/" + k: v.grad for k, v in p.items() if v.grad is not None})
+    tensors.update({"term/" + k: v.detach().reshape(()) if v.dim() == 0 else v for k, v in terms.items()})
+    tensors.update({"term/total": total.detach(), "xl": xl, "xu": xu, "eps_l": eps_l, "eps_u": eps_u,
+                    "gumbel": gumbel})
+    meta = dict(w, kind=kind, gaussian=int(gaussian), classification=classification, partners=partners,
+                lam_l=lam_l, lam_u=lam_u, perm_l="2,0,1", perm_u="3,4,0,2,1", labels="2,0,3")
+    save(name, tensors, meta)
+
+
+def objective_fixtures():
+    objective_fixture("objective_elbo_bernoulli", "elbo")
+    objective_fixture("objective_elbo_gaussian", "elbo", gaussian=True)
+    objective_fixture("objective_m2_bce", "m2", gaussian=True, classification="bce")
+    objective_fixture("objective_m2_ce", "m2")
+    objective_fixture("objective_supervised", "supervised")
+    objective_fixture("objective_smooth_elbo", "smooth")
+    objective_fixture("objective_shot", "shot")
+    objective_fixture("objective_shot_optimal_match", "shot", gaussian=True, classification="bce",
+                      partners="optimal")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(20210203)
@@ -286,6 +440,7 @@ def main():
     layer_fixtures()
     optimizer_fixtures()
     schedule_fixtures()
+    objective_fixtures()
     print("wrote", len(os.listdir(OUT)), "fixtures to", OUT)
 
 

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import SHOTVAE
+
+/// The `mnist-step` workload: one training step of the paper's MNIST convolutional VAE on 128
+/// unlabelled and 4 labelled images with the loss of ../shared/peers/torch_mnist_vae.py (the
+/// section 7 recipe: squared error, capacities, 50 · BCE on the labelled batch), one
+/// backward pass and an Adam step. `--objective shot` times the full SHOT-VAE step instead.
+struct MNISTStepWorkload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mnist-step", abstract: "One training step of the paper's MNIST VAE (128 + 4 images, Adam).")
+
+    enum Objective: String, ExpressibleByArgument { case m2, shot }
+
+    @Option(help: "m2: the PyTorch reference's loss; shot: the full SHOT-VAE step (four passes).")
+    var objective: Objective = .m2
+
+    @Option(help: "Seconds of timed steps.")
+    var seconds = 10.0
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        var rng = RandomGenerator(seed: 1)
+        let model = SemiSupervisedVAE.mnist(generator: &rng)
+        let optimizer = Adam(parameters: model.parameters, learningRate: 5e-4)
+        let lossFunction: any VariationalObjective = objective == .m2
+            ? M2Objective(configuration: .mnist) : SHOTObjective(configuration: .mnist)
+        // A pool of random batches in [-1, 1], made before timing (as the reference does).
+        let pool = (0..<8).map { _ in
+            (Tensor(uniform: [128, 1, 32, 32], in: -1...1, generator: &rng),
+             LabeledBatch(images: Tensor(uniform: [4, 1, 32, 32], in: -1...1, generator: &rng),
+                          labels: (0..<4).map { _ in rng.nextInt(below: 10) }))
+        }
+        var step = 0
+        let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 2))
+        func trainStep() {
+            let (unlabeled, labeled) = pool[step % pool.count]
+            let progress = TrainingProgress(epoch: 0, step: step, totalEpochs: 1)
+            let value = lossFunction.loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
+            value.total.backward()
+            optimizer.step()
+            optimizer.zeroGradients()
+            step += 1
+        }
+        let summary = Stopwatch(targetSeconds: seconds, minimumRepetitions: 20, maximumRepetitions: 100_000).median(trainStep)
+        // Forward FLOPs per image (conv and dense multiply-adds × 2): encoder 7.09 M, decoder 3.94 M.
+        let encoder = 7_090_176.0, decoder = 3_944_448.0
+        let flopsPerStep = objective == .m2
+            ? (3 * (encoder + decoder) - 2 * 16 * 16 * 32 * 16) * 132
+            : ((3 * (encoder + decoder) - 2 * 16 * 16 * 32 * 16) + (3 * encoder - 2 * 16 * 16 * 32 * 16)) * 132
+        let median = summary.median
+        let (low, high) = summary.spread
+        let inference = timeInference(model: model, rng: &rng)
+        if json {
+            let object: [String: Any] = [
+                "workload": "mnist-step", "objective": objective.rawValue, "median_ms": median * 1e3,
+                "p10_ms": low * 1e3, "p90_ms": high * 1e3, "steps": summary.samples.count,
+                "steps_per_s": 1 / median, "unlabeled_images_per_s": 128 / median,
+                "gflops": flopsPerStep / median * 1e-9, "peak_rss_mib": peakResidentMebibytes(),
+                "infer_images_per_s": inference,
+            ]
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        } else {
+            print(String(format: "mnist-step (%@): median %.2f ms (p10 %.2f, p90 %.2f) over %d steps, %.1f steps/s, %.0f unlabelled images/s, %.1f GFLOP/s",
+                         objective.rawValue, median * 1e3, low * 1e3, high * 1e3, summary.samples.count,
+                         1 / median, 128 / median, flopsPerStep / median * 1e-9))
+            print(String(format: "mnist-infer: encoder at batch 1000, %.0f images/s", inference))
+            print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
+        }
+    }
+
+    /// Images per second of the encoder alone at batch 1,000 (inference mode, no graph).
+    func timeInference(model: SemiSupervisedVAE, rng: inout RandomGenerator) -> Double {
+        let images = Variable(Tensor(uniform: [1000, 1, 32, 32], in: -1...1, generator: &rng))
+        let context = ForwardContext.inference()
+        let summary = Stopwatch(targetSeconds: 3, minimumRepetitions: 10, maximumRepetitions: 1000).median {
+            _ = model.encode(images, context: context)
+        }
+        return 1000 / summary.median
+    }
+}

@@ -1,0 +1,58 @@
+/// A seeded, class-balanced semi-supervised split of a training set.
+///
+/// From each class, `labelsPerClass` images keep their labels and `validationPerClass`
+/// images are held out for validation; the unlabelled set is every training image that is
+/// not held out for validation, including the labelled ones, as in the paper (PAPER.md
+/// sections 6 and 7).
+///
+/// ```swift
+/// var rng = RandomGenerator(seed: 0)
+/// let split = try SemiSupervisedSplit(mnist.train, labelsPerClass: 10, generator: &rng)   // 100 labels
+/// ```
+public struct SemiSupervisedSplit: Sendable {
+    /// The labelled images, `labelsPerClass` per class.
+    public let labeled: LabeledImages
+    /// The images trained on without labels (their labels are kept only for diagnostics).
+    public let unlabeled: LabeledImages
+    /// The held-out validation images, `validationPerClass` per class (empty when 0).
+    public let validation: LabeledImages
+    /// The indices into the original training set of the labelled images.
+    public let labeledIndices: [Int]
+
+    /// Splits `train`.
+    ///
+    /// - Parameters:
+    ///   - train: The training set.
+    ///   - labelsPerClass: Labelled images per class.
+    ///   - validationPerClass: Validation images per class, taken before the labelled ones.
+    ///   - generator: Chooses the images; the same seed gives the same split.
+    /// - Throws: ``SHOTVAEError`` when a class has fewer images than requested.
+    public init(
+        _ train: LabeledImages, labelsPerClass: Int, validationPerClass: Int = 0,
+        generator: inout RandomGenerator
+    ) throws {
+        guard labelsPerClass > 0, validationPerClass >= 0 else {
+            throw SHOTVAEError(.invalidArgument, "labels per class must be positive and validation images per class not negative")
+        }
+        var byClass = [[Int]](repeating: [], count: train.classCount)
+        for (index, label) in train.labels.enumerated() { byClass[label].append(index) }
+        var labeled: [Int] = []
+        var validation: [Int] = []
+        for (label, indices) in byClass.enumerated() {
+            guard indices.count >= labelsPerClass + validationPerClass else {
+                throw SHOTVAEError(
+                    .invalidArgument,
+                    "class \(label) has \(indices.count) training images, fewer than the \(labelsPerClass) labelled + \(validationPerClass) validation requested")
+            }
+            var shuffled = indices
+            generator.shuffle(&shuffled)
+            validation += shuffled[0..<validationPerClass]
+            labeled += shuffled[validationPerClass..<(validationPerClass + labelsPerClass)]
+        }
+        let heldOut = Set(validation)
+        labeledIndices = labeled
+        self.labeled = train.subset(labeled)
+        self.validation = train.subset(validation)
+        unlabeled = heldOut.isEmpty ? train : train.subset((0..<train.count).filter { !heldOut.contains($0) })
+    }
+}

@@ -1,0 +1,107 @@
+/// The semi-supervised ELBO with JointVAE capacities (PAPER.md section 2): on labelled data
+/// the decoder gets the one-hot label, on unlabelled data a Gumbel-softmax sample, and both
+/// halves minimize `ew · (R + P)` with
+/// `P = bc · |KLc - Cc| + bd · |KLd - Cd|`.
+///
+/// It is the base of the family: ``M2Objective`` adds a classification loss,
+/// ``SmoothELBOObjective`` smooths the labelled half, ``SHOTObjective`` adds optimal
+/// interpolation to the unlabelled half. Each step of the computation is an `open` method, so
+/// a subclass can change one idea and keep the rest.
+open class ELBOObjective: VariationalObjective {
+    /// The weights, capacities and settings, as schedules.
+    public var configuration: ObjectiveConfiguration
+
+    /// Creates the objective.
+    public init(configuration: ObjectiveConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// `true`: the ELBO family trains on unlabelled data.
+    open var usesUnlabeledData: Bool { true }
+
+    /// `labelledLoss + unlabelledLoss` (whichever batches are given) and the named terms.
+    public func loss(
+        model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
+        context: ForwardContext
+    ) -> ObjectiveValue {
+        precondition(labeled != nil || unlabeled != nil, "An objective needs a labelled or an unlabelled batch.")
+        let weights = self.weights(at: progress)
+        var terms = ObjectiveTerms()
+        var parts: [Variable] = []
+        if let labeled {
+            parts.append(labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms))
+        }
+        if let unlabeled {
+            parts.append(unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms))
+        }
+        let total = parts.dropFirst().reduce(parts[0], +)
+        return ObjectiveValue(total: total, terms: terms.entries + [("total", total.value.scalar)])
+    }
+
+    /// The configuration's schedules evaluated at `progress`.
+    open func weights(at progress: TrainingProgress) -> ObjectiveWeights {
+        ObjectiveWeights(configuration, at: progress)
+    }
+
+    /// The labelled half: `ew · (R_l + P_l)` with the one-hot label as `y`.
+    open func labelledLoss(
+        model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
+        terms: inout ObjectiveTerms
+    ) -> Variable {
+        let pass = model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
+        return evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms) * weights.elbo
+    }
+
+    /// The unlabelled half: `ew · (R_u + P_u)` with a Gumbel-softmax sample as `y`.
+    open func unlabelledLoss(
+        model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
+        terms: inout ObjectiveTerms
+    ) -> Variable {
+        let pass = model.reconstruct(Variable(images), classes: .sampled, context: context)
+        return evidenceLoss(pass, images: images, weights: weights, part: "unlabelled", terms: &terms) * weights.elbo
+    }
+
+    /// `R + P` for one pass: the negative ELBO with capacities. Records `reconstruction`,
+    /// `continuousKL` and `discreteKL` under `part`.
+    open func evidenceLoss(
+        _ pass: SemiSupervisedVAE.Pass, images: Tensor, weights: ObjectiveWeights, part: String,
+        terms: inout ObjectiveTerms
+    ) -> Variable {
+        let reconstruction = reconstructionLoss(output: pass.output, images: images)
+        // KLc = 0.5 Σ (μ² + σ² - 2 log σ - 1) / B
+        let continuousKL = gaussianKLDivergence(mean: pass.posterior.mean, logSigma: pass.posterior.logSigma)
+        // KLd = Σ α (log α - log(1/K)) / B
+        let discreteKL = categoricalKLDivergenceToUniform(logProbabilities: pass.posterior.logProbabilities)
+        terms.record(part, "reconstruction", reconstruction)
+        terms.record(part, "continuousKL", continuousKL)
+        terms.record(part, "discreteKL", discreteKL)
+        return reconstruction + priorTerm(continuousKL: continuousKL, discreteKL: discreteKL, weights: weights)
+    }
+
+    /// `P = bc · |KLc - Cc| + bd · |KLd - Cd|` (JointVAE's controlled capacities).
+    open func priorTerm(continuousKL: Variable, discreteKL: Variable, weights: ObjectiveWeights) -> Variable {
+        (continuousKL - weights.continuousCapacity).abs() * weights.continuousKL
+            + (discreteKL - weights.discreteCapacity).abs() * weights.discreteKL
+    }
+
+    /// `R`: Bernoulli (`Σ BCEWithLogits(x̂, x) / B`) or Gaussian (`scale · Σ (x̂ - x)² / B`).
+    open func reconstructionLoss(output: Variable, images: Tensor) -> Variable {
+        switch configuration.reconstruction {
+        case .bernoulli:
+            return binaryCrossEntropyWithLogits(logits: output, targets: images, reduction: .batchMean)
+        case .gaussian(let scale):
+            return meanSquaredError(prediction: output, targets: images, reduction: .batchMean) * scale
+        }
+    }
+
+    /// The label term's loss of predicted log α against (soft) labels `targets`:
+    /// `CE(log α, q)` or `BCE(α, q)` as configured.
+    open func classificationLoss(logProbabilities: Variable, targets: Tensor) -> Variable {
+        switch configuration.labelledClassificationLoss {
+        case .crossEntropy:
+            return crossEntropy(logProbabilities: logProbabilities, targets: targets)
+        case .binaryCrossEntropy:
+            return binaryCrossEntropy(probabilities: logProbabilities.exp(), targets: targets, reduction: .mean)
+        }
+    }
+}

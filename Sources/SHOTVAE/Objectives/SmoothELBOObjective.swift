@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The smooth-ELBO (PAPER.md section 3): on labelled data, the ELBO with the one-hot label
+/// plus a mixup-smoothed label term and posterior matching, so that the ELBO itself uses
+/// the labels. Unlabelled data get the plain ELBO.
+///
+/// For a labelled batch `(x, y)`:
+///
+/// 1. A pass with the one-hot `y` gives `R_l`, `P_l` and the posterior `μ, σ, α`.
+/// 2. `λ ~ Beta(ε, ε)` with `ε = 0.1` and a random permutation `idx`; without gradient,
+///    `x~ = λ x + (1 - λ) x[idx]`, `μ~` and `σ~` likewise (on σ, not log σ).
+/// 3. The encoder's posterior of `x~`: `μ', log σ', log α'`. (The decoder's reconstruction of
+///    `x~`, with the mixed label as `y`, is not part of the loss and is not computed.)
+/// 4. `Dd = λ CE(log α', y) + (1 - λ) CE(log α', y[idx])`,
+///    `Dc = (Σ (μ' - μ~)² + Σ (exp(log σ') - σ~)²) / B`.
+/// 5. `L_l = ew · (R_l + P_l + bc · pw · Dc) + a · Dd` (the paper: `a = 1`).
+open class SmoothELBOObjective: ELBOObjective {
+    /// The smoothed labelled half. Records `reconstruction`, `continuousKL`, `discreteKL`,
+    /// `posteriorMatching` (`Dc`) and `classification` (`Dd`) under `labelled`.
+    open override func labelledLoss(
+        model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
+        terms: inout ObjectiveTerms
+    ) -> Variable {
+        let pass = model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
+        let evidence = evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms)
+
+        let lambda = labelledMixingCoefficient(generator: &context.generator)
+        let partners = labelledPartners(count: batch.labels.count, generator: &context.generator)
+        let mixedImages = Interpolation.mix(batch.images, partners: partners, coefficient: lambda)
+        let targetMean = Interpolation.mix(pass.posterior.mean.value, partners: partners, coefficient: lambda)
+        let sigma = pass.posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
+        let targetSigma = Interpolation.mix(sigma, partners: partners, coefficient: lambda)
+        // Dd = λ CE(log α', y) + (1 - λ) CE(log α', y[idx]) = CE(log α', λ y + (1 - λ) y[idx])
+        let mixedLabels = LatentSampler.mixedOneHot(
+            batch.labels, partners: partners, coefficient: lambda, classCount: model.classCount)
+
+        let mixed = model.encode(Variable(mixedImages), context: context)
+        let matching = posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma)
+        let classification = classificationLoss(logProbabilities: mixed.logProbabilities, targets: mixedLabels)
+        terms.record("labelled", "posteriorMatching", matching)
+        terms.record("labelled", "classification", classification)
+        return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
+            + classification * weights.labelledClassification
+    }
+
+    /// The labelled mixing coefficient, `λ ~ Beta(ε, ε)` with the configured `ε` (0.1).
+    open func labelledMixingCoefficient(generator: inout RandomGenerator) -> Float {
+        generator.nextBeta(configuration.labelledMixing, configuration.labelledMixing)
+    }
+
+    /// Each labelled example's partner: a random permutation of the batch.
+    open func labelledPartners(count: Int, generator: inout RandomGenerator) -> [Int] {
+        generator.permutation(count)
+    }
+
+    /// `Dc = (Σ (μ' - μ~)² + Σ (exp(log σ') - σ~)²) / B`: the posterior of a mixed input against
+    /// the mix of the posteriors (sections 3 and 4).
+    open func posteriorMatchingLoss(
+        _ mixed: SemiSupervisedVAE.Posterior, targetMean: Tensor, targetSigma: Tensor
+    ) -> Variable {
+        meanSquaredError(prediction: mixed.mean, targets: targetMean, reduction: .batchMean)
+            + meanSquaredError(prediction: mixed.logSigma.exp(), targets: targetSigma, reduction: .batchMean)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+@testable import SHOTVAE
+
+@Suite struct ModelTests {
+    @Test func mnistModelHasThePapersShapes() {
+        var rng = RandomGenerator(seed: 1)
+        let model = SemiSupervisedVAE.mnist(generator: &rng)
+        let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 2))
+        let pass = model.reconstruct(Variable(Tensor(shape: [3, 1, 32, 32])), classes: .sampled, context: context)
+        #expect(pass.posterior.mean.shape == [3, 10])
+        #expect(pass.posterior.logSigma.shape == [3, 10])
+        #expect(pass.posterior.logProbabilities.shape == [3, 10])
+        #expect(pass.output.shape == [3, 1, 32, 32])
+        // Encoder 1.4 M multiply-adds... parameters: convs 544 + 32832 + 65600, dense 262400,
+        // heads 3 × 2570, decoder 5376 + 263168 + 32800 + 16416 + 513.
+        #expect(model.parameterCount == 544 + 32_832 + 65_600 + 262_400 + 3 * 2_570 + 5_376 + 263_168 + 32_800 + 16_416 + 513)
+        #expect(pass.output.value.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
+    }
+
+    @Test func samplerDrawsReparameterizedAndRelaxedLatents() {
+        let sampler = LatentSampler(temperature: 0.67)
+        var rng = RandomGenerator(seed: 3)
+        let logAlpha = Variable(Tensor(shape: [4, 5], scalars: (0..<20).map { Float($0 % 5) })).logSoftmax()
+        let y = sampler.categorical(logProbabilities: logAlpha, generator: &rng).value
+        for row in 0..<4 { expectClose((0..<5).reduce(0) { $0 + y[row, $1] }, 1, relative: 1e-6) }
+        // z = μ + exp(log σ) ε with a given ε.
+        let z = sampler.continuous(
+            mean: Variable(Tensor(shape: [1, 2], scalars: [1, 2])), logSigma: Variable(Tensor(shape: [1, 2], scalars: [0, Float(0.5).squareRoot()])),
+            noise: Tensor(shape: [1, 2], scalars: [0.5, -1]))
+        expectClose(z.value, Tensor(shape: [1, 2], scalars: [1.5, 2 - Foundation.exp(Float(0.5).squareRoot())]))
+        #expect(LatentSampler.oneHot([2, 0], classCount: 3).scalars == [0, 0, 1, 1, 0, 0])
+        expectClose(LatentSampler.mixedOneHot([2, 0], partners: [1, 0], coefficient: 0.75, classCount: 3),
+                    Tensor(shape: [2, 3], scalars: [0.25, 0, 0.75, 0.75, 0, 0.25]))
+    }
+
+    @Test func predictionIsTheArgmaxOfAlpha() {
+        var rng = RandomGenerator(seed: 4)
+        let model = SemiSupervisedVAE.multilayerPerceptron(imageShape: [1, 4, 4], hiddenCount: 8, latentCount: 2, classCount: 3, generator: &rng)
+        let images = Tensor(uniform: [7, 1, 4, 4], generator: &rng)
+        let logAlpha = model.classLogProbabilities(images, batchSize: 3)
+        let predictions = model.predict(images, batchSize: 2)
+        for (i, k) in predictions.enumerated() {
+            #expect((0..<3).allSatisfy { logAlpha[i, $0] <= logAlpha[i, k] })
+        }
+    }
+}
