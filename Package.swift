@@ -8,6 +8,7 @@ let package = Package(
         // MARK: - Public API
         .library(name: "SHOTVAE", targets: ["SHOTVAE"]),
         .executable(name: "shotvae-mnist", targets: ["shotvae-mnist"]),
+        .executable(name: "shotvae-cifar", targets: ["shotvae-cifar"]),
         .executable(name: "shotvae-bench", targets: ["shotvae-bench"]),
     ],
     dependencies: [
@@ -26,6 +27,11 @@ let package = Package(
             name: "shotvae-mnist",
             dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/MNIST"
+        ),
+        .executableTarget(
+            name: "shotvae-cifar",
+            dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/CIFAR"
         ),
         .executableTarget(
             name: "shotvae-bench",
@@ -48,7 +54,7 @@ let package = Package(
         .testTarget(
             name: "SHOTVAETests",
             dependencies: ["SHOTVAE"],
-            exclude: ["Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py"],
+            exclude: ["Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py", "Fixtures/make_cifar_like.py"],
             resources: [.copy("Fixtures/Data")]
         ),
     ]

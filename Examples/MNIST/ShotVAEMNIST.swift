@@ -72,6 +72,12 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "Epochs of the ucw ramp.")
     var unlabeledRamp: Double?
 
+    @Option(help: "Posterior-matching weight pw (Dc is weighted by bc · pw).")
+    var matchingWeight: Float?
+
+    @Option(help: "ELBO weight ew.")
+    var elboWeight: Float?
+
     @Option(help: "Partner choice of the unlabelled interpolation: random or optimal.")
     var partners: Partners = .random
 
@@ -106,6 +112,8 @@ struct ShotVAEMNIST: ParsableCommand {
             settings.unlabelledClassificationWeight = .exponentialRamp(
                 maximum: unlabeledWeight ?? 50, length: unlabeledRamp ?? 10, unit: .epochs)
         }
+        if let matchingWeight { settings.posteriorMatchingWeight = .constant(matchingWeight) }
+        if let elboWeight { settings.elboWeight = .constant(elboWeight) }
         settings.partnerChoice = partners == .random ? .randomPermutation : .optimalMatch
         let lossFunction: any VariationalObjective
         switch objective {

@@ -1,4 +1,25 @@
 extension LabeledImages {
+    /// 8-bit pixels as `byte / 255`, through a table so that each value is exactly the rounded
+    /// quotient.
+    ///
+    /// - Parameters:
+    ///   - bytes: The pixels in the tensor's order.
+    ///   - shape: The tensor's shape; its element count is `bytes.count`.
+    static func pixels<Bytes: Collection<UInt8>>(_ bytes: Bytes, shape: [Int]) -> Tensor {
+        let table = (0...255).map { Float($0) / 255 }
+        var tensor = Tensor(uninitializedShape: shape)
+        precondition(tensor.count == bytes.count, "\(bytes.count) pixels for shape \(shape).")
+        let output = tensor.mutablePointer
+        table.withUnsafeBufferPointer { table in
+            var i = 0
+            for byte in bytes {
+                output[i] = table[Int(byte)]
+                i += 1
+            }
+        }
+        return tensor
+    }
+
     /// The images with a constant border, centred in `size x size` (MNIST's 28 → 32).
     ///
     /// - Parameters:

@@ -158,7 +158,7 @@ public struct MNIST: Sendable {
                 .invalidFile, path: labelsURL.path,
                 "label \(labels.bytes[bad]) at index \(bad) is out of range 0..<\(classCount)")
         }
-        let tensor = imageTensor(images.bytes, shape: [count, 1, images.dimensions[1], images.dimensions[2]])
+        let tensor = LabeledImages.pixels(images.bytes, shape: [count, 1, images.dimensions[1], images.dimensions[2]])
         return LabeledImages(images: tensor, labels: labels.bytes.map { Int($0) }, classCount: classCount)
     }
 
@@ -172,20 +172,5 @@ public struct MNIST: Sendable {
         throw SHOTVAEError(
             .fileSystem, path: raw.path,
             "missing: neither \(name) nor \(name).gz exists in \(directory.path)")
-    }
-
-    /// Pixels as `byte / 255`, through a table so that each value is exactly the rounded quotient.
-    static func imageTensor(_ bytes: [UInt8], shape: [Int]) -> Tensor {
-        let table = (0...255).map { Float($0) / 255 }
-        var tensor = Tensor(uninitializedShape: shape)
-        let output = tensor.mutablePointer
-        bytes.withUnsafeBufferPointer { input in
-            table.withUnsafeBufferPointer { table in
-                for i in 0..<input.count {
-                    output[i] = table[Int(input[i])]
-                }
-            }
-        }
-        return tensor
     }
 }

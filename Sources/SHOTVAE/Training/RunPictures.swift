@@ -76,6 +76,7 @@ struct EpochRecord: Codable, Sendable {
     var testError: Double
     var testTop5Error: Double
     var validationError: Double?
+    var validationTop5Error: Double?
     var perClassAccuracy: [Double]
 
     struct Term: Codable, Sendable {
@@ -94,6 +95,7 @@ struct EpochRecord: Codable, Sendable {
         testError = report.test.error
         testTop5Error = report.test.top5Error
         validationError = report.validation?.error
+        validationTop5Error = report.validation?.top5Error
         perClassAccuracy = report.test.perClassAccuracy
     }
 
@@ -107,6 +109,7 @@ struct EpochRecord: Codable, Sendable {
         fields.append("\"test_error\":\(json(testError))")
         fields.append("\"test_top5_error\":\(json(testTop5Error))")
         if let validationError { fields.append("\"validation_error\":\(json(validationError))") }
+        if let validationTop5Error { fields.append("\"validation_top5_error\":\(json(validationTop5Error))") }
         fields.append("\"per_class_accuracy\":[\(perClassAccuracy.map(json).joined(separator: ","))]")
         return "{" + fields.joined(separator: ",") + "}"
     }
@@ -125,8 +128,12 @@ struct EpochRecord: Codable, Sendable {
         self.testError = testError
         testTop5Error = (object["test_top5_error"] as? NSNumber)?.doubleValue ?? 0
         validationError = (object["validation_error"] as? NSNumber)?.doubleValue
+        validationTop5Error = (object["validation_top5_error"] as? NSNumber)?.doubleValue
         perClassAccuracy = (object["per_class_accuracy"] as? [NSNumber])?.map(\.doubleValue) ?? []
-        let fixed: Set<String> = ["epoch", "step", "seconds", "learning_rate", "test_error", "test_top5_error", "validation_error", "per_class_accuracy"]
+        let fixed: Set<String> = [
+            "epoch", "step", "seconds", "learning_rate", "test_error", "test_top5_error", "validation_error",
+            "validation_top5_error", "per_class_accuracy",
+        ]
         // Terms in the order written: recover it from the line itself.
         let names = object.keys.filter { !fixed.contains($0) }
         let ordered = names.sorted { (line.range(of: jsonString($0))?.lowerBound ?? line.endIndex) < (line.range(of: jsonString($1))?.lowerBound ?? line.endIndex) }

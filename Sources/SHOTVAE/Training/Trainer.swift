@@ -42,6 +42,9 @@ public final class Trainer {
     public var runDescription: String
     /// Shows progress on standard error.
     public var showsProgress: Bool = true
+    /// Applied to every training batch (labelled and unlabelled), with draws from the run's
+    /// generator; `nil` for none.
+    public var augmentation: (any BatchAugmentation)?
 
     /// Creates a trainer.
     ///
@@ -113,11 +116,14 @@ public final class Trainer {
                 let progress = TrainingProgress(epoch: state.epoch, step: state.step, totalEpochs: configuration.epochs)
                 let labeledIndices = state.labeledOrder.next()
                 let unlabeledIndices = state.unlabeledOrder.next()
-                let labeled = LabeledBatch(
-                    images: split.labeled.images(at: labeledIndices),
-                    labels: labeledIndices.map { split.labeled.labels[$0] })
-                let unlabeled = usesUnlabeled ? split.unlabeled.images(at: unlabeledIndices) : nil
                 let context = ForwardContext(isTraining: true, generator: state.generator)
+                var labeledImages = split.labeled.images(at: labeledIndices)
+                var unlabeled = usesUnlabeled ? split.unlabeled.images(at: unlabeledIndices) : nil
+                if let augmentation {
+                    labeledImages = augmentation(labeledImages, generator: &context.generator)
+                    unlabeled = unlabeled.map { augmentation($0, generator: &context.generator) }
+                }
+                let labeled = LabeledBatch(images: labeledImages, labels: labeledIndices.map { split.labeled.labels[$0] })
                 let value = objective.loss(
                     model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
                 let total = value.total.value.scalar
@@ -341,6 +347,7 @@ public final class Trainer {
                 testTop5Error: last?.test.top5Error ?? records.last?.testTop5Error,
                 bestTestError: records.map(\.testError).min(),
                 validationError: last?.validation?.error ?? records.last?.validationError,
+                validationTop5Error: last?.validation?.top5Error ?? records.last?.validationTop5Error,
                 perClassAccuracy: last?.test.perClassAccuracy ?? records.last?.perClassAccuracy,
                 stepsPerSecond: seconds > 0 ? Double(state.step) / seconds : 0)
         }

@@ -84,6 +84,8 @@ public struct TrainingSummary: Sendable, Codable {
     public var bestTestError: Double?
     /// The last evaluation's validation error.
     public var validationError: Double?
+    /// The last evaluation's top-5 validation error.
+    public var validationTop5Error: Double?
     /// The last evaluation's per-class test accuracy.
     public var perClassAccuracy: [Double]?
     /// Mean optimizer steps per second.

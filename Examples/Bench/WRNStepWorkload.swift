@@ -1,0 +1,122 @@
+import ArgumentParser
+import CBLAS
+import Foundation
+import SHOTVAE
+
+/// The `wrn-step` workload: one SHOT-VAE training step with the WideResNet-28-2 encoder and the
+/// DCGAN decoder on 64 labelled + 64 unlabelled 32x32 images, as ../shared/peers/torch_shot_wrn.py
+/// times it: the plain and mixed passes of both halves, one backward pass, an SGD step.
+struct WRNStepWorkload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wrn-step", abstract: "One SHOT-VAE step with WideResNet-28-2 (64 labelled + 64 unlabelled images, SGD).")
+
+    @Option(help: "Labelled and unlabelled images per batch.")
+    var batch = 64
+
+    @Option(help: "Timed steps (at least 3).")
+    var steps = 8
+
+    @Flag(help: "Also decode the mixed inputs, as the PyTorch reference does (their reconstruction is not in the loss).")
+    var decodeMixed = false
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    /// SHOT-VAE with the decoder also run on the mixed inputs (work the loss does not use).
+    final class DecodingMixedSHOT: SHOTObjective {
+        override func posteriorMatchingLoss(
+            _ mixed: SemiSupervisedVAE.Posterior, targetMean: Tensor, targetSigma: Tensor
+        ) -> Variable {
+            decodeMixedPass?(mixed)
+            return super.posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma)
+        }
+        var decodeMixedPass: ((SemiSupervisedVAE.Posterior) -> Void)?
+    }
+
+    func run() throws {
+        var rng = RandomGenerator(seed: 1)
+        let model = SemiSupervisedVAE.cifar(widthFactor: 2, classCount: 10, generator: &rng)
+        let optimizer = SGD(parameters: model.parameters, learningRate: 0.02, momentum: 0.9, weightDecay: 5e-4)
+        // The reference's end-of-schedule weights: ew = bc = bd = 1e-3, pw = ucw = 1, Cd = 2.3.
+        let settings = ObjectiveConfiguration(
+            reconstruction: .bernoulli, elboWeight: .constant(1e-3), continuousKLWeight: .constant(1e-3),
+            discreteKLWeight: .constant(1e-3), continuousCapacity: .constant(0), discreteCapacity: .constant(2.3),
+            posteriorMatchingWeight: .constant(1), labelledClassificationWeight: .constant(1),
+            unlabelledClassificationWeight: .constant(1))
+        let objective = DecodingMixedSHOT(configuration: settings)
+        let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 2))
+        if decodeMixed {
+            objective.decodeMixedPass = { posterior in
+                // The reference decodes z = μ' + σ' ε with the mixed class input; its output is unused.
+                let z = model.sampler.continuous(mean: posterior.mean, logSigma: posterior.logSigma, generator: &context.generator)
+                _ = model.decode(z: z, y: posterior.logProbabilities.exp().detached(), context: context)
+            }
+        }
+        let pool = (0..<4).map { _ in
+            (LabeledBatch(images: Tensor(uniform: [batch, 3, 32, 32], generator: &rng),
+                          labels: (0..<batch).map { _ in rng.nextInt(below: 10) }),
+             Tensor(uniform: [batch, 3, 32, 32], generator: &rng))
+        }
+        var step = 0
+        func trainStep() {
+            let (labeled, unlabeled) = pool[step % pool.count]
+            let value = objective.loss(model: model, labeled: labeled, unlabeled: unlabeled,
+                                       progress: TrainingProgress(epoch: 0, step: step, totalEpochs: 1), context: context)
+            value.total.backward()
+            optimizer.step()
+            optimizer.zeroGradients()
+            step += 1
+        }
+        let summary = Stopwatch(targetSeconds: 0, minimumRepetitions: max(3, steps), maximumRepetitions: max(3, steps)).median(trainStep)
+        // Conv/linear FLOPs, counted as the reference counts them (forward per image: encoder
+        // 428.8 M, heads 0.07 M, decoder 69.0 M; backward twice the forward except the stem's
+        // input gradient and the decoders of the mixed passes).
+        let encoder = 428_826_624.0, heads = 68_096.0, decoder = 69_017_600.0, stem = 2.0 * 3 * 16 * 9 * 32 * 32
+        let b = Double(batch)
+        let referenceFlops = 4 * b * (encoder + heads + decoder) + 4 * b * (2 * (encoder + heads) - stem) + 2 * b * 2 * decoder
+        let performedFlops = decodeMixed ? referenceFlops : referenceFlops - 2 * b * decoder
+        let median = summary.median
+        let gemm = sgemmRate()
+        let roofline = referenceFlops / (gemm * 1e9)
+        if json {
+            let object: [String: Any] = [
+                "workload": "wrn-step", "batch": batch, "decode_mixed": decodeMixed, "median_s": median,
+                "steps": summary.samples.count, "unlabeled_images_per_s": b / median,
+                "reference_gflop": referenceFlops * 1e-9, "performed_gflop": performedFlops * 1e-9,
+                "gflops": performedFlops / median * 1e-9, "sgemm_gflops": gemm, "roofline_s": roofline,
+                "roofline_fraction": roofline / median, "peak_rss_mib": peakResidentMebibytes(),
+            ]
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        } else {
+            let (low, high) = summary.spread
+            print(String(format: "wrn-step: median %.3f s (p10 %.3f, p90 %.3f) over %d steps, %.1f unlabelled images/s, %.1f GFLOP/s (%.1f GFLOP performed%@)",
+                         median, low, high, summary.samples.count, b / median, performedFlops / median * 1e-9,
+                         performedFlops * 1e-9, decodeMixed ? "" : ", mixed passes not decoded"))
+            print(String(format: "roofline: %.1f GFLOP at the same-run sgemm rate %.1f GFLOP/s = %.2f s; this step reaches %.0f%% of it",
+                         referenceFlops * 1e-9, gemm, roofline, roofline / median * 100))
+            print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
+        }
+    }
+
+    /// The sgemm rate of the machine with all cores, on a 1024-square product.
+    func sgemmRate() -> Double {
+        let n = 1024
+        var rng = RandomGenerator(seed: 3)
+        let a = Tensor(uniform: [n * n], generator: &rng).scalars
+        var c = [Float](repeating: 0, count: n * n)
+        let engineThreads = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
+        defer { openblas_set_num_threads(engineThreads) }
+        let seconds = a.withUnsafeBufferPointer { a in
+            c.withUnsafeMutableBufferPointer { c in
+                Stopwatch(targetSeconds: 1).median {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+                                a.baseAddress, blasint(n), a.baseAddress, blasint(n), 0, c.baseAddress, blasint(n))
+                }.median
+            }
+        }
+        return 2 * Double(n * n * n) / seconds * 1e-9
+    }
+}
