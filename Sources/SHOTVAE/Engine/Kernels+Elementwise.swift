@@ -112,8 +112,22 @@ extension Kernels {
         map(UnsafePointer(x), x, count: count, vector: { $0 * alpha }, scalar: { $0 * alpha })
     }
 
-    /// `output[i] = value`.
+    /// `output[i] = value`; short runs (the rows of small feature maps) without a call.
+    @inline(__always)
     static func fill(_ output: UnsafeMutablePointer<Float>, with value: Float, count: Int) {
+        if count < 128 {
+            let v = Vector(repeating: value)
+            var i = 0
+            while i + 8 <= count {
+                output.store(v, at: i)
+                i += 8
+            }
+            while i < count {
+                output[i] = value
+                i += 1
+            }
+            return
+        }
         if value == 0 {
             memset(output, 0, count * MemoryLayout<Float>.stride)
         } else {

@@ -148,6 +148,8 @@ extension Kernels {
         let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: phases.length * g.stride) { buffer in
             let scratch = buffer.baseAddress!
+            // Every row writes the same positions of the phases; the rest stays zero.
+            fill(scratch, with: 0, count: phases.length * g.stride)
             for c in channels {
                 let plane = image + c * g.inputPixels
                 for ky in 0..<g.kernelHeight {
@@ -158,12 +160,23 @@ extension Kernels {
                             for kx in 0..<g.kernelWidth { fill(rows + kx * rowStride + oy * outW, with: 0, count: outW) }
                             continue
                         }
-                        fill(scratch, with: 0, count: phases.length * g.stride)
                         let source = plane + iy * g.width
+                        var start = 0
+                        if g.stride == 2 {
+                            // Sixteen inputs at a time: the even ones to phase 0, the odd to phase 1.
+                            let even = scratch + phases.margin
+                            let odd = scratch + phases.length + phases.margin
+                            while start + 16 <= g.width {
+                                let pair = UnsafeRawPointer(source + start).loadUnaligned(as: SIMD16<Float>.self)
+                                even.store(pair.evenHalf, at: start / 2)
+                                odd.store(pair.oddHalf, at: start / 2)
+                                start += 16
+                            }
+                        }
                         for phase in 0..<g.stride {
                             let destination = scratch + phase * phases.length + phases.margin
-                            var ix = phase
-                            var j = 0
+                            var ix = start + phase
+                            var j = start / g.stride
                             while ix < g.width {
                                 destination[j] = source[ix]
                                 ix += g.stride

@@ -136,16 +136,14 @@ public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
 }
 
 extension ObjectiveConfiguration {
-    /// Settings for the paper's MNIST model (PAPER.md section 7) with the full SHOT-VAE terms.
-    ///
-    /// The evidence terms are the section 7 recipe: squared error summed over pixels (images
-    /// and the tanh output in [-1, 1]), `bc = bd = 30`, `Cc` rising linearly 0 → 17.5 and `Cd`
-    /// 0 → 17 (capped at log 10) over the first 25,000 steps, and `ew = 1`. The label term is
-    /// the recipe's `50 · BCE(α, y)` on the smoothed labelled batch. The smooth-ELBO and
-    /// interpolation terms of sections 3 and 4 come on top: `pw` and `ucw` are set here
-    /// because the paper gives them only for CIFAR, where `ew = 1e-3` scales the evidence
-    /// terms down; see Documentation/MNIST.md for how they were chosen.
-    public static var mnist: ObjectiveConfiguration {
+    /// The loss of the paper's MNIST recipe (PAPER.md section 7), as in its smooth-ELBO MNIST
+    /// script: squared error summed over pixels (images and the tanh output in [-1, 1]),
+    /// `bc = bd = 30`, `Cc` rising linearly 0 → 17.5 and `Cd` 0 → 17 (capped at log 10) over the
+    /// first 25,000 steps, `ew = 1`, and the label term `50 · BCE(α, y)`. With ``M2Objective`` it
+    /// is exactly the recipe's loss (and the PyTorch reference's in the benchmarks); the
+    /// interpolation weights `pw = 1` and `ucw = 50` (ramped over 10 epochs) only matter to
+    /// ``SmoothELBOObjective`` and ``SHOTObjective``.
+    public static var mnistRecipe: ObjectiveConfiguration {
         ObjectiveConfiguration(
             reconstruction: .gaussian(scale: 1),
             elboWeight: .constant(1),
@@ -158,6 +156,21 @@ extension ObjectiveConfiguration {
             labelledClassificationWeight: .constant(50),
             unlabelledClassificationWeight: .exponentialRamp(maximum: 50, length: 10, unit: .epochs),
             labelledClassificationLoss: .binaryCrossEntropy)
+    }
+
+    /// SHOT-VAE on the paper's MNIST model: the section 7 recipe (``mnistRecipe``) with the
+    /// evidence terms weighted by `ew = 0.1` against the label term, and the unlabelled
+    /// interpolation term `Du` weighted by `ucw`, ramped to 200 over the first 10 epochs.
+    ///
+    /// The paper gives the interpolation weights only for CIFAR, where `ew = 1e-3` scales the
+    /// evidence terms down against the classification terms in the same way; these values
+    /// come from a 10-epoch comparison on MNIST with 100 labels (Documentation/MNIST.md),
+    /// made with a seed other than those of the reported runs.
+    public static var mnist: ObjectiveConfiguration {
+        var configuration = mnistRecipe
+        configuration.elboWeight = .constant(0.1)
+        configuration.unlabelledClassificationWeight = .exponentialRamp(maximum: 200, length: 10, unit: .epochs)
+        return configuration
     }
 }
 

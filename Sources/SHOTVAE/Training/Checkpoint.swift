@@ -22,6 +22,10 @@ public struct Checkpoint: Sendable {
     /// The format tag written into the metadata.
     public static let format = "shotvae-checkpoint/1"
 
+    /// The largest counter value a checkpoint may hold (2^53): a run never counts that far, and
+    /// a larger stored step (up to `Int.max`) would overflow when training goes on.
+    static let maximumCounter = 1 << 53
+
     /// Parameter values by dotted name, in the model's order.
     public var parameters: [(name: String, value: Tensor)]
     /// Buffer values by dotted name, in the model's order.
@@ -30,7 +34,7 @@ public struct Checkpoint: Sendable {
     public var optimizerState: OptimizerState
     /// Random generator states by name.
     public var generators: [String: RandomGenerator.State]
-    /// Integer counters by name (epoch, step, ...).
+    /// Integer counters by name (epoch, step, ...); reading a checkpoint accepts values in 0...2^53.
     public var counters: [String: Int]
     /// Integer sequences by name (a data loader's order, ...).
     public var sequences: [String: [Int]]
@@ -109,6 +113,15 @@ public struct Checkpoint: Sendable {
         buffers = []
         optimizerState = OptimizerState(
             counters: try Checkpoint.decode([String: Int].self, file.metadata["optimizer_counters"], "optimizer_counters"))
+        for (key, values) in [("counters", counters), ("optimizer_counters", optimizerState.counters)] {
+            let sorted = values.sorted { $0.key < $1.key }
+            if let bad = sorted.first(where: { !(0...Checkpoint.maximumCounter).contains($0.value) }) {
+                throw SHOTVAEError(
+                    .invalidFile,
+                    "metadata \"\(key)\": counter \"\(bad.key)\" is \(bad.value); counters must lie in 0...2^53 "
+                        + "(a count below or beyond that is corrupt, and counting on from it would overflow)")
+            }
+        }
         generators = [:]
         sequences = [:]
         for name in file.names {

@@ -19,7 +19,7 @@ import Foundation
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, objective: SHOTObjective(configuration: .mnist),
-///                       optimizer: Adam(parameters: model.parameters, learningRate: 5e-4),
+///                       optimizer: Adam(parameters: model.parameters, learningRate: 1e-3),
 ///                       configuration: TrainingConfiguration(epochs: 30, labeledBatchSize: 4,
 ///                                                            unlabeledBatchSize: 128, seed: 1),
 ///                       output: URL(fileURLWithPath: "runs/mnist"))
