@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import SHOTVAE
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The `memory` workload: many SHOT-VAE training steps of the MLP VAE, sampling resident
 /// memory, to show that it stays flat after warm-up (graphs are released every step, buffers
 /// are reused).
@@ -24,13 +20,6 @@ struct MemoryWorkload: ParsableCommand {
 
     func validate() throws {
         guard steps > 0, interval > 0 else { throw ValidationError("--steps and --interval must be positive.") }
-    }
-
-    /// Resident memory of this process, in MiB (from /proc/self/statm).
-    func residentMebibytes() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
-        let pages = text.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? .nan
-        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     func run() throws {

@@ -13,8 +13,8 @@ extension Variable {
         let x = value
         let zero = Vector.zero
         return Variable(x.map(vector: { $0.replacing(with: zero, where: $0 .< zero) }, scalar: { max($0, 0) }),
-                        inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(
+                        inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(
                 x, vector: { g, x in g.replacing(with: zero, where: x .<= zero) },
                 scalar: { g, x in x > 0 ? g : 0 }))
         }
@@ -31,8 +31,8 @@ extension Variable {
             x.map(vector: { $0.replacing(with: $0 * slope, where: $0 .< zero) },
                   scalar: { $0 > 0 ? $0 : $0 * slope }),
             inputs: [self]
-        ) { [self] gradient in
-            accumulateGradient(gradient.zip(
+        ) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(
                 x, vector: { g, x in g.replacing(with: g * slope, where: x .<= zero) },
                 scalar: { g, x in x > 0 ? g : g * slope }))
         }
@@ -41,8 +41,8 @@ extension Variable {
     /// The hyperbolic tangent.
     public func tanh() -> Variable {
         let y = value.map(vector: { Kernels.lanes($0, tanhf) }, scalar: tanhf)
-        return Variable(y, inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(
+        return Variable(y, inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(
                 y, vector: { g, y in g * (1 - y * y) }, scalar: { g, y in g * (1 - y * y) }))
         }
     }
@@ -50,8 +50,8 @@ extension Variable {
     /// The logistic sigmoid, `1 / (1 + exp(-x))`.
     public func sigmoid() -> Variable {
         let y = value.map(vector: { Kernels.lanes($0, Kernels.sigmoid) }, scalar: Kernels.sigmoid)
-        return Variable(y, inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(
+        return Variable(y, inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(
                 y, vector: { g, y in g * y * (1 - y) }, scalar: { g, y in g * y * (1 - y) }))
         }
     }
@@ -60,8 +60,8 @@ extension Variable {
     public func softplus() -> Variable {
         let x = value
         return Variable(x.map(vector: { Kernels.lanes($0, Kernels.softplus) }, scalar: Kernels.softplus),
-                        inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(
+                        inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(
                 x, vector: { g, x in g * Kernels.lanes(x, Kernels.sigmoid) },
                 scalar: { g, x in g * Kernels.sigmoid(x) }))
         }
@@ -70,8 +70,8 @@ extension Variable {
     /// The natural exponential.
     public func exp() -> Variable {
         let y = value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
-        return Variable(y, inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(y, vector: { $0 * $1 }, scalar: { $0 * $1 }))
+        return Variable(y, inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(y, vector: { $0 * $1 }, scalar: { $0 * $1 }))
         }
     }
 
@@ -79,8 +79,8 @@ extension Variable {
     public func log() -> Variable {
         let x = value
         return Variable(x.map(vector: { Kernels.lanes($0, logf) }, scalar: logf), inputs: [self]) {
-            [self] gradient in
-            accumulateGradient(gradient.zip(x, vector: { $0 / $1 }, scalar: { $0 / $1 }))
+            [node] gradient in
+            node?.accumulateGradient(gradient.zip(x, vector: { $0 / $1 }, scalar: { $0 / $1 }))
         }
     }
 
@@ -89,8 +89,8 @@ extension Variable {
         let x = value
         let zero = Vector.zero
         return Variable(x.map(vector: { $0.replacing(with: -$0, where: $0 .< zero) }, scalar: { Swift.abs($0) }),
-                        inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(
+                        inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(
                 x,
                 vector: { g, x in
                     g.replacing(with: -g, where: x .< zero).replacing(with: zero, where: x .== zero)
@@ -102,16 +102,16 @@ extension Variable {
     /// The elementwise square, `x²`.
     public func squared() -> Variable {
         let x = value
-        return Variable(x.map(vector: { $0 * $0 }, scalar: { $0 * $0 }), inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(x, vector: { 2 * $0 * $1 }, scalar: { 2 * $0 * $1 }))
+        return Variable(x.map(vector: { $0 * $0 }, scalar: { $0 * $0 }), inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(x, vector: { 2 * $0 * $1 }, scalar: { 2 * $0 * $1 }))
         }
     }
 
     /// The elementwise square root.
     public func squareRoot() -> Variable {
         let y = value.map(vector: { $0.squareRoot() }, scalar: { $0.squareRoot() })
-        return Variable(y, inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.zip(y, vector: { $0 / (2 * $1) }, scalar: { $0 / (2 * $1) }))
+        return Variable(y, inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.zip(y, vector: { $0 / (2 * $1) }, scalar: { $0 / (2 * $1) }))
         }
     }
 }

@@ -27,14 +27,19 @@ public func conv2d(
     let keep = weight.requiresGradient
         && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
     let (y, columns) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep)
+    let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
+    // Saved for the backward pass: the weight (a parameter's storage, shared), and the input
+    // or its patch matrices only when the weight gradient needs them.
+    let savedInput = weightNode != nil && columns == nil ? x : nil
+    let weightShape = w.shape
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
         let (dx, dw) = Convolution.backward(
-            outputGradient: gradient, input: columns == nil ? x : nil, weight: w, geometry: g, columns: columns,
-            computesInput: input.requiresGradient, computesWeight: weight.requiresGradient)
-        if let dx { input.accumulateGradient(dx) }
-        if let dw { weight.accumulateGradient(dw) }
-        if let bias, bias.requiresGradient {
-            bias.accumulateGradient(gradient.summed(to: [1, w.shape[0], 1, 1]).reshaped(to: [w.shape[0]]))
+            outputGradient: gradient, input: savedInput, weight: w, geometry: g, columns: columns,
+            computesInput: inputNode != nil, computesWeight: weightNode != nil)
+        if let dx { inputNode?.accumulateGradient(dx) }
+        if let dw { weightNode?.accumulateGradient(dw) }
+        if let biasNode {
+            biasNode.accumulateGradient(gradient.summed(to: [1, weightShape[0], 1, 1]).reshaped(to: [weightShape[0]]))
         }
     }
 }
@@ -72,14 +77,13 @@ public func convTranspose2d(
     precondition(g.outputHeight == x.shape[2] && g.outputWidth == x.shape[3])
     if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias must be [\(outChannels)], got \(bias.shape).") }
     let y = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g)
+    let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
         let (dx, dw) = Convolution.transposedBackward(
             outputGradient: gradient, input: x, weight: w, geometry: g,
-            computesInput: input.requiresGradient, computesWeight: weight.requiresGradient)
-        if let dx { input.accumulateGradient(dx) }
-        if let dw { weight.accumulateGradient(dw) }
-        if let bias, bias.requiresGradient {
-            bias.accumulateGradient(gradient.summed(to: [1, outChannels, 1, 1]).reshaped(to: [outChannels]))
-        }
+            computesInput: inputNode != nil, computesWeight: weightNode != nil)
+        if let dx { inputNode?.accumulateGradient(dx) }
+        if let dw { weightNode?.accumulateGradient(dw) }
+        biasNode?.accumulateGradient(gradient.summed(to: [1, outChannels, 1, 1]).reshaped(to: [outChannels]))
     }
 }

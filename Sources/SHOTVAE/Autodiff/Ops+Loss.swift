@@ -41,9 +41,10 @@ public func binaryCrossEntropyWithLogits(
     let terms = x.zip(targets, vector: { x, t in
         Kernels.lanes(x, { max($0, 0) + log1pf(expf(-Swift.abs($0))) }) - x * t
     }, scalar: { x, t in max(x, 0) - x * t + log1pf(expf(-Swift.abs(x))) })
+    let node = logits.node
     return Variable(Tensor(terms.sum() * factor), inputs: [logits]) { gradient in
         let g = gradient.scalar * factor
-        logits.accumulateGradient(x.zip(targets, vector: { x, t in
+        node?.accumulateGradient(x.zip(targets, vector: { x, t in
             (Kernels.lanes(x, Kernels.sigmoid) - t) * g
         }, scalar: { x, t in (Kernels.sigmoid(x) - t) * g }))
     }
@@ -68,10 +69,11 @@ public func binaryCrossEntropy(
         let logQ = Kernels.lanes(p, { max(logf(1 - $0), -100) })
         return -(t * logP + (1 - t) * logQ)
     }, scalar: { p, t in -(t * max(logf(p), -100) + (1 - t) * max(logf(1 - p), -100)) })
+    let node = probabilities.node
     return Variable(Tensor(terms.sum() * factor), inputs: [probabilities]) { gradient in
         let g = gradient.scalar * factor
         // d/dp = (p - t) / (p (1 - p)), with PyTorch's guard against division by zero.
-        probabilities.accumulateGradient(p.zip(targets, vector: { p, t in
+        node?.accumulateGradient(p.zip(targets, vector: { p, t in
             g * (p - t) / Kernels.lanes(p * (1 - p), { max($0, 1e-12) })
         }, scalar: { p, t in g * (p - t) / max(p * (1 - p), 1e-12) }))
     }
@@ -92,8 +94,9 @@ public func meanSquaredError(
     let factor = reduction.factor(for: x.shape)
     let difference = x.zip(targets, vector: { $0 - $1 }, scalar: { $0 - $1 })
     let total = Kernels.dot(difference.pointer, difference.pointer, count: difference.count)
+    let node = prediction.node
     return Variable(Tensor(total * factor), inputs: [prediction]) { gradient in
-        prediction.accumulateGradient(difference.scaled(by: 2 * gradient.scalar * factor))
+        node?.accumulateGradient(difference.scaled(by: 2 * gradient.scalar * factor))
     }
 }
 
@@ -111,8 +114,9 @@ public func crossEntropy(
     precondition(logProbabilities.shape == targets.shape, "Log-probabilities \(logProbabilities.shape) and targets \(targets.shape) differ.")
     let factor = reduction.factor(for: targets.shape)
     let total = -Kernels.dot(logProbabilities.value.pointer, targets.pointer, count: targets.count)
+    let node = logProbabilities.node
     return Variable(Tensor(total * factor), inputs: [logProbabilities]) { gradient in
-        logProbabilities.accumulateGradient(targets.scaled(by: -gradient.scalar * factor))
+        node?.accumulateGradient(targets.scaled(by: -gradient.scalar * factor))
     }
 }
 
@@ -133,11 +137,12 @@ public func gaussianKLDivergence(mean: Variable, logSigma: Variable, reduction: 
     let variance = logSigmaValue.map(vector: { Kernels.lanes(2 * $0, expf) }, scalar: { expf(2 * $0) })
     let terms = mu.zip(variance, logSigmaValue, vector: { m, v, l in m * m + v - 2 * l - 1 },
                        scalar: { m, v, l in m * m + v - 2 * l - 1 })
+    let (meanNode, logSigmaNode) = (mean.node, logSigma.node)
     return Variable(Tensor(0.5 * terms.sum() * factor), inputs: [mean, logSigma]) { gradient in
         let g = gradient.scalar * factor
-        if mean.requiresGradient { mean.accumulateGradient(mu.scaled(by: g)) }
-        if logSigma.requiresGradient {
-            logSigma.accumulateGradient(variance.map(vector: { ($0 - 1) * g }, scalar: { ($0 - 1) * g }))
+        meanNode?.accumulateGradient(mu.scaled(by: g))
+        if let logSigmaNode {
+            logSigmaNode.accumulateGradient(variance.map(vector: { ($0 - 1) * g }, scalar: { ($0 - 1) * g }))
         }
     }
 }
@@ -158,10 +163,11 @@ public func categoricalKLDivergenceToUniform(logProbabilities: Variable, reducti
     let factor = reduction.factor(for: logAlpha.shape)
     let terms = logAlpha.map(vector: { Kernels.lanes($0, expf) * ($0 + logClassCount) },
                              scalar: { expf($0) * ($0 + logClassCount) })
+    let node = logProbabilities.node
     return Variable(Tensor(terms.sum() * factor), inputs: [logProbabilities]) { gradient in
         let g = gradient.scalar * factor
         // d/d(log α) of α (log α + log K) = α (log α + log K + 1)
-        logProbabilities.accumulateGradient(logAlpha.map(
+        node?.accumulateGradient(logAlpha.map(
             vector: { Kernels.lanes($0, expf) * ($0 + (logClassCount + 1)) * g },
             scalar: { expf($0) * ($0 + logClassCount + 1) * g }))
     }

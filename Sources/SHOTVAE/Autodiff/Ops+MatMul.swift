@@ -22,9 +22,10 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
         a: x.pointer, lda: x.shape[1], b: y.pointer, ldb: y.shape[1],
         c: product.mutablePointer, ldc: n)
+    let (aNode, bNode) = (a.node, b.node)
     return Variable(product, inputs: [a, b]) { gradient in
         let g = gradient.pointer
-        if a.requiresGradient {
+        if let aNode {
             // dA = dC × op(B)ᵀ, laid out as A is (transposed back when A was transposed).
             var da = Tensor(uninitializedShape: x.shape)
             if transposeA {
@@ -36,9 +37,9 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
                     transposeB: !transposeB, m: m, n: k, k: n,
                     a: g, lda: n, b: y.pointer, ldb: y.shape[1], c: da.mutablePointer, ldc: k)
             }
-            a.accumulateGradient(da)
+            aNode.accumulateGradient(da)
         }
-        if b.requiresGradient {
+        if let bNode {
             // dB = op(A)ᵀ × dC, laid out as B is.
             var db = Tensor(uninitializedShape: y.shape)
             if transposeB {
@@ -50,7 +51,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
                     transposeA: !transposeA, m: k, n: n, k: m,
                     a: x.pointer, lda: x.shape[1], b: g, ldb: n, c: db.mutablePointer, ldc: n)
             }
-            b.accumulateGradient(db)
+            bNode.accumulateGradient(db)
         }
     }
 }

@@ -62,6 +62,7 @@ public func batchNorm(
     Kernels.channelAffine(
         x.pointer, y.mutablePointer, batch: batch, channels: channels, pixels: pixels,
         scale: scale.pointer, shift: shift.pointer)
+    let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias.node)
     return Variable(y, inputs: [input, weight, bias]) { gradient in
         var sumGradient = Tensor(uninitializedShape: [channels])
         var sumGradientNormalized = Tensor(uninitializedShape: [channels])
@@ -69,7 +70,7 @@ public func batchNorm(
             gradient.pointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
             mean: mean.pointer, inverseDeviation: inverseDeviation.pointer,
             sumGradient: sumGradient.mutablePointer, sumGradientNormalized: sumGradientNormalized.mutablePointer)
-        if input.requiresGradient {
+        if let inputNode {
             var dx = Tensor(uninitializedShape: x.shape)
             if isTraining {
                 Kernels.batchNormInputGradient(
@@ -84,9 +85,9 @@ public func batchNorm(
                     gradient.pointer, dx.mutablePointer, batch: batch, channels: channels, pixels: pixels,
                     scale: scale.pointer, shift: zero.pointer)
             }
-            input.accumulateGradient(dx)
+            inputNode.accumulateGradient(dx)
         }
-        if weight.requiresGradient { weight.accumulateGradient(sumGradientNormalized) }
-        if bias.requiresGradient { bias.accumulateGradient(sumGradient) }
+        weightNode?.accumulateGradient(sumGradientNormalized)
+        biasNode?.accumulateGradient(sumGradient)
     }
 }

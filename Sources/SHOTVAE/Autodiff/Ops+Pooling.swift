@@ -11,12 +11,12 @@ extension Variable {
         let x = value.pointer
         let y = result.mutablePointer
         for p in 0..<planes { y[p] = Kernels.sum(x + p * pixels, count: pixels) * scale }
-        return Variable(result, inputs: [self]) { [self] gradient in
+        return Variable(result, inputs: [self]) { [node] gradient in
             var dx = Tensor(uninitializedShape: inputShape)
             let out = dx.mutablePointer
             let g = gradient.pointer
             for p in 0..<planes { Kernels.fill(out + p * pixels, with: g[p] * scale, count: pixels) }
-            accumulateGradient(dx)
+            node?.accumulateGradient(dx)
         }
     }
 }

@@ -2,8 +2,8 @@ extension Variable {
     /// The sum of all elements, as a rank-0 value.
     public func sum() -> Variable {
         let shape = self.shape
-        return Variable(Tensor(value.sum()), inputs: [self]) { [self] gradient in
-            accumulateGradient(Tensor(shape: shape, repeating: gradient.scalar))
+        return Variable(Tensor(value.sum()), inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(Tensor(shape: shape, repeating: gradient.scalar))
         }
     }
 
@@ -28,9 +28,9 @@ extension Variable {
         let result = value.summed(to: kept)
         let resultShape = keepingDimensions
             ? kept : shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
-        return Variable(result.reshaped(to: resultShape), inputs: [self]) { [self] gradient in
+        return Variable(result.reshaped(to: resultShape), inputs: [self]) { [node] gradient in
             let g = gradient.reshaped(to: kept)
-            accumulateGradient(g.expanded(to: shape))
+            node?.accumulateGradient(g.expanded(to: shape))
         }
     }
 

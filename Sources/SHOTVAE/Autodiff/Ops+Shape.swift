@@ -2,8 +2,8 @@ extension Variable {
     /// The same elements with another shape of equal element count; one size may be `-1`.
     public func reshaped(to newShape: [Int]) -> Variable {
         let oldShape = shape
-        return Variable(value.reshaped(to: newShape), inputs: [self]) { [self] gradient in
-            accumulateGradient(gradient.reshaped(to: oldShape))
+        return Variable(value.reshaped(to: newShape), inputs: [self]) { [node] gradient in
+            node?.accumulateGradient(gradient.reshaped(to: oldShape))
         }
     }
 
@@ -26,13 +26,13 @@ extension Variable {
             precondition(index >= 0 && index < rows, "Row index \(index) is out of range 0..<\(rows).")
             (destination + i * rowSize).update(from: source.pointer + index * rowSize, count: rowSize)
         }
-        return Variable(result, inputs: [self]) { [self] gradient in
+        return Variable(result, inputs: [self]) { [node] gradient in
             var dx = Tensor(shape: source.shape)
             let out = dx.mutablePointer
             for (i, index) in indices.enumerated() {
                 Kernels.add(gradient.pointer + i * rowSize, into: out + index * rowSize, count: rowSize)
             }
-            accumulateGradient(dx)
+            node?.accumulateGradient(dx)
         }
     }
 
@@ -69,7 +69,7 @@ extension Variable {
             }
         }
         let inputShape = shape
-        return Variable(result, inputs: [self]) { [self] gradient in
+        return Variable(result, inputs: [self]) { [node] gradient in
             var dx = Tensor(shape: inputShape)
             let out = dx.mutablePointer
             let g = gradient.pointer
@@ -80,7 +80,7 @@ extension Variable {
                     for ox in 0..<outW { destination[columnsFrom[ox]] += source[ox] }
                 }
             }
-            accumulateGradient(dx)
+            node?.accumulateGradient(dx)
         }
     }
 
@@ -125,17 +125,18 @@ public func concat(_ variables: [Variable], axis: Int) -> Variable {
         }
         offset += size
     }
+    let parts = variables.map { (node: $0.node, shape: $0.shape) }
     return Variable(result, inputs: variables) { gradient in
         let g = gradient.pointer
         var offset = 0
-        for (v, size) in zip(variables, sizes) {
-            if v.requiresGradient {
-                var dx = Tensor(uninitializedShape: v.shape)
+        for (part, size) in zip(parts, sizes) {
+            if let node = part.node {
+                var dx = Tensor(uninitializedShape: part.shape)
                 let out = dx.mutablePointer
                 for o in 0..<outer {
                     (out + o * size).update(from: g + o * total + offset, count: size)
                 }
-                v.accumulateGradient(dx)
+                node.accumulateGradient(dx)
             }
             offset += size
         }

@@ -5,12 +5,12 @@ extension Variable {
         let rows = value.count / max(columns, 1)
         var y = Tensor(uninitializedShape: shape)
         Kernels.softmax(value.pointer, y.mutablePointer, rows: rows, columns: columns)
-        return Variable(y, inputs: [self]) { [self] gradient in
+        return Variable(y, inputs: [self]) { [node] gradient in
             var dx = Tensor(uninitializedShape: y.shape)
             Kernels.softmaxBackward(
                 output: y.pointer, outputGradient: gradient.pointer, inputGradient: dx.mutablePointer,
                 rows: rows, columns: columns)
-            accumulateGradient(dx)
+            node?.accumulateGradient(dx)
         }
     }
 
@@ -21,12 +21,12 @@ extension Variable {
         let rows = value.count / max(columns, 1)
         var y = Tensor(uninitializedShape: shape)
         Kernels.logSoftmax(value.pointer, y.mutablePointer, rows: rows, columns: columns)
-        return Variable(y, inputs: [self]) { [self] gradient in
+        return Variable(y, inputs: [self]) { [node] gradient in
             var dx = Tensor(uninitializedShape: y.shape)
             Kernels.logSoftmaxBackward(
                 output: y.pointer, outputGradient: gradient.pointer, inputGradient: dx.mutablePointer,
                 rows: rows, columns: columns)
-            accumulateGradient(dx)
+            node?.accumulateGradient(dx)
         }
     }
 }

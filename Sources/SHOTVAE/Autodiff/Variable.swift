@@ -1,10 +1,15 @@
-/// A node of the computation graph: a value, its gradient, and how to pass gradients back.
+/// A value in a computation, and, when it depends on something trainable, its place in the
+/// graph that carries gradients back.
 ///
 /// Operations on variables (`+`, ``matmul(_:_:transposeA:transposeB:)``, ``conv2d(_:weight:bias:stride:padding:)``,
 /// ``relu()``, the losses, ...) compute their value at once and, when any input requires a
-/// gradient, remember a closure that adds the output's gradient into the inputs' gradients.
-/// ``backward(gradient:)`` runs those closures in reverse topological order (reverse-mode
-/// automatic differentiation, as in Karpathy's micrograd, typed and batched).
+/// gradient, record a node with a closure that adds the output's gradient into the inputs'
+/// gradients. ``backward(gradient:)`` runs those closures in reverse topological order
+/// (reverse-mode automatic differentiation, as in Karpathy's micrograd, typed and batched).
+///
+/// The graph holds nodes, not values: each closure keeps only the tensors its derivative needs
+/// (as PyTorch keeps "saved tensors"), and an intermediate value is freed as soon as no
+/// `Variable` and no closure refers to it.
 ///
 /// Gradients are computed only where needed: an operation whose inputs all have
 /// `requiresGradient == false` records nothing. Build targets "without gradient" (the mixed
@@ -21,19 +26,8 @@
 public final class Variable {
     /// The value computed by the forward pass.
     public var value: Tensor
-    /// The accumulated gradient of the last ``backward(gradient:)`` with respect to this
-    /// value; `nil` before any backward pass reached it. Gradients of leaves accumulate over
-    /// several backward passes until ``zeroGradient()``.
-    public internal(set) var gradient: Tensor?
-    /// Whether gradients flow to (and through) this variable.
-    public let requiresGradient: Bool
-
-    /// The variables this one was computed from (empty for leaves and after backward).
-    var inputs: [Variable]
-    /// Adds this variable's gradient, given as the argument, into the inputs' gradients.
-    var backwardFunction: ((Tensor) -> Void)?
-    /// Whether a backward pass already ran through this node and released it.
-    private var isReleased = false
+    /// The variable's place in the gradient graph; `nil` for constants.
+    let node: GradientNode?
 
     /// Creates a leaf variable.
     ///
@@ -43,31 +37,39 @@ public final class Variable {
     ///     gradient; `true` for trainable parameters and inputs under a gradient check.
     public init(_ value: Tensor, requiresGradient: Bool = false) {
         self.value = value
-        self.requiresGradient = requiresGradient
-        self.inputs = []
-        self.backwardFunction = nil
+        node = requiresGradient ? GradientNode(shape: value.shape, inputs: [], backward: nil) : nil
     }
 
     /// Creates the output of an operation.
     ///
     /// When no input requires a gradient, the result is a constant and `backward` is dropped;
-    /// otherwise `backward` receives the result's gradient and must call
-    /// ``accumulateGradient(_:)`` on each input that requires one.
+    /// otherwise `backward` receives the result's gradient and must add each input's share
+    /// into that input's node (``GradientNode/accumulateGradient(_:)``). It must capture the
+    /// input nodes, never the input variables, so that values not needed by the derivative
+    /// can be freed.
     init(_ value: Tensor, inputs: [Variable], backward: @escaping (Tensor) -> Void) {
         self.value = value
-        if inputs.contains(where: \.requiresGradient) {
-            self.requiresGradient = true
-            self.inputs = inputs
-            self.backwardFunction = backward
-        } else {
-            self.requiresGradient = false
-            self.inputs = []
-            self.backwardFunction = nil
-        }
+        let inputNodes = inputs.compactMap(\.node)
+        node = inputNodes.isEmpty ? nil : GradientNode(shape: value.shape, inputs: inputNodes, backward: backward)
     }
 
     /// The shape of ``value``.
     public var shape: [Int] { value.shape }
+
+    /// Whether gradients flow to (and through) this variable.
+    public var requiresGradient: Bool { node != nil }
+
+    /// The accumulated gradient of the last ``backward(gradient:)`` with respect to this
+    /// value; `nil` before any backward pass reached it. Gradients of leaves accumulate over
+    /// several backward passes until ``zeroGradient()``; those of intermediate values are
+    /// released with the graph.
+    public internal(set) var gradient: Tensor? {
+        get { node?.gradient }
+        set {
+            precondition(node != nil || newValue == nil, "A constant has no gradient.")
+            node?.gradient = newValue
+        }
+    }
 
     /// A constant with the same value: gradients stop here.
     public func detached() -> Variable {
@@ -76,19 +78,7 @@ public final class Variable {
 
     /// Forgets the accumulated gradient.
     public func zeroGradient() {
-        gradient = nil
-    }
-
-    /// Adds `contribution` into ``gradient`` (which starts at zero).
-    func accumulateGradient(_ contribution: Tensor) {
-        precondition(
-            contribution.shape == value.shape,
-            "Gradient of shape \(contribution.shape) does not match value of shape \(value.shape).")
-        if gradient == nil {
-            gradient = contribution
-        } else {
-            gradient!.add(contribution)
-        }
+        node?.gradient = nil
     }
 
     /// Computes the gradient of this value with respect to every variable it depends on
@@ -100,10 +90,50 @@ public final class Variable {
     /// - Parameter seed: The gradient of the final quantity with respect to this value;
     ///   by default ones, which for a scalar loss is `d loss / d loss = 1`.
     public func backward(gradient seed: Tensor? = nil) {
-        precondition(requiresGradient, "backward() on a value that does not depend on any gradient.")
+        guard let node else {
+            preconditionFailure("backward() on a value that does not depend on any gradient.")
+        }
+        node.backward(seed: seed ?? Tensor(shape: value.shape, repeating: 1))
+    }
+}
+
+/// A node of the gradient graph: the gradient accumulated so far, the nodes of the inputs,
+/// and the closure that passes the gradient on to them.
+final class GradientNode {
+    /// The shape of the value this node stands for.
+    let shape: [Int]
+    /// The accumulated gradient.
+    var gradient: Tensor?
+    /// The nodes of the inputs (empty for leaves and after backward).
+    var inputs: [GradientNode]
+    /// Adds this node's gradient, given as the argument, into the inputs' gradients.
+    var backwardFunction: ((Tensor) -> Void)?
+    /// Whether a backward pass already ran through this node and released it.
+    private(set) var isReleased = false
+
+    init(shape: [Int], inputs: [GradientNode], backward: ((Tensor) -> Void)?) {
+        self.shape = shape
+        self.inputs = inputs
+        backwardFunction = backward
+    }
+
+    /// Adds `contribution` into ``gradient`` (which starts at zero).
+    func accumulateGradient(_ contribution: Tensor) {
+        precondition(
+            contribution.shape == shape,
+            "Gradient of shape \(contribution.shape) does not match value of shape \(shape).")
+        if gradient == nil {
+            gradient = contribution
+        } else {
+            gradient!.add(contribution)
+        }
+    }
+
+    /// Runs the backward pass from this node with the given seed gradient.
+    func backward(seed: Tensor) {
         precondition(!isReleased, "backward() on a graph that an earlier backward() released.")
         let order = topologicalOrder()
-        accumulateGradient(seed ?? Tensor(shape: value.shape, repeating: 1))
+        accumulateGradient(seed)
         for node in order.reversed() {
             guard let function = node.backwardFunction else { continue }
             if let gradient = node.gradient {
@@ -116,12 +146,12 @@ public final class Variable {
         }
     }
 
-    /// The nodes reachable from this one that require gradients, each after its inputs
-    /// (iterative depth-first search, so deep networks do not exhaust the stack).
-    func topologicalOrder() -> [Variable] {
-        var order: [Variable] = []
+    /// The nodes reachable from this one, each after its inputs (iterative depth-first
+    /// search, so deep networks do not exhaust the stack).
+    func topologicalOrder() -> [GradientNode] {
+        var order: [GradientNode] = []
         var visited = Set<ObjectIdentifier>()
-        var stack: [(node: Variable, expanded: Bool)] = [(self, false)]
+        var stack: [(node: GradientNode, expanded: Bool)] = [(self, false)]
         while let (node, expanded) = stack.popLast() {
             if expanded {
                 order.append(node)
@@ -129,9 +159,7 @@ public final class Variable {
             }
             guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
-            for input in node.inputs where input.requiresGradient
-                && !visited.contains(ObjectIdentifier(input))
-            {
+            for input in node.inputs where !visited.contains(ObjectIdentifier(input)) {
                 stack.append((input, false))
             }
         }

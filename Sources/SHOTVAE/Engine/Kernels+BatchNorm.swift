@@ -53,6 +53,35 @@ extension Kernels {
         }
     }
 
+    /// `y = leakyReLU(scale[c] * x + shift[c])` per channel of `[N, C, pixels]`, in one pass:
+    /// batch norm and its activation fused.
+    static func channelAffineLeakyReLU(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        batch: Int, channels: Int, pixels: Int,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, negativeSlope: Float
+    ) {
+        let slope = negativeSlope
+        let zero = Vector.zero
+        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
+            for row in range {
+                let c = row % channels
+                let a = scale[c]
+                let b = shift[c]
+                let av = Vector(repeating: a)
+                let bv = Vector(repeating: b)
+                map(x + row * pixels, y + row * pixels, count: pixels,
+                    vector: { v in
+                        let z = v * av + bv
+                        return z.replacing(with: z * slope, where: z .< zero)
+                    },
+                    scalar: { v in
+                        let z = v * a + b
+                        return z > 0 ? z : z * slope
+                    })
+            }
+        }
+    }
+
     /// Per-channel sums `Σ dy` and `Σ dy ⊙ x̂` over batch and pixels, where
     /// `x̂ = (x - mean[c]) * inverseDeviation[c]`.
     static func channelGradientSums(

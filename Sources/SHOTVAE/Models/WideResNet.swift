@@ -49,13 +49,24 @@ public final class WideResidualBlock: Layer {
         return layers
     }
 
-    /// The residual function plus the shortcut.
+    /// The residual function plus the shortcut. Each `BN → LeakyReLU → conv` runs as one
+    /// ``preActivationConv2d(_:normWeight:normBias:runningMean:runningVariance:isTraining:momentum:epsilon:negativeSlope:weight:stride:padding:)``,
+    /// which keeps only its input for the backward pass.
     public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
-        let h = pre1(input, context: context).leakyReLU(negativeSlope: negativeSlope)
-        let body = conv2(pre2(conv1(h, context: context), context: context).leakyReLU(negativeSlope: negativeSlope), context: context)
+        let h = preActivated(input, norm: pre1, conv: conv1, context: context)
+        let body = preActivated(h, norm: pre2, conv: conv2, context: context)
         guard let preShortcut, let convShortcut else { return body + input }
-        let shortcut = convShortcut(preShortcut(input, context: context).leakyReLU(negativeSlope: negativeSlope), context: context)
-        return body + shortcut
+        return body + preActivated(input, norm: preShortcut, conv: convShortcut, context: context)
+    }
+
+    /// `conv(leakyReLU(norm(x)))`, fused.
+    func preActivated(_ x: Variable, norm: BatchNorm, conv: Conv2D, context: ForwardContext) -> Variable {
+        preActivationConv2d(
+            x, normWeight: context.variable(norm.weight), normBias: context.variable(norm.bias),
+            runningMean: &norm.runningMean.value, runningVariance: &norm.runningVariance.value,
+            isTraining: context.isTraining, momentum: norm.momentum, epsilon: norm.epsilon,
+            negativeSlope: negativeSlope, weight: context.variable(conv.weight), stride: conv.stride,
+            padding: conv.padding)
     }
 }
 

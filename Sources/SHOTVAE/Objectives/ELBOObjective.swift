@@ -48,8 +48,17 @@ open class ELBOObjective: VariationalObjective {
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
+        labelledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms).evidence
+            * weights.elbo
+    }
+
+    /// The pass of a labelled batch with its one-hot labels as `y`, and its `R_l + P_l`.
+    public func labelledEvidence(
+        model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
+        terms: inout ObjectiveTerms
+    ) -> (pass: SemiSupervisedVAE.Pass, evidence: Variable) {
         let pass = model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
-        return evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms) * weights.elbo
+        return (pass, evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms))
     }
 
     /// The unlabelled half: `ew · (R_u + P_u)` with a Gumbel-softmax sample as `y`.

@@ -9,8 +9,7 @@ open class M2Objective: ELBOObjective {
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let pass = model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
-        let evidence = evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms)
+        let (pass, evidence) = labelledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
         let classification = classificationLoss(
             logProbabilities: pass.posterior.logProbabilities,
             targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))

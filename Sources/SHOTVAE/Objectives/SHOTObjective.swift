@@ -32,15 +32,12 @@ open class SHOTObjective: SmoothELBOObjective {
 
         let lambda = unlabelledMixingCoefficient(generator: &context.generator)
         let partners = unlabelledPartners(posterior: pass.posterior, generator: &context.generator)
-        let mixedImages = Interpolation.mix(images, partners: partners, coefficient: lambda)
-        let targetMean = Interpolation.mix(pass.posterior.mean.value, partners: partners, coefficient: lambda)
-        let sigma = pass.posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
-        let targetSigma = Interpolation.mix(sigma, partners: partners, coefficient: lambda)
+        // α^ = λ α + (1 - λ) α[idx], on the probabilities, not log α
         let alpha = pass.posterior.logProbabilities.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
         let targetProbabilities = Interpolation.mix(alpha, partners: partners, coefficient: lambda)
-
-        let mixed = model.encode(Variable(mixedImages), context: context)
-        let matching = posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma)
+        let (mixed, matching) = interpolatedPosterior(
+            model: model, images: images, of: pass.posterior, partners: partners, coefficient: lambda,
+            context: context)
         let classification = crossEntropy(logProbabilities: mixed.logProbabilities, targets: targetProbabilities)
         terms.record("unlabelled", "posteriorMatching", matching)
         terms.record("unlabelled", "classification", classification)

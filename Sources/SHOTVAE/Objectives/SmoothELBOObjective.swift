@@ -25,21 +25,15 @@ open class SmoothELBOObjective: ELBOObjective {
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let pass = model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
-        let evidence = evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms)
-
+        let (pass, evidence) = labelledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
         let lambda = labelledMixingCoefficient(generator: &context.generator)
         let partners = labelledPartners(count: batch.labels.count, generator: &context.generator)
-        let mixedImages = Interpolation.mix(batch.images, partners: partners, coefficient: lambda)
-        let targetMean = Interpolation.mix(pass.posterior.mean.value, partners: partners, coefficient: lambda)
-        let sigma = pass.posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
-        let targetSigma = Interpolation.mix(sigma, partners: partners, coefficient: lambda)
+        let (mixed, matching) = interpolatedPosterior(
+            model: model, images: batch.images, of: pass.posterior, partners: partners, coefficient: lambda,
+            context: context)
         // Dd = λ CE(log α', y) + (1 - λ) CE(log α', y[idx]) = CE(log α', λ y + (1 - λ) y[idx])
         let mixedLabels = LatentSampler.mixedOneHot(
             batch.labels, partners: partners, coefficient: lambda, classCount: model.classCount)
-
-        let mixed = model.encode(Variable(mixedImages), context: context)
-        let matching = posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma)
         let classification = classificationLoss(logProbabilities: mixed.logProbabilities, targets: mixedLabels)
         terms.record("labelled", "posteriorMatching", matching)
         terms.record("labelled", "classification", classification)
@@ -55,6 +49,21 @@ open class SmoothELBOObjective: ELBOObjective {
     /// Each labelled example's partner: a random permutation of the batch.
     open func labelledPartners(count: Int, generator: inout RandomGenerator) -> [Int] {
         generator.permutation(count)
+    }
+
+    /// The encoder's posterior of the mixed inputs `λ x + (1 - λ) x[partners]` and the posterior
+    /// matching `Dc` against the same mix of `posterior`'s μ and σ (sections 3 and 4). The mix is
+    /// built without gradient; the decoder does not run (its output is not part of the loss).
+    public func interpolatedPosterior(
+        model: SemiSupervisedVAE, images: Tensor, of posterior: SemiSupervisedVAE.Posterior, partners: [Int],
+        coefficient lambda: Float, context: ForwardContext
+    ) -> (mixed: SemiSupervisedVAE.Posterior, matching: Variable) {
+        let mixedImages = Interpolation.mix(images, partners: partners, coefficient: lambda)
+        let targetMean = Interpolation.mix(posterior.mean.value, partners: partners, coefficient: lambda)
+        let sigma = posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
+        let targetSigma = Interpolation.mix(sigma, partners: partners, coefficient: lambda)
+        let mixed = model.encode(Variable(mixedImages), context: context)
+        return (mixed, posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma))
     }
 
     /// `Dc = (Σ (μ' - μ~)² + Σ (exp(log σ') - σ~)²) / B`: the posterior of a mixed input against
