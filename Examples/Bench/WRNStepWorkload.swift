@@ -68,6 +68,14 @@ struct WRNStepWorkload: ParsableCommand {
             step += 1
         }
         let summary = Stopwatch(targetSeconds: 0, minimumRepetitions: max(3, steps), maximumRepetitions: max(3, steps)).median(trainStep)
+        // The training augmentation of shotvae-cifar (reflect-pad 4, random crop, random flip),
+        // applied to the step's labelled and unlabelled batches as the trainer applies it.
+        let augmentation = PadCropFlip()
+        var augmentationGenerator = RandomGenerator(seed: 3)
+        let augmentationSeconds = Stopwatch(targetSeconds: 0.5).median {
+            _ = augmentation(pool[0].0.images, generator: &augmentationGenerator)
+            _ = augmentation(pool[0].1, generator: &augmentationGenerator)
+        }.median
         // Conv/linear FLOPs, counted as the reference counts them (forward per image: encoder
         // 428.8 M, heads 0.07 M, decoder 69.0 M; backward twice the forward except the stem's
         // input gradient and the decoders of the mixed passes).
@@ -85,6 +93,7 @@ struct WRNStepWorkload: ParsableCommand {
                 "reference_gflop": referenceFlops * 1e-9, "performed_gflop": performedFlops * 1e-9,
                 "gflops": performedFlops / median * 1e-9, "sgemm_gflops": gemm, "roofline_s": roofline,
                 "roofline_fraction": roofline / median, "peak_rss_mib": peakResidentMebibytes(),
+                "augmentation_ms": augmentationSeconds * 1e3,
             ]
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
@@ -96,6 +105,8 @@ struct WRNStepWorkload: ParsableCommand {
                          performedFlops * 1e-9, decodeMixed ? "" : ", mixed passes not decoded"))
             print(String(format: "roofline: %.1f GFLOP at the same-run sgemm rate %.1f GFLOP/s = %.2f s; this step reaches %.0f%% of it",
                          referenceFlops * 1e-9, gemm, roofline, roofline / median * 100))
+            print(String(format: "augmentation of the step's %d images (pad, crop, flip): %.2f ms, %.2f%% of the step",
+                         2 * batch, augmentationSeconds * 1e3, augmentationSeconds / median * 100))
             print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
         }
     }

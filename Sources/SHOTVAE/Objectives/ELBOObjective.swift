@@ -110,7 +110,7 @@ open class ELBOObjective: VariationalObjective {
         case .crossEntropy:
             return crossEntropy(logProbabilities: logProbabilities, targets: targets)
         case .binaryCrossEntropy:
-            return binaryCrossEntropy(probabilities: logProbabilities.exp(), targets: targets, reduction: .mean)
+            return binaryCrossEntropy(logProbabilities: logProbabilities, targets: targets, reduction: .mean)
         }
     }
 }
