@@ -27,43 +27,89 @@ public func batchNorm(
     for (name, t) in [("weight", weight.value), ("bias", bias.value), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
         precondition(t.shape == [channels], "batchNorm: \(name) must be [\(channels)], got \(t.shape).")
     }
-    let count = batch * pixels
-    var mean = Tensor(uninitializedShape: [channels])
-    var inverseDeviation = Tensor(uninitializedShape: [channels])
-    if isTraining {
-        precondition(count > 1, "batchNorm in training needs more than one value per channel, got \(x.shape).")
-        var variance = Tensor(uninitializedShape: [channels])
-        Kernels.channelMoments(
-            x.pointer, batch: batch, channels: channels, pixels: pixels,
-            mean: mean.mutablePointer, variance: variance.mutablePointer)
-        let unbiased = Float(count) / Float(count - 1)
-        let rm = runningMean.mutablePointer
-        let rv = runningVariance.mutablePointer
-        let invStd = inverseDeviation.mutablePointer
-        for c in 0..<channels {
-            rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
-            rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
-            invStd[c] = 1 / (variance[c] + epsilon).squareRoot()
-        }
-    } else {
-        mean = runningMean
-        let invStd = inverseDeviation.mutablePointer
-        for c in 0..<channels { invStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot() }
-    }
-    // y = γ (x - μ) σ⁻¹ + β = scale · x + shift
-    let gamma = weight.value
-    var scale = Tensor(uninitializedShape: [channels])
-    var shift = Tensor(uninitializedShape: [channels])
-    for c in 0..<channels {
-        scale[c] = gamma[c] * inverseDeviation[c]
-        shift[c] = bias.value[c] - mean[c] * scale[c]
-    }
+    let transform = BatchNormTransform(
+        operation: "batchNorm", input: x, gamma: weight.value, beta: bias.value,
+        runningMean: &runningMean, runningVariance: &runningVariance,
+        isTraining: isTraining, momentum: momentum, epsilon: epsilon)
     var y = Tensor(uninitializedShape: x.shape)
     Kernels.channelAffine(
         x.pointer, y.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-        scale: scale.pointer, shift: shift.pointer)
+        scale: transform.scale.pointer, shift: transform.shift.pointer)
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias.node)
     return Variable(y, inputs: [input, weight, bias]) { gradient in
+        transform.backward(gradient, input: x, inputNode: inputNode, gammaNode: weightNode, betaNode: biasNode)
+    }
+}
+
+/// A batch norm as the per-channel affine map `y = scale · x + shift`, with the statistics its
+/// backward pass needs: computed once for ``batchNorm(_:weight:bias:runningMean:runningVariance:isTraining:momentum:epsilon:)``
+/// and for the fused ``preActivationConv2d(_:normWeight:normBias:runningMean:runningVariance:isTraining:momentum:epsilon:negativeSlope:weight:stride:padding:)``.
+struct BatchNormTransform {
+    let batch: Int
+    let channels: Int
+    let pixels: Int
+    let isTraining: Bool
+    /// μ per channel: the batch's in training, the running one in inference.
+    let mean: Tensor
+    /// σ⁻¹ = 1 / sqrt(var + ε) per channel.
+    let inverseDeviation: Tensor
+    /// γ.
+    let gamma: Tensor
+    /// γ σ⁻¹.
+    let scale: Tensor
+    /// β - μ γ σ⁻¹.
+    let shift: Tensor
+
+    /// Batch statistics in training (moving the running statistics towards them, with the
+    /// unbiased variance), running statistics in inference.
+    ///
+    /// - Parameter operation: The caller's name, for precondition messages.
+    init(
+        operation: String, input x: Tensor, gamma: Tensor, beta: Tensor,
+        runningMean: inout Tensor, runningVariance: inout Tensor,
+        isTraining: Bool, momentum: Float, epsilon: Float
+    ) {
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let pixels = x.rank == 4 ? x.shape[2] * x.shape[3] : 1
+        let count = batch * pixels
+        var mean = Tensor(uninitializedShape: [channels])
+        var inverseDeviation = Tensor(uninitializedShape: [channels])
+        if isTraining {
+            precondition(count > 1, "\(operation) in training needs more than one value per channel, got \(x.shape).")
+            var variance = Tensor(uninitializedShape: [channels])
+            Kernels.channelMoments(
+                x.pointer, batch: batch, channels: channels, pixels: pixels,
+                mean: mean.mutablePointer, variance: variance.mutablePointer)
+            let unbiased = Float(count) / Float(count - 1)
+            let rm = runningMean.mutablePointer
+            let rv = runningVariance.mutablePointer
+            let invStd = inverseDeviation.mutablePointer
+            for c in 0..<channels {
+                rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
+                rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
+                invStd[c] = 1 / (variance[c] + epsilon).squareRoot()
+            }
+        } else {
+            mean = runningMean
+            let invStd = inverseDeviation.mutablePointer
+            for c in 0..<channels { invStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot() }
+        }
+        // y = γ (x - μ) σ⁻¹ + β = scale · x + shift
+        var scale = Tensor(uninitializedShape: [channels])
+        var shift = Tensor(uninitializedShape: [channels])
+        for c in 0..<channels {
+            scale[c] = gamma[c] * inverseDeviation[c]
+            shift[c] = beta[c] - mean[c] * scale[c]
+        }
+        (self.batch, self.channels, self.pixels, self.isTraining) = (batch, channels, pixels, isTraining)
+        (self.mean, self.inverseDeviation, self.gamma, self.scale, self.shift) = (mean, inverseDeviation, gamma, scale, shift)
+    }
+
+    /// Adds the gradients of `x`, γ and β, given the gradient of `y` (for the nodes present).
+    func backward(
+        _ gradient: Tensor, input x: Tensor,
+        inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
+    ) {
         var sumGradient = Tensor(uninitializedShape: [channels])
         var sumGradientNormalized = Tensor(uninitializedShape: [channels])
         Kernels.channelGradientSums(
@@ -87,7 +133,7 @@ public func batchNorm(
             }
             inputNode.accumulateGradient(dx)
         }
-        weightNode?.accumulateGradient(sumGradientNormalized)
-        biasNode?.accumulateGradient(sumGradient)
+        gammaNode?.accumulateGradient(sumGradientNormalized)
+        betaNode?.accumulateGradient(sumGradient)
     }
 }

@@ -48,42 +48,17 @@ public func preActivationConv2d(
         kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
     precondition(g.outputHeight > 0 && g.outputWidth > 0, "preActivationConv2d: kernel larger than the padded input.")
 
-    // Batch norm statistics, as batchNorm(_:) computes them.
-    var mean = Tensor(uninitializedShape: [channels])
-    var inverseDeviation = Tensor(uninitializedShape: [channels])
-    if isTraining {
-        precondition(batch * pixels > 1, "preActivationConv2d in training needs more than one value per channel.")
-        var variance = Tensor(uninitializedShape: [channels])
-        Kernels.channelMoments(x.pointer, batch: batch, channels: channels, pixels: pixels,
-                               mean: mean.mutablePointer, variance: variance.mutablePointer)
-        let unbiased = Float(batch * pixels) / Float(batch * pixels - 1)
-        let rm = runningMean.mutablePointer
-        let rv = runningVariance.mutablePointer
-        let invStd = inverseDeviation.mutablePointer
-        for c in 0..<channels {
-            rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
-            rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
-            invStd[c] = 1 / (variance[c] + epsilon).squareRoot()
-        }
-    } else {
-        mean = runningMean
-        let invStd = inverseDeviation.mutablePointer
-        for c in 0..<channels { invStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot() }
-    }
-    let gamma = normWeight.value
-    var scale = Tensor(uninitializedShape: [channels])
-    var shift = Tensor(uninitializedShape: [channels])
-    for c in 0..<channels {
-        scale[c] = gamma[c] * inverseDeviation[c]
-        shift[c] = normBias.value[c] - mean[c] * scale[c]
-    }
+    let transform = BatchNormTransform(
+        operation: "preActivationConv2d", input: x, gamma: normWeight.value, beta: normBias.value,
+        runningMean: &runningMean, runningVariance: &runningVariance,
+        isTraining: isTraining, momentum: momentum, epsilon: epsilon)
 
     /// a = leakyReLU(scale · x + shift), in one pass.
     func activation() -> Tensor {
         var a = Tensor(uninitializedShape: x.shape)
         Kernels.channelAffineLeakyReLU(
             x.pointer, a.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-            scale: scale.pointer, shift: shift.pointer, negativeSlope: negativeSlope)
+            scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
         return a
     }
 
@@ -105,28 +80,7 @@ public func preActivationConv2d(
         Kernels.zip(UnsafePointer(dzPointer), a.pointer, dzPointer, count: count,
                     vector: { g, a in g.replacing(with: g * slope, where: a .<= zero) },
                     scalar: { g, a in a > 0 ? g : g * slope })
-        // Through the batch norm, as batchNorm(_:) does.
-        var sumGradient = Tensor(uninitializedShape: [channels])
-        var sumGradientNormalized = Tensor(uninitializedShape: [channels])
-        Kernels.channelGradientSums(
-            dz.pointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
-            mean: mean.pointer, inverseDeviation: inverseDeviation.pointer,
-            sumGradient: sumGradient.mutablePointer, sumGradientNormalized: sumGradientNormalized.mutablePointer)
-        if let inputNode {
-            var dx = Tensor(uninitializedShape: x.shape)
-            if isTraining {
-                Kernels.batchNormInputGradient(
-                    dz.pointer, x.pointer, dx.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-                    mean: mean.pointer, inverseDeviation: inverseDeviation.pointer, gamma: gamma.pointer,
-                    sumGradient: sumGradient.pointer, sumGradientNormalized: sumGradientNormalized.pointer)
-            } else {
-                let zeroShift = Tensor(shape: [channels])
-                Kernels.channelAffine(dz.pointer, dx.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-                                      scale: scale.pointer, shift: zeroShift.pointer)
-            }
-            inputNode.accumulateGradient(dx)
-        }
-        gammaNode?.accumulateGradient(sumGradientNormalized)
-        betaNode?.accumulateGradient(sumGradient)
+        // Through the batch norm.
+        transform.backward(dz, input: x, inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
     }
 }
