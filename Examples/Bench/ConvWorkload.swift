@@ -34,7 +34,7 @@ struct ConvWorkload: ParsableCommand {
         var outputSize: Int { inputSize / stride }
     }
 
-    /// The 3x3 convolutions of WideResNet-28-2 on 32x32 images (../shared/peers/sgemm_peak.c).
+    /// The 3x3 convolutions of WideResNet-28-2 on 32x32 images (Benchmarks/peers/sgemm_peak.c).
     static let shapes = [
         Shape(name: "3->16 @32 (stem)", inputChannels: 3, outputChannels: 16, inputSize: 32, stride: 1),
         Shape(name: "16->32 @32", inputChannels: 16, outputChannels: 32, inputSize: 32, stride: 1),

@@ -4,7 +4,7 @@ import Foundation
 import SHOTVAE
 
 /// The `wrn-step` workload: one SHOT-VAE training step with the WideResNet-28-2 encoder and the
-/// DCGAN decoder on 64 labelled + 64 unlabelled 32x32 images, as ../shared/peers/torch_shot_wrn.py
+/// DCGAN decoder on 64 labelled + 64 unlabelled 32x32 images, as Benchmarks/peers/torch_shot_wrn.py
 /// times it: the plain and mixed passes of both halves, one backward pass, an SGD step.
 struct WRNStepWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,7 +4,7 @@ import Testing
 @testable import SHOTVAE
 
 @Suite struct WideResNetTests {
-    /// The counts of the PyTorch reference models in ../shared/peers/torch_shot_wrn.py.
+    /// The counts of the PyTorch reference models in Benchmarks/peers/torch_shot_wrn.py.
     @Test func parameterCountsMatchTheReference() {
         var rng = RandomGenerator(seed: 1)
         #expect(WideResNet(depth: 28, widthFactor: 2, generator: &rng).parameterCount == 1_466_560)
