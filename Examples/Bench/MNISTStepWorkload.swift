@@ -38,8 +38,8 @@ struct MNISTStepWorkload: ParsableCommand {
         func trainStep() {
             let (unlabeled, labeled) = pool[step % pool.count]
             let progress = TrainingProgress(epoch: 0, step: step, totalEpochs: 1)
-            let value = lossFunction.loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
-            value.total.backward()
+            _ = lossFunction.accumulateGradients(
+                model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
             optimizer.step()
             optimizer.zeroGradients()
             step += 1

@@ -36,9 +36,9 @@ struct MemoryWorkload: ParsableCommand {
         let start = Date()
         for step in 0..<steps {
             let (labeled, unlabeled) = pool[step % pool.count]
-            let value = objective.loss(model: model, labeled: labeled, unlabeled: unlabeled,
-                                       progress: TrainingProgress(epoch: 0, step: step, totalEpochs: 1), context: context)
-            value.total.backward()
+            _ = objective.accumulateGradients(
+                model: model, labeled: labeled, unlabeled: unlabeled,
+                progress: TrainingProgress(epoch: 0, step: step, totalEpochs: 1), context: context)
             optimizer.step()
             optimizer.zeroGradients()
             if (step + 1) % interval == 0 { samples.append(["step": Double(step + 1), "resident_mib": residentMebibytes()]) }

@@ -60,9 +60,9 @@ struct WRNStepWorkload: ParsableCommand {
         var step = 0
         func trainStep() {
             let (labeled, unlabeled) = pool[step % pool.count]
-            let value = objective.loss(model: model, labeled: labeled, unlabeled: unlabeled,
-                                       progress: TrainingProgress(epoch: 0, step: step, totalEpochs: 1), context: context)
-            value.total.backward()
+            _ = objective.accumulateGradients(
+                model: model, labeled: labeled, unlabeled: unlabeled,
+                progress: TrainingProgress(epoch: 0, step: step, totalEpochs: 1), context: context)
             optimizer.step()
             optimizer.zeroGradients()
             step += 1

@@ -38,6 +38,29 @@ open class ELBOObjective: VariationalObjective {
         return ObjectiveValue(total: total, terms: terms.entries + [("total", total.value.scalar)])
     }
 
+    /// The labelled half's loss, differentiated and released, then the unlabelled half's: the
+    /// same gradient as `loss(...).total.backward()` with only one half's graph in memory.
+    public func accumulateGradients(
+        model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
+        context: ForwardContext
+    ) -> [(name: String, value: Float)] {
+        precondition(labeled != nil || unlabeled != nil, "An objective needs a labelled or an unlabelled batch.")
+        let weights = self.weights(at: progress)
+        var terms = ObjectiveTerms()
+        var total: Float?
+        if let labeled {
+            let part = labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
+            total = part.value.scalar
+            part.backward()
+        }
+        if let unlabeled {
+            let part = unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
+            total = total.map { $0 + part.value.scalar } ?? part.value.scalar
+            part.backward()
+        }
+        return terms.entries + [("total", total ?? 0)]
+    }
+
     /// The configuration's schedules evaluated at `progress`.
     open func weights(at progress: TrainingProgress) -> ObjectiveWeights {
         ObjectiveWeights(configuration, at: progress)

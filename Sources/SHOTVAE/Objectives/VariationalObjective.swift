@@ -63,4 +63,29 @@ public protocol VariationalObjective: AnyObject {
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
     ) -> ObjectiveValue
+
+    /// Evaluates the loss of one step and adds its gradient to every parameter's gradient;
+    /// returns the named terms, `total` last.
+    ///
+    /// The result equals `loss(...)` followed by `total.backward()`, which is what the default
+    /// implementation does. An objective whose loss is a sum of parts can instead
+    /// differentiate each part as soon as it is computed, so that only one part's graph (its
+    /// activations) is in memory at a time; ``ELBOObjective`` does so for the labelled and
+    /// the unlabelled half, as the paper's code does.
+    func accumulateGradients(
+        model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
+        context: ForwardContext
+    ) -> [(name: String, value: Float)]
+}
+
+extension VariationalObjective {
+    /// `loss(...)`, then one `backward()` of its total.
+    public func accumulateGradients(
+        model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
+        context: ForwardContext
+    ) -> [(name: String, value: Float)] {
+        let value = loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
+        value.total.backward()
+        return value.terms
+    }
 }

@@ -3,8 +3,10 @@ import Foundation
 /// Trains a ``SemiSupervisedVAE`` with an objective and an optimizer, and keeps a record.
 ///
 /// Each step draws a labelled batch (the labelled loader cycles) and an unlabelled batch,
-/// evaluates the objective, runs `backward()` and one optimizer step. Each epoch (a pass over
-/// the unlabelled set) ends with an evaluation on the test set. With an output folder, the
+/// evaluates the objective and its gradient
+/// (``VariationalObjective/accumulateGradients(model:labeled:unlabeled:progress:context:)``)
+/// and takes one optimizer step. Each epoch (a pass over the unlabelled set) ends with an
+/// evaluation on the test set. With an output folder, the
 /// trainer writes there:
 ///
 /// - `metrics.jsonl`: one JSON object per epoch (epoch, step, wall seconds since the start,
@@ -124,18 +126,19 @@ public final class Trainer {
                     unlabeled = unlabeled.map { augmentation($0, generator: &context.generator) }
                 }
                 let labeled = LabeledBatch(images: labeledImages, labels: labeledIndices.map { split.labeled.labels[$0] })
-                let value = objective.loss(
+                let terms = objective.accumulateGradients(
                     model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
-                let total = value.total.value.scalar
+                guard let total = terms.last(where: { $0.name == "total" })?.value else {
+                    preconditionFailure("accumulateGradients(...) returned no term named total.")
+                }
                 guard total.isFinite else {
-                    let bad = value.terms.filter { !$0.value.isFinite }.map(\.name).joined(separator: ", ")
+                    let bad = terms.filter { !$0.value.isFinite }.map(\.name).joined(separator: ", ")
                     try writeSummary(nil, reason: nil, state: state, seconds: elapsed(), records: records,
                                      failure: "loss became \(total) at epoch \(state.epoch + 1), step \(state.step + 1)")
                     throw SHOTVAEError(
                         .numerical,
                         "the loss became \(total) at epoch \(state.epoch + 1), step \(state.step + 1) (non-finite terms: \(bad)); training stopped\(checkpointURL.map { ", the last good checkpoint is \($0.path)" } ?? "")")
                 }
-                value.total.backward()
                 optimizer.step()
                 optimizer.zeroGradients()
                 state.generator = context.generator
@@ -143,8 +146,8 @@ public final class Trainer {
                 state.stepInEpoch += 1
                 sessionSteps += 1
                 stepsThisEpoch += 1
-                if sums.isEmpty { sums = value.terms.map { ($0.name, 0) } }
-                for (i, term) in value.terms.enumerated() where i < sums.count { sums[i].value += Double(term.value) }
+                if sums.isEmpty { sums = terms.map { ($0.name, 0) } }
+                for (i, term) in terms.enumerated() where i < sums.count { sums[i].value += Double(term.value) }
 
                 let now = elapsed()
                 if showsProgress {

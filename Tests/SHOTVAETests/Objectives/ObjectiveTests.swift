@@ -107,6 +107,35 @@ import Testing
         #expect(m2.total.value.scalar == elbo.total.value.scalar)
     }
 
+    @Test func accumulatingHalfByHalfGivesTheGradientOfTheSum() {
+        var rng = RandomGenerator(seed: 8)
+        let model = SemiSupervisedVAE.multilayerPerceptron(imageShape: [1, 4, 4], hiddenCount: 8, latentCount: 3, classCount: 4, generator: &rng)
+        let labeled = LabeledBatch(images: Tensor(uniform: [4, 1, 4, 4], generator: &rng), labels: [1, 3, 0, 2])
+        let unlabeled = Tensor(uniform: [6, 1, 4, 4], generator: &rng)
+        let objective = SHOTObjective(configuration: .mnist)
+        func context() -> ForwardContext { ForwardContext(isTraining: true, generator: RandomGenerator(seed: 4)) }
+
+        model.zeroGradients()
+        let value = objective.loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context())
+        value.total.backward()
+        let wholeGradients = model.parameters.map(\.gradient)
+        model.zeroGradients()
+        let terms = objective.accumulateGradients(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context())
+
+        #expect(terms.map(\.name) == value.terms.map(\.name))
+        for (term, expected) in zip(terms, value.terms) {
+            expectClose(term.value, expected.value, relative: 1e-6, absolute: 0, term.name)
+        }
+        #expect(terms.last?.name == "total")
+        for ((name, parameter), whole) in zip(model.namedParameters, wholeGradients) {
+            guard let whole, let gradient = parameter.gradient else {
+                Issue.record("\(name): missing gradient")
+                continue
+            }
+            expectClose(gradient, whole, relative: 1e-5, absolute: 1e-6, name)
+        }
+    }
+
     @Test func everyRandomDrawComesFromTheContextGenerator() {
         var rng = RandomGenerator(seed: 6)
         let model = SemiSupervisedVAE.multilayerPerceptron(imageShape: [1, 4, 4], hiddenCount: 8, latentCount: 3, classCount: 4, generator: &rng)

@@ -109,15 +109,19 @@ import Glibc
         #expect(finished.stopReason == .completed && finished.steps == 200)
     }
 
-    /// An objective whose loss turns NaN at step 45 (epoch 2).
+    /// An objective whose unlabelled half turns NaN at step 45 (epoch 2).
     final class FailingObjective: SHOTObjective {
-        override func loss(
-            model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
-            context: ForwardContext
-        ) -> ObjectiveValue {
-            var value = super.loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
-            if progress.step == 45 { value.total = value.total * Float.nan }
-            return value
+        var step = 0
+        override func weights(at progress: TrainingProgress) -> ObjectiveWeights {
+            step = progress.step
+            return super.weights(at: progress)
+        }
+        override func unlabelledLoss(
+            model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
+            terms: inout ObjectiveTerms
+        ) -> Variable {
+            let loss = super.unlabelledLoss(model: model, images: images, weights: weights, context: context, terms: &terms)
+            return step == 45 ? loss * Float.nan : loss
         }
     }
 
