@@ -63,7 +63,7 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "Adam's learning rate (the paper's MNIST recipe: 5e-4; SHOT-VAE's MNIST settings: 1e-3).")
     var learningRate: Float = 1e-3
 
-    @Option(help: "Weight of the label term (default: the recipe's 50 · BCE).")
+    @Option(help: "Weight of the label term BCE(α, y) (default 200; the paper's MNIST recipe: 50).")
     var labelWeight: Float?
 
     @Option(help: "Largest weight of the unlabelled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp epochs.")
