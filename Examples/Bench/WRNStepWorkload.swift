@@ -5,7 +5,8 @@ import SHOTVAE
 
 /// The `wrn-step` workload: one SHOT-VAE training step with the WideResNet-28-2 encoder and the
 /// DCGAN decoder on 64 labelled + 64 unlabelled 32x32 images, as Benchmarks/peers/torch_shot_wrn.py
-/// times it: the plain and mixed passes of both halves, one backward pass, an SGD step.
+/// times it: the plain and mixed passes of both halves, the gradient (one backward pass per
+/// half, as the trainer runs it; the reference sums the halves first), an SGD step.
 struct WRNStepWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wrn-step", abstract: "One SHOT-VAE step with WideResNet-28-2 (64 labelled + 64 unlabelled images, SGD).")

@@ -24,18 +24,11 @@ open class ELBOObjective: VariationalObjective {
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
     ) -> ObjectiveValue {
-        precondition(labeled != nil || unlabeled != nil, "An objective needs a labelled or an unlabelled batch.")
-        let weights = self.weights(at: progress)
-        var terms = ObjectiveTerms()
         var parts: [Variable] = []
-        if let labeled {
-            parts.append(labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms))
-        }
-        if let unlabeled {
-            parts.append(unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms))
-        }
+        let entries = forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
+                                  context: context) { parts.append($0) }
         let total = parts.dropFirst().reduce(parts[0], +)
-        return ObjectiveValue(total: total, terms: terms.entries + [("total", total.value.scalar)])
+        return ObjectiveValue(total: total, terms: entries + [("total", total.value.scalar)])
     }
 
     /// The labelled half's loss, differentiated and released, then the unlabelled half's: the
@@ -44,21 +37,31 @@ open class ELBOObjective: VariationalObjective {
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
     ) -> [(name: String, value: Float)] {
+        var total: Float = 0
+        let entries = forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
+                                  context: context) { part in
+            total += part.value.scalar
+            part.backward()
+        }
+        return entries + [("total", total)]
+    }
+
+    /// Computes the labelled half's loss, then the unlabelled half's (whichever batches are
+    /// given), and hands each to `body` before the next is computed; returns the named terms.
+    private func forEachHalf(
+        model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
+        context: ForwardContext, _ body: (Variable) -> Void
+    ) -> [(name: String, value: Float)] {
         precondition(labeled != nil || unlabeled != nil, "An objective needs a labelled or an unlabelled batch.")
         let weights = self.weights(at: progress)
         var terms = ObjectiveTerms()
-        var total: Float?
         if let labeled {
-            let part = labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
-            total = part.value.scalar
-            part.backward()
+            body(labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms))
         }
         if let unlabeled {
-            let part = unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
-            total = total.map { $0 + part.value.scalar } ?? part.value.scalar
-            part.backward()
+            body(unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms))
         }
-        return terms.entries + [("total", total ?? 0)]
+        return terms.entries
     }
 
     /// The configuration's schedules evaluated at `progress`.

@@ -6,8 +6,7 @@ import Foundation
 /// evaluates the objective and its gradient
 /// (``VariationalObjective/accumulateGradients(model:labeled:unlabeled:progress:context:)``)
 /// and takes one optimizer step. Each epoch (a pass over the unlabelled set) ends with an
-/// evaluation on the test set. With an output folder, the
-/// trainer writes there:
+/// evaluation on the test set. With an output folder, the trainer writes there:
 ///
 /// - `metrics.jsonl`: one JSON object per epoch (epoch, step, wall seconds since the start,
 ///   learning rate, each loss term's mean, test error, per-class accuracy);
