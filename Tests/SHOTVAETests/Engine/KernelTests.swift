@@ -109,19 +109,55 @@ import Testing
         expectClose(tdw!, dw!, relative: 1e-4, absolute: 1e-4)
     }
 
-    /// col2im is the adjoint of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all x, c.
-    @Test(arguments: [(1, 1, 3), (2, 1, 3), (2, 0, 2), (3, 1, 4)])
-    func col2imIsTheAdjointOfIm2col(stride: Int, padding: Int, kernel: Int) {
+    /// im2col writes exactly the definition's entries, zeros in the padding, for every path:
+    /// size-preserving (including padding as wide as the image), strided, and general stride 1;
+    /// images side by side (a row stride larger than the image's pixels) keep their neighbour.
+    @Test(arguments: [
+        (1, 1, 3, 7, 8), (1, 2, 5, 6, 9), (1, 2, 5, 2, 3), (1, 1, 3, 1, 1), (1, 0, 1, 3, 4),
+        (2, 1, 3, 7, 8), (1, 0, 3, 7, 8), (1, 1, 2, 5, 6),
+    ])
+    func im2colWritesTheDefinition(stride: Int, padding: Int, kernel: Int, height: Int, width: Int) {
         let g = ConvolutionGeometry(
-            channels: 2, height: 7, width: 8, kernelHeight: kernel, kernelWidth: kernel,
+            channels: 2, height: height, width: width, kernelHeight: kernel, kernelWidth: kernel,
             stride: stride, padding: padding)
-        let x = randomTensor([2, 7, 8], seed: 6)
-        let c = randomTensor([g.patchSize, g.outputPixels], seed: 7)
+        let x = randomTensor([2, height, width], seed: 8)
+        let rowStride = 2 * g.outputPixels
+        var columns = Tensor(shape: [g.patchSize, rowStride], scalars: Array(repeating: 7, count: g.patchSize * rowStride))
+        Kernels.im2col(x.pointer, g, into: columns.mutablePointer, rowStride: rowStride, channels: 0..<2)
+        var mismatches = 0
+        for c in 0..<2 {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = (c * kernel + ky) * kernel + kx
+                    for oy in 0..<g.outputHeight {
+                        for ox in 0..<g.outputWidth {
+                            let iy = oy * stride - padding + ky
+                            let ix = ox * stride - padding + kx
+                            let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
+                            let expected: Float = inside ? x[c, iy, ix] : 0
+                            if columns[row, oy * g.outputWidth + ox] != expected { mismatches += 1 }
+                        }
+                    }
+                    for j in g.outputPixels..<rowStride where columns[row, j] != 7 { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    /// col2im is the adjoint of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all x, c.
+    @Test(arguments: [(1, 1, 3, 7), (2, 1, 3, 7), (2, 0, 2, 7), (3, 1, 4, 7), (1, 2, 5, 7), (1, 0, 1, 7), (1, 2, 5, 2)])
+    func col2imIsTheAdjointOfIm2col(stride: Int, padding: Int, kernel: Int, height: Int) {
+        let g = ConvolutionGeometry(
+            channels: 2, height: height, width: 8, kernelHeight: kernel, kernelWidth: kernel,
+            stride: stride, padding: padding)
+        let x = randomTensor([2, height, 8], seed: 6)
+        var c = randomTensor([g.patchSize, g.outputPixels], seed: 7)
         var columns = Tensor(shape: [g.patchSize, g.outputPixels])
         Kernels.im2col(x.pointer, g, into: columns.mutablePointer, rowStride: g.outputPixels, channels: 0..<2)
-        var folded = Tensor(shape: [2, 7, 8])
-        Kernels.col2im(c.pointer, rowStride: g.outputPixels, g, into: folded.mutablePointer, channels: 0..<2)
         let left = Kernels.dot(columns.pointer, c.pointer, count: c.count)
+        var folded = Tensor(shape: [2, height, 8])
+        Kernels.col2im(c.mutablePointer, rowStride: g.outputPixels, g, into: folded.mutablePointer, channels: 0..<2)
         let right = Kernels.dot(x.pointer, folded.pointer, count: x.count)
         expectClose(left, right, relative: 1e-5, absolute: 1e-4)
     }
