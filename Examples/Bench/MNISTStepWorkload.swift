@@ -5,7 +5,8 @@ import SHOTVAE
 /// The `mnist-step` workload: one training step of the paper's MNIST convolutional VAE on 128
 /// unlabelled and 4 labelled images with the loss of Benchmarks/peers/torch_mnist_vae.py (the
 /// section 7 recipe: squared error, capacities, 50 · BCE on the labelled batch), its gradient
-/// (one backward pass per half, as the trainer runs it) and an Adam step. `--objective shot` times the full SHOT-VAE step instead.
+/// (one backward pass per half, as the trainer runs it) and an Adam step. `--objective shot`
+/// times the full SHOT-VAE step instead.
 struct MNISTStepWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mnist-step", abstract: "One training step of the paper's MNIST VAE (128 + 4 images, Adam).")

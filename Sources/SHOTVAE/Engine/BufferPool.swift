@@ -17,8 +17,8 @@ import Darwin
 /// (``roundedSize(_:)``) and kept, by size, when their tensor dies; requests of a cached size
 /// take one back. The cache holds at most ``capacityBytes``; beyond that the largest cached
 /// blocks go back to the system. Smaller blocks go straight to `malloc`, which already reuses
-/// them well. The pool is internal to
-/// the engine and invisible in results: it only changes where memory comes from.
+/// them well. The pool is internal to the engine and invisible in results: it only changes
+/// where memory comes from.
 final class BufferPool: @unchecked Sendable {
     /// The pool shared by all tensors of the process.
     static let shared = BufferPool(capacityBytes: BufferPool.defaultCapacity())
