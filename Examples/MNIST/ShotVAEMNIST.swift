@@ -105,7 +105,8 @@ struct ShotVAEMNIST: ParsableCommand {
         log("\(dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labelled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
-        let model = SemiSupervisedVAE.mnist(generator: &initializer)
+        // The decoder's output starts at the mean training pixel (see `SemiSupervisedVAE.mnist`).
+        let model = SemiSupervisedVAE.mnist(meanPixel: train.meanPixel, generator: &initializer)
         var settings = ObjectiveConfiguration.mnist
         if let labelWeight { settings.labelledClassificationWeight = .constant(labelWeight) }
         if unlabeledWeight != nil || unlabeledRamp != nil {

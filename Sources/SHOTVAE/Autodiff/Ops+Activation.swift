@@ -39,11 +39,18 @@ extension Variable {
     }
 
     /// The hyperbolic tangent.
+    ///
+    /// The derivative is `sech²(x)`, computed from `x` rather than as `1 - y²`: in single
+    /// precision `tanh` rounds to exactly ±1 beyond |x| ≈ 9, where `1 - y²` is 0 and a saturated
+    /// unit (a tanh decoder output pushed far negative by the background pixels) would never
+    /// receive a gradient again; `sech²(x)` stays positive up to |x| ≈ 50.
     public func tanh() -> Variable {
-        let y = value.map(vector: { Kernels.lanes($0, tanhf) }, scalar: tanhf)
+        let x = value
+        let y = x.map(vector: { Kernels.lanes($0, tanhf) }, scalar: tanhf)
         return Variable(y, inputs: [self]) { [node] gradient in
             node?.accumulateGradient(gradient.zip(
-                y, vector: { g, y in g * (1 - y * y) }, scalar: { g, y in g * (1 - y * y) }))
+                x, vector: { g, x in g * Kernels.lanes(x, Kernels.squaredHyperbolicSecant) },
+                scalar: { g, x in g * Kernels.squaredHyperbolicSecant(x) }))
         }
     }
 

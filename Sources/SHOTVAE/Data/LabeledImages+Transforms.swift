@@ -52,6 +52,15 @@ extension LabeledImages {
         return LabeledImages(images: mapped, labels: labels, classCount: classCount)
     }
 
+    /// The average of every pixel of every image (accumulated in double precision), for example
+    /// to start a decoder's output at the data's mean (``SemiSupervisedVAE/mnist(latentCount:classCount:meanPixel:generator:)``).
+    public var meanPixel: Float {
+        let values = images.pointer
+        var sum: Double = 0
+        for i in 0..<images.count { sum += Double(values[i]) }
+        return Float(sum / Double(max(images.count, 1)))
+    }
+
     /// The images at `indices`, in that order, as one batch `[indices.count, C, H, W]`.
     public func images(at indices: [Int]) -> Tensor {
         images.rows(indices)

@@ -152,4 +152,10 @@ extension Kernels {
     static func softplus(_ x: Float) -> Float {
         max(x, 0) + log1pf(expf(-abs(x)))
     }
+
+    /// `sech²(x) = 4t / (1 + t)²` with `t = exp(-2|x|)`, without overflow.
+    static func squaredHyperbolicSecant(_ x: Float) -> Float {
+        let t = expf(-2 * abs(x))
+        return 4 * t / ((1 + t) * (1 + t))
+    }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension SemiSupervisedVAE {
     /// The paper's convolutional VAE for 32x32 single-channel images (PAPER.md section 7).
     ///
@@ -7,13 +13,24 @@ extension SemiSupervisedVAE {
     /// of stride 2 (64 → 32 → 32 → 1) with ReLU between them and tanh at the end, so the output
     /// is in [-1, 1] like the inputs.
     ///
+    /// The initial weights are PyTorch's defaults. `meanPixel` sets the bias of the last layer to
+    /// `atanh(meanPixel)`, so that the untrained decoder draws about the average intensity of the
+    /// data instead of 0. With a zero bias, the first updates of a squared-error reconstruction all
+    /// push the output towards the background (-1 on MNIST); for some initial weights the tanh
+    /// then saturates on every pixel within a few dozen Adam steps, where its derivative rounds
+    /// to 0 in single precision, and the decoder never learns (the reconstruction stays at the
+    /// all-background value for the whole run). Starting at the mean removes that first push.
+    ///
     /// - Parameters:
     ///   - latentCount: The dimension `Dz` of `z` (the paper: 10).
     ///   - classCount: The number of classes `K` (10).
-    ///   - generator: The source of the initial weights (PyTorch's defaults).
-    public static func mnist(latentCount: Int = 10, classCount: Int = 10, generator: inout RandomGenerator)
-        -> SemiSupervisedVAE
-    {
+    ///   - meanPixel: The average pixel of the training images in the output's range, strictly
+    ///     inside (-1, 1) (MNIST in [-1, 1]: about -0.80); 0 keeps PyTorch's initialisation.
+    ///   - generator: The source of the initial weights; `meanPixel` draws nothing from it.
+    public static func mnist(
+        latentCount: Int = 10, classCount: Int = 10, meanPixel: Float = 0, generator: inout RandomGenerator
+    ) -> SemiSupervisedVAE {
+        precondition(meanPixel > -1 && meanPixel < 1, "The mean pixel must lie strictly inside (-1, 1), got \(meanPixel).")
         let encoder = Sequential([
             Conv2D(inputChannels: 1, outputChannels: 32, kernelSize: 4, stride: 2, padding: 1, generator: &generator),
             ReLU(),
@@ -25,7 +42,7 @@ extension SemiSupervisedVAE {
             Dense(inputCount: 1024, outputCount: 256, generator: &generator),
             ReLU(),
         ])
-        let decoder = Sequential([
+        let hidden: [any Layer] = [
             Dense(inputCount: latentCount + classCount, outputCount: 256, generator: &generator),
             ReLU(),
             Dense(inputCount: 256, outputCount: 1024, generator: &generator),
@@ -35,9 +52,11 @@ extension SemiSupervisedVAE {
             ReLU(),
             ConvTranspose2D(inputChannels: 32, outputChannels: 32, kernelSize: 4, stride: 2, padding: 1, generator: &generator),
             ReLU(),
-            ConvTranspose2D(inputChannels: 32, outputChannels: 1, kernelSize: 4, stride: 2, padding: 1, generator: &generator),
-            Tanh(),
-        ])
+        ]
+        let output = ConvTranspose2D(
+            inputChannels: 32, outputChannels: 1, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
+        let decoder = Sequential(hidden + [output, Tanh()])
+        if meanPixel != 0 { output.bias?.value = Tensor(shape: [1], repeating: atanhf(meanPixel)) }
         return SemiSupervisedVAE(
             encoder: encoder, featureCount: 256, latentCount: latentCount, classCount: classCount,
             decoder: decoder, generator: &generator)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SHOTVAE
@@ -14,6 +15,20 @@ import Testing
 
     @Test func tanh() {
         checkGradients([randomTensor([4, 5], seed: 3)]) { $0[0].tanh() }
+    }
+
+    /// Beyond |x| ≈ 9 single-precision tanh is exactly ±1, so `1 - y²` would be 0; the
+    /// derivative must still be sech²(x), positive and accurate.
+    @Test func tanhDerivativeOfSaturatedInputs() {
+        let inputs: [Float] = [-40, -20, -12, -9.5, -3, 0, 2, 9.5, 15, 30]
+        let x = Variable(Tensor(shape: [inputs.count], scalars: inputs), requiresGradient: true)
+        x.tanh().sum().backward()
+        let gradient = x.gradient!.scalars
+        for (i, input) in inputs.enumerated() {
+            let exact = 1 / Foundation.pow(Foundation.cosh(Double(input)), 2)
+            #expect(gradient[i] > 0, "tanh'(\(input)) = \(gradient[i])")
+            #expect(Swift.abs(Double(gradient[i]) - exact) <= 1e-5 * exact, "tanh'(\(input)) = \(gradient[i]), exact \(exact)")
+        }
     }
 
     @Test func sigmoid() {

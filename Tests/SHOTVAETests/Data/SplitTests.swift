@@ -67,5 +67,8 @@ import Testing
         let padded = images.padded(to: 4).scaled(to: -1...1)
         #expect(padded.images.shape == [1, 1, 4, 4])
         #expect(padded.images.scalars == [-1, -1, -1, -1, -1, -1, 1, -1, -1, 0, -0.5, -1, -1, -1, -1, -1])
+        // (1 + 0 - 0.5 - 13) / 16
+        #expect(padded.meanPixel == -0.78125)
+        #expect(images.meanPixel == 0.4375)
     }
 }

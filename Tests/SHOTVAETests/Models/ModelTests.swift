@@ -19,6 +19,27 @@ import Testing
         #expect(pass.output.value.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
     }
 
+    /// `meanPixel` moves only the bias of the decoder's last layer, to atanh(meanPixel), and
+    /// draws nothing from the generator: every other initial weight stays the same.
+    @Test func meanPixelStartsTheDecoderOutputAtTheDataMean() {
+        var plainGenerator = RandomGenerator(seed: 5)
+        var shiftedGenerator = RandomGenerator(seed: 5)
+        let plain = SemiSupervisedVAE.mnist(generator: &plainGenerator)
+        let shifted = SemiSupervisedVAE.mnist(meanPixel: -0.8, generator: &shiftedGenerator)
+        #expect(plainGenerator.next() == shiftedGenerator.next())
+        let names = plain.namedParameters.map(\.name)
+        #expect(names == shifted.namedParameters.map(\.name))
+        #expect(names.last { $0.hasPrefix("decoder.") } == "decoder.9.bias")
+        for ((name, a), (_, b)) in zip(plain.namedParameters, shifted.namedParameters) {
+            if name == "decoder.9.bias" {
+                expectClose(b.value.scalars[0], Foundation.atanh(-0.8), relative: 1e-6)
+                #expect(a.value.scalars[0] != b.value.scalars[0])
+            } else {
+                #expect(a.value.scalars == b.value.scalars, "\(name)")
+            }
+        }
+    }
+
     @Test func samplerDrawsReparameterizedAndRelaxedLatents() {
         let sampler = LatentSampler(temperature: 0.67)
         var rng = RandomGenerator(seed: 3)
