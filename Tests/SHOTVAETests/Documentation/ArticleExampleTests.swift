@@ -11,7 +11,7 @@ import SHOTVAE
         let mnist = try MNIST(directory: MNIST.bundledDirectory)        // or your copy of the IDX files
         let train = mnist.train.padded(to: 32).scaled(to: -1...1)       // the paper's 32x32 inputs in [-1, 1]
         let split = try SemiSupervisedSplit(train, labelsPerClass: 10, generator: &rng)
-        let model = SemiSupervisedVAE.mnist(generator: &rng)
+        let model = SemiSupervisedVAE.mnist(meanPixel: train.meanPixel, generator: &rng)  // output starts at the data mean
         let objective = SHOTObjective(configuration: .mnist)
         let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
         var labeled = BatchOrder(count: split.labeled.count, batchSize: 4, generator: rng.split())
