@@ -24,13 +24,14 @@ extension SemiSupervisedVAE {
     /// - Parameters:
     ///   - latentCount: The dimension `Dz` of `z` (the paper: 10).
     ///   - classCount: The number of classes `K` (10).
-    ///   - meanPixel: The average pixel of the training images in the output's range, strictly
-    ///     inside (-1, 1) (MNIST in [-1, 1]: about -0.80); 0 keeps PyTorch's initialisation.
+    ///   - meanPixel: The average pixel of the training images in the output's range (MNIST in
+    ///     [-1, 1]: about -0.80); 0 keeps PyTorch's initialisation. A mean at or beyond ±1 (a
+    ///     blank data set) is taken as ±0.999, a bias of ±3.8.
     ///   - generator: The source of the initial weights; `meanPixel` draws nothing from it.
     public static func mnist(
         latentCount: Int = 10, classCount: Int = 10, meanPixel: Float = 0, generator: inout RandomGenerator
     ) -> SemiSupervisedVAE {
-        precondition(meanPixel > -1 && meanPixel < 1, "The mean pixel must lie strictly inside (-1, 1), got \(meanPixel).")
+        precondition(meanPixel.isFinite, "The mean pixel must be a finite number, got \(meanPixel).")
         let encoder = Sequential([
             Conv2D(inputChannels: 1, outputChannels: 32, kernelSize: 4, stride: 2, padding: 1, generator: &generator),
             ReLU(),
@@ -56,7 +57,9 @@ extension SemiSupervisedVAE {
         let output = ConvTranspose2D(
             inputChannels: 32, outputChannels: 1, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
         let decoder = Sequential(hidden + [output, Tanh()])
-        if meanPixel != 0 { output.bias?.value = Tensor(shape: [1], repeating: atanhf(meanPixel)) }
+        if meanPixel != 0 {
+            output.bias?.value = Tensor(shape: [1], repeating: atanhf(min(max(meanPixel, -0.999), 0.999)))
+        }
         return SemiSupervisedVAE(
             encoder: encoder, featureCount: 256, latentCount: latentCount, classCount: classCount,
             decoder: decoder, generator: &generator)

@@ -38,6 +38,11 @@ import Testing
                 #expect(a.value.scalars == b.value.scalars, "\(name)")
             }
         }
+        // A blank data set (every pixel -1) gives the bias of -0.999 instead of -infinity.
+        var blankGenerator = RandomGenerator(seed: 5)
+        let blank = SemiSupervisedVAE.mnist(meanPixel: -1, generator: &blankGenerator)
+        let bias = blank.namedParameters.first { $0.name == "decoder.9.bias" }!.parameter.value.scalars[0]
+        expectClose(bias, Foundation.atanh(-0.999), relative: 1e-5)
     }
 
     @Test func samplerDrawsReparameterizedAndRelaxedLatents() {
