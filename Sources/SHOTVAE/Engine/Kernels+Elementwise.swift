@@ -122,6 +122,10 @@ extension Kernels {
                 output.store(v, at: i)
                 i += 8
             }
+            if i + 4 <= count {
+                UnsafeMutableRawPointer(output + i).storeBytes(of: SIMD4(repeating: value), as: SIMD4<Float>.self)
+                i += 4
+            }
             while i < count {
                 output[i] = value
                 i += 1

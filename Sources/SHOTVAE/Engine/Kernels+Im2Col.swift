@@ -210,128 +210,6 @@ extension Kernels {
         }
     }
 
-    // MARK: - Strided convolutions
-
-    /// The "phase" layout of one input row for a stride `s`: element `s·j + p` of the row goes
-    /// to position `margin + j` of phase `p`, every other position is 0. A kernel column `kx`
-    /// reads input column `s·ox - padding + kx = s·(ox + q) + p`, so its whole output row is the
-    /// contiguous run `phase[p][margin + q ..< margin + q + outputWidth]`, with the zero border
-    /// in place of the padding.
-    struct RowPhases {
-        let stride: Int
-        let margin: Int
-        let length: Int
-
-        init(_ g: ConvolutionGeometry) {
-            stride = g.stride
-            margin = (g.padding + g.stride - 1) / g.stride + 1
-            length = margin + max(g.outputWidth, (g.width + g.stride - 1) / g.stride) + g.kernelWidth / g.stride + 2
-        }
-
-        /// Where kernel column `kx` starts reading: the phase and the offset within it.
-        func start(_ kx: Int, padding: Int) -> (phase: Int, offset: Int) {
-            let shift = kx - padding
-            let q = shift >= 0 ? shift / stride : -((-shift + stride - 1) / stride)
-            return (shift - q * stride, margin + q)
-        }
-    }
-
-    /// im2col for strides of 2 and more, through ``RowPhases``: every write is a contiguous copy.
-    static func stridedIm2col(
-        _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-        into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
-    ) {
-        let outH = g.outputHeight
-        let outW = g.outputWidth
-        let phases = RowPhases(g)
-        let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: phases.length * g.stride) { buffer in
-            let scratch = buffer.baseAddress!
-            // Every row writes the same positions of the phases; the rest stays zero.
-            fill(scratch, with: 0, count: phases.length * g.stride)
-            for c in channels {
-                let plane = image + c * g.inputPixels
-                for ky in 0..<g.kernelHeight {
-                    let rows = columns + ((c * g.kernelHeight + ky) * g.kernelWidth) * rowStride
-                    for oy in 0..<outH {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.height {
-                            for kx in 0..<g.kernelWidth { fill(rows + kx * rowStride + oy * outW, with: 0, count: outW) }
-                            continue
-                        }
-                        let source = plane + iy * g.width
-                        var start = 0
-                        if g.stride == 2 {
-                            // Sixteen inputs at a time: the even ones to phase 0, the odd to phase 1.
-                            let even = scratch + phases.margin
-                            let odd = scratch + phases.length + phases.margin
-                            while start + 16 <= g.width {
-                                let pair = UnsafeRawPointer(source + start).loadUnaligned(as: SIMD16<Float>.self)
-                                even.store(pair.evenHalf, at: start / 2)
-                                odd.store(pair.oddHalf, at: start / 2)
-                                start += 16
-                            }
-                        }
-                        for phase in 0..<g.stride {
-                            let destination = scratch + phase * phases.length + phases.margin
-                            var ix = start + phase
-                            var j = start / g.stride
-                            while ix < g.width {
-                                destination[j] = source[ix]
-                                ix += g.stride
-                                j += 1
-                            }
-                        }
-                        for kx in 0..<g.kernelWidth {
-                            let (phase, offset) = starts[kx]
-                            copy(scratch + phase * phases.length + offset, to: rows + kx * rowStride + oy * outW, count: outW)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// col2im for strides of 2 and more: the adjoint of ``stridedIm2col(_:_:into:rowStride:channels:)``.
-    static func stridedCol2im(
-        _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
-        into image: UnsafeMutablePointer<Float>, channels: Range<Int>
-    ) {
-        let outH = g.outputHeight
-        let outW = g.outputWidth
-        let phases = RowPhases(g)
-        let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: phases.length * g.stride) { buffer in
-            let scratch = buffer.baseAddress!
-            for c in channels {
-                let plane = image + c * g.inputPixels
-                for ky in 0..<g.kernelHeight {
-                    let rows = columns + ((c * g.kernelHeight + ky) * g.kernelWidth) * rowStride
-                    for oy in 0..<outH {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.height { continue }
-                        fill(scratch, with: 0, count: phases.length * g.stride)
-                        for kx in 0..<g.kernelWidth {
-                            let (phase, offset) = starts[kx]
-                            add(rows + kx * rowStride + oy * outW, into: scratch + phase * phases.length + offset, count: outW)
-                        }
-                        let destination = plane + iy * g.width
-                        for phase in 0..<g.stride {
-                            let source = scratch + phase * phases.length + phases.margin
-                            var ix = phase
-                            var j = 0
-                            while ix < g.width {
-                                destination[ix] += source[j]
-                                ix += g.stride
-                                j += 1
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Copies `count` elements; short runs (the rows of small feature maps) without a call.
     @inline(__always)
     static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
@@ -343,6 +221,11 @@ extension Kernels {
         while i + 8 <= count {
             destination.store(source.vector(at: i), at: i)
             i += 8
+        }
+        if i + 4 <= count {
+            let quarter = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: quarter, as: SIMD4<Float>.self)
+            i += 4
         }
         while i < count {
             destination[i] = source[i]
