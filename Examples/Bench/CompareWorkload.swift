@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBLAS
 import Foundation
 
 /// `compare`: SHOTVAE's workloads and the PyTorch references (Benchmarks/peers), one after the
@@ -100,7 +101,17 @@ struct CompareWorkload: ParsableCommand {
             print(String(format: "conv: %.2f of the same-run sgemm rate over the WideResNet-28-2 shapes (%.1f vs %.1f GFLOP/s)",
                          number(c, "ratio")!, number(c, "gflops")!, number(c, "sgemm_gflops")!))
         }
+        print(openBLASKernels())
         print("advantage: how many times better SHOTVAE is (PyTorch's time / ours, our images/s / PyTorch's, PyTorch's RSS / ours)")
+    }
+
+    /// Which kernels OpenBLAS runs here, for SHOTVAE and for PyTorch's linear layers (PyTorch's
+    /// convolutions run on its own oneDNN, which picks its instruction set by itself), and
+    /// whether the environment chose them.
+    func openBLASKernels() -> String {
+        let core = String(cString: openblas_get_corename())
+        let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0) in the environment)" } ?? ""
+        return "OpenBLAS kernels: \(core)\(forced); PyTorch's convolutions run on oneDNN, which picks its own"
     }
 
     /// How many times better SHOTVAE is: time and memory are better when lower.

@@ -9,6 +9,10 @@
 /// thread policy). Unfolding in cache costs a fraction of what a whole-batch patch matrix
 /// costs in memory traffic, and the two cores never wait on each other.
 ///
+/// 3x3 convolutions of stride 1 and padding 1 between layers of 16 channels or more (the body
+/// of a WideResNet) go to ``Winograd`` instead, in every direction: 2.25 times fewer
+/// multiplications than im2col.
+///
 /// The forward pass can keep its patch matrices for the weight gradient, where unfolding is
 /// a large share of the work (few output channels, small images); the backward pass unfolds
 /// once for both gradients where both need the same patches.
@@ -53,6 +57,13 @@ enum Convolution {
     ) -> (output: Tensor, columns: Tensor?) {
         let batch = input.shape[0]
         let outChannels = weight.shape[0]
+        if Winograd.applies(g, outputChannels: outChannels) {
+            var y = Winograd.forward(input: input, weight: weight, geometry: g)
+            if let bias {
+                addChannelBias(bias.pointer, to: y.mutablePointer, batch: batch, channels: outChannels, pixels: g.outputPixels)
+            }
+            return (y, nil)
+        }
         let pixels = g.outputPixels
         let imageSize = g.channels * g.inputPixels
         let size = groupSize(g, batch: batch)
@@ -99,6 +110,10 @@ enum Convolution {
         columns kept: Tensor? = nil, computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         precondition(!computesWeight || input != nil || kept != nil, "The weight gradient needs the input or its patches.")
+        if kept == nil && Winograd.applies(g, outputChannels: weight.shape[0]) {
+            return Winograd.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
+                                     computesInput: computesInput, computesWeight: computesWeight)
+        }
         let batch = outputGradient.shape[0]
         let outChannels = weight.shape[0]
         let pixels = g.outputPixels

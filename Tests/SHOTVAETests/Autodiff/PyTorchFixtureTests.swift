@@ -32,7 +32,7 @@ import Testing
                     sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: ["conv2d_s2_p1", "conv2d_s1_p1_large", "conv2d_1x1", "conv2d_1x1_s2", "conv2d_k4_s2_p1_large"])
+    @Test(arguments: ["conv2d_s2_p1", "conv2d_s1_p1_large", "conv2d_1x1", "conv2d_1x1_s2", "conv2d_k4_s2_p1_large", "conv2d_winograd"])
     func conv2d(name: String) throws {
         let f = try Fixture(name)
         let x = Variable(try f("input"), requiresGradient: true)

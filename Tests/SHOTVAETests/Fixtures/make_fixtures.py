@@ -441,6 +441,9 @@ def main():
     optimizer_fixtures()
     schedule_fixtures()
     objective_fixtures()
+    # 3x3, stride 1, padding 1, 16+ channels on both sides: the Winograd path (last, so that the
+    # random draws of every fixture above stay as they were).
+    conv2d_fixture("conv2d_winograd", 3, 16, 8, 10, 20, 3, 1, 1)
     print("wrote", len(os.listdir(OUT)), "fixtures to", OUT)
 
 
