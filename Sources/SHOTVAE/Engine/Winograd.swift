@@ -22,6 +22,8 @@ enum Winograd {
     /// The transformed inputs and products of one group aim at this many floats (640 KB, within
     /// the L2 cache).
     static let groupFloats = 160_000
+    /// A group's products aim at this many tiles (columns) at least.
+    static let groupTiles = 256
 
     /// Whether this convolution runs here: 3x3, stride 1, padding 1, even height and width.
     static func applies(_ g: ConvolutionGeometry, outputChannels: Int) -> Bool {
@@ -58,9 +60,13 @@ enum Winograd {
 
     // MARK: - The three directions
 
+    /// Images per group: their transforms (4 floats per pixel and channel) in ``groupFloats``,
+    /// but at least ``groupTiles`` tiles, so that the products are wide enough to run near the
+    /// `sgemm` peak; and at least one group per core.
     static func groupSize(batch: Int, channels: Int, pixels: Int) -> Int {
-        let byCache = max(1, groupFloats / (4 * pixels * channels))
-        return max(1, min(byCache, batch / Parallel.coreCount))
+        let byCache = groupFloats / (4 * pixels * channels)
+        let byWidth = (4 * groupTiles + pixels - 1) / pixels
+        return max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
     }
 
     /// The convolution of `x` `[N, C, H, W]` with kernels already transformed, `u` `[16, O, C]`.
