@@ -6,7 +6,8 @@
 /// 4x4 input patch `d` under the tile. For every one of the 16 positions `ξ` of the transforms
 /// the sum over channels is a matrix product, `M[ξ] = U[ξ] (O x C) × V[ξ] (C x tiles)`: 16
 /// products of `O·C·tiles` multiply-adds, against `9·O·C·4·tiles` for im2col, 2.25 times fewer.
-/// The transforms only add and halve, so the products keep single precision's accuracy.
+/// The transforms only add and halve, so the results stay at single-precision rounding (3e-7 of
+/// the largest output on a 64-channel layer, `WinogradTests`).
 ///
 /// The gradients use the same transforms. With respect to the input, a size-preserving 3x3
 /// convolution's adjoint is the convolution of the output gradient with the kernel flipped
