@@ -99,13 +99,16 @@ public class Adam: Optimizer {
             let mp = m.mutablePointer
             let vp = v.mutablePointer
             let gp = g.pointer
-            for i in 0..<count {
-                let gi = gp[i]
-                let mi = mp[i] * b1 + (1 - b1) * gi
-                let vi = vp[i] * b2 + (1 - b2) * gi * gi
-                mp[i] = mi
-                vp[i] = vi
-                p[i] -= stepSize * (mi / (vi.squareRoot() / correction + eps))
+            // Elementwise, so the cores can share a large tensor without changing a bit of the result.
+            Parallel.forEach(count, grain: 1 << 16) { range in
+                for i in range {
+                    let gi = gp[i]
+                    let mi = mp[i] * b1 + (1 - b1) * gi
+                    let vi = vp[i] * b2 + (1 - b2) * gi * gi
+                    mp[i] = mi
+                    vp[i] = vi
+                    p[i] -= stepSize * (mi / (vi.squareRoot() / correction + eps))
+                }
             }
             firstMoments[index] = m
             secondMoments[index] = v
