@@ -70,6 +70,31 @@ enum Winograd {
         return max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
     }
 
+    /// One group of images and the buffers of the core that transforms it: the transformed
+    /// inputs `v` and a second `[16, channels, tiles]` matrix, with room for either side's
+    /// channels, and the scratch of ``TileShape/transformInput(_:channels:into:firstTile:tiles:scratch:)``.
+    struct Group {
+        let images: Range<Int>
+        let tiles: Int
+        let v: UnsafeMutablePointer<Float>
+        let second: UnsafeMutablePointer<Float>
+        let scratch: UnsafeMutablePointer<Float>
+    }
+
+    /// Cuts the batch into groups (see ``groupSize(batch:channels:pixels:)``) and hands each core
+    /// its share, with its buffers.
+    static func forEachGroup(
+        batch: Int, inChannels: Int, outChannels: Int, pixels: Int, _ body: (_ worker: Int, _ group: Group) -> Void
+    ) {
+        let tilesPerImage = pixels / 4
+        let size = groupSize(batch: batch, channels: inChannels + outChannels, pixels: pixels)
+        let workspace = Convolution.Workspace(rows: 16 * max(inChannels, outChannels), columns: size * tilesPerImage)
+        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
+            body(worker, Group(images: images, tiles: images.count * tilesPerImage, v: workspace.first(worker),
+                               second: workspace.second(worker), scratch: workspace.third(worker)))
+        }
+    }
+
     /// The convolution of `x` `[N, C, H, W]` with kernels already transformed, `u` `[16, O, C]`.
     static func convolve(
         _ x: UnsafePointer<Float>, batch: Int, inChannels: Int, outChannels: Int, kernels u: Tensor,
@@ -77,17 +102,12 @@ enum Winograd {
     ) -> Tensor {
         let pixels = height * width
         let tilesPerImage = pixels / 4
-        let size = groupSize(batch: batch, channels: inChannels + outChannels, pixels: pixels)
-        let workspace = Convolution.Workspace(rows: 16 * max(inChannels, outChannels), columns: size * tilesPerImage)
         var output = Tensor(uninitializedShape: [batch, outChannels, height, width])
         let y = output.mutablePointer
         let kernels = u.pointer
         let shape = TileShape(height: height, width: width)
-        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
-            let tiles = images.count * tilesPerImage
-            let v = workspace.first(worker)
-            let m = workspace.second(worker)
-            let scratch = workspace.third(worker)
+        forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, pixels: pixels) { _, group in
+            let (images, tiles, v, m, scratch) = (group.images, group.tiles, group.v, group.second, group.scratch)
             for (i, n) in images.enumerated() {
                 shape.transformInput(x + n * inChannels * pixels, channels: inChannels, into: v,
                                      firstTile: i * tilesPerImage, tiles: tiles, scratch: scratch)
@@ -112,17 +132,12 @@ enum Winograd {
     ) -> Tensor {
         let pixels = height * width
         let tilesPerImage = pixels / 4
-        let size = groupSize(batch: batch, channels: inChannels + outChannels, pixels: pixels)
-        let workspace = Convolution.Workspace(rows: 16 * max(inChannels, outChannels), columns: size * tilesPerImage)
         let transformSize = 16 * outChannels * inChannels
         var partials = Tensor(shape: [Parallel.coreCount, transformSize])
         let sums = partials.mutablePointer
         let shape = TileShape(height: height, width: width)
-        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
-            let tiles = images.count * tilesPerImage
-            let v = workspace.first(worker)
-            let d = workspace.second(worker)
-            let scratch = workspace.third(worker)
+        forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, pixels: pixels) { worker, group in
+            let (images, tiles, v, d, scratch) = (group.images, group.tiles, group.v, group.second, group.scratch)
             for (i, n) in images.enumerated() {
                 shape.transformInput(x + n * inChannels * pixels, channels: inChannels, into: v,
                                      firstTile: i * tilesPerImage, tiles: tiles, scratch: scratch)
@@ -135,10 +150,8 @@ enum Winograd {
                              beta: 1, c: sums + worker * transformSize + xi * outChannels * inChannels, ldc: inChannels)
             }
         }
-        for worker in 1..<Parallel.coreCount {
-            Kernels.add(partials.pointer + worker * transformSize, into: sums, count: transformSize)
-        }
-        return kernelsFromTransforms(partials.pointer, outChannels: outChannels, inChannels: inChannels)
+        let du = Convolution.sumPartials(partials, count: transformSize, shape: [16, outChannels, inChannels])
+        return kernelsFromTransforms(du.pointer, outChannels: outChannels, inChannels: inChannels)
     }
 
     // MARK: - Kernel transforms
