@@ -32,7 +32,8 @@ import Testing
                     sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: ["conv2d_s2_p1", "conv2d_s1_p1_large", "conv2d_1x1", "conv2d_1x1_s2", "conv2d_k4_s2_p1_large", "conv2d_winograd"])
+    @Test(arguments: ["conv2d_s2_p1", "conv2d_s1_p1_large", "conv2d_1x1", "conv2d_1x1_s2", "conv2d_k4_s2_p1_large", "conv2d_winograd",
+                            "conv2d_polyphase"])
     func conv2d(name: String) throws {
         let f = try Fixture(name)
         let x = Variable(try f("input"), requiresGradient: true)
@@ -46,7 +47,8 @@ import Testing
         expectMatches(b.gradient, try f("grad_bias"), "\(name) bias gradient")
     }
 
-    @Test(arguments: ["conv_transpose2d_s2_p1", "conv_transpose2d_s2_p1_large", "conv_transpose2d_s2_p1_op1", "conv_transpose2d_1x1"])
+    @Test(arguments: ["conv_transpose2d_s2_p1", "conv_transpose2d_s2_p1_large", "conv_transpose2d_s2_p1_op1", "conv_transpose2d_1x1",
+                            "conv_transpose2d_polyphase"])
     func convTranspose2d(name: String) throws {
         let f = try Fixture(name)
         let x = Variable(try f("input"), requiresGradient: true)

@@ -444,6 +444,10 @@ def main():
     # 3x3, stride 1, padding 1, 16+ channels on both sides: the Winograd path (last, so that the
     # random draws of every fixture above stay as they were).
     conv2d_fixture("conv2d_winograd", 3, 16, 8, 10, 20, 3, 1, 1)
+    # 4x4, stride 2, padding 1, 16+ channels on both sides: the polyphase Winograd path, for a
+    # convolution and a transposed convolution (after the above, for the same reason).
+    conv2d_fixture("conv2d_polyphase", 3, 16, 8, 12, 20, 4, 2, 1)
+    conv_transpose2d_fixture("conv_transpose2d_polyphase", 2, 20, 4, 6, 16, 4, 2, 1, 0)
     print("wrote", len(os.listdir(OUT)), "fixtures to", OUT)
 
 

@@ -1,0 +1,282 @@
+/// 4x4 convolutions of stride 2 and padding 1 (the MNIST VAE's encoder, and its decoder's
+/// transposed convolutions) by Winograd's F(2x2, 2x2) on the input's four polyphase
+/// components.
+///
+/// Along one axis, output `i` of such a convolution reads input pixels `2i - 1 … 2i + 2`:
+/// the odd pixels `2i - 1, 2i + 1` with taps 0 and 2 of the kernel, and the even pixels
+/// `2i, 2i + 2` with taps 1 and 3. So in 2-D the convolution is the sum of four stride-1
+/// convolutions with 2x2 kernels, one for each phase (row parity, column parity) of the input,
+/// and each of them is a minimal filtering F(2x2, 2x2): an output tile `Y = Aᵀ [U ⊙ V] A`, with
+///
+///     Bᵀ = [[1, -1, 0], [0, 1, 0], [0, -1, 1]],  G = [[1, 0], [1, 1], [0, 1]],  Aᵀ = [[1, 1, 0], [0, 1, 1]].
+///
+/// `U = G k Gᵀ` is the 3x3 transform of a phase's 2x2 kernel, `V = Bᵀ d B` that of its 3x3 input
+/// patch. The four phases share the output transform, so they join the channels of a single
+/// product: for every one of the 9 positions `ξ`, `M[ξ] = U[ξ] (O x 4C) × V[ξ] (4C x tiles)`,
+/// 36 multiply-adds per output tile and channel pair against im2col's 64, 1.78 times fewer.
+/// A 2x2 output tile reads the 6x6 input patch at rows and columns `4t - 1 … 4t + 4`, and its
+/// 4 phases x 9 positions are 36 values per channel: the transformed input is no larger than
+/// the input (im2col's patches are 4 times larger). The transforms only add and subtract.
+///
+/// The directions, with the large side `[C, H, W]` and the small side `[O, H/2, W/2]` of the
+/// convolution:
+/// - ``down(_:batch:largeChannels:smallChannels:kernels:height:width:)``: the convolution,
+///   and the input gradient of a transposed convolution.
+/// - ``up(_:batch:largeChannels:smallChannels:kernels:height:width:)``: its adjoint,
+///   `Tᵀ [Uᵀ (A ȳ Aᵀ)]`: the input gradient of the convolution, and a transposed convolution.
+/// - ``kernelGradient(large:small:batch:largeChannels:smallChannels:height:width:)``:
+///   `dU[ξ] = Σ_tiles (A ȳ Aᵀ)[ξ] V[ξ]ᵀ`, then the adjoint of the kernel transform.
+///
+/// As in ``Winograd``, the batch goes in groups of images whose transforms stay in cache, each
+/// core taking its share of the groups.
+enum PolyphaseWinograd {
+    /// Layers with fewer channels on either side (a grey-scale stem, an image output) keep
+    /// im2col: products with a depth of a few channels run far below the `sgemm` peak.
+    static let minimumChannels = 16
+    /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
+    static let groupFloats = 160_000
+    /// A group's products aim at this many tiles (columns) at least.
+    static let groupTiles = 256
+
+    /// Whether this convolution runs here: 4x4, stride 2, padding 1, height and width multiples
+    /// of 4 (so that the output's are even) and at least 8 (on a 4x4 input, a single tile per
+    /// image, im2col measured faster), at least ``minimumChannels`` on both sides.
+    static func applies(_ g: ConvolutionGeometry, outputChannels: Int) -> Bool {
+        g.kernelHeight == 4 && g.kernelWidth == 4 && g.stride == 2 && g.padding == 1
+            && g.height % 4 == 0 && g.width % 4 == 0 && g.height >= 8 && g.width >= 8
+            && g.channels >= minimumChannels && outputChannels >= minimumChannels
+    }
+
+    /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c]`: `input` `[N, C, H, W]`, `weight` `[O, C, 4, 4]`.
+    static func forward(input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        let outChannels = weight.shape[0]
+        let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
+        return down(input.pointer, batch: input.shape[0], largeChannels: g.channels, smallChannels: outChannels,
+                    kernels: u, height: g.height, width: g.width)
+    }
+
+    /// The gradients of ``forward(input:weight:geometry:)`` with respect to its input and its
+    /// weight; also a transposed convolution (the input gradient alone).
+    static func backward(
+        outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
+        computesInput: Bool, computesWeight: Bool
+    ) -> (input: Tensor?, weight: Tensor?) {
+        let batch = outputGradient.shape[0]
+        let outChannels = weight.shape[0]
+        var dx: Tensor?
+        if computesInput {
+            let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
+            dx = up(outputGradient.pointer, batch: batch, largeChannels: g.channels, smallChannels: outChannels,
+                    kernels: u, height: g.height, width: g.width)
+        }
+        guard computesWeight, let input else { return (dx, nil) }
+        return (dx, kernelGradient(large: input.pointer, small: outputGradient.pointer, batch: batch,
+                                   largeChannels: g.channels, smallChannels: outChannels, height: g.height, width: g.width))
+    }
+
+    /// The gradients of a transposed convolution from `input` `[N, O, H/2, W/2]` to `[N, C, H, W]`
+    /// with `weight` `[O, C, 4, 4]`: with respect to its input, the convolution of the output
+    /// gradient; with respect to its weight, the same sum as the convolution's, sides swapped.
+    static func transposedBackward(
+        outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+        computesInput: Bool, computesWeight: Bool
+    ) -> (input: Tensor?, weight: Tensor?) {
+        let dx = computesInput ? forward(input: outputGradient, weight: weight, geometry: g) : nil
+        guard computesWeight else { return (dx, nil) }
+        return (dx, kernelGradient(large: outputGradient.pointer, small: input.pointer, batch: input.shape[0],
+                                   largeChannels: g.channels, smallChannels: weight.shape[0],
+                                   height: g.height, width: g.width))
+    }
+
+    // MARK: - The three directions
+
+    /// The convolution of the large side `x` `[N, C, H, W]` with kernels already transformed,
+    /// `u` `[9, O, 4C]`: `[N, O, H/2, W/2]`.
+    static func down(
+        _ x: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
+        height: Int, width: Int
+    ) -> Tensor {
+        let shape = PhaseTiles(height: height, width: width)
+        var output = Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2])
+        let y = output.mutablePointer
+        let kernels = u.pointer
+        let depth = 4 * largeChannels
+        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { _, group in
+            let (images, tiles, v, m) = (group.images, group.tiles, group.large, group.small)
+            for (i, n) in images.enumerated() {
+                shape.transformInput(x + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
+                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+            }
+            for xi in 0..<9 {
+                Kernels.gemm(m: smallChannels, n: tiles, k: depth, a: kernels + xi * smallChannels * depth, lda: depth,
+                             b: v.position(xi), ldb: v.layout.rowStride, c: m.position(xi), ldc: m.layout.rowStride)
+            }
+            for (i, n) in images.enumerated() {
+                shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage, layout: m.layout,
+                                      into: y + n * smallChannels * shape.pixels / 4)
+            }
+        }
+        return output
+    }
+
+    /// The adjoint of ``down(_:batch:largeChannels:smallChannels:kernels:height:width:)``: from
+    /// the small side `dy` `[N, O, H/2, W/2]` to the large side `[N, C, H, W]`.
+    static func up(
+        _ dy: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
+        height: Int, width: Int
+    ) -> Tensor {
+        let shape = PhaseTiles(height: height, width: width)
+        var output = Tensor(uninitializedShape: [batch, largeChannels, height, width])
+        let dx = output.mutablePointer
+        let kernels = u.pointer
+        let depth = 4 * largeChannels
+        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { _, group in
+            let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
+            for (i, n) in images.enumerated() {
+                shape.transformGradient(dy + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
+                                        firstTile: i * shape.tilesPerImage, layout: d.layout)
+            }
+            for xi in 0..<9 {
+                Kernels.gemm(transposeA: true, m: depth, n: tiles, k: smallChannels,
+                             a: kernels + xi * smallChannels * depth, lda: depth,
+                             b: d.position(xi), ldb: d.layout.rowStride, c: v.position(xi), ldc: v.layout.rowStride)
+            }
+            for (i, n) in images.enumerated() {
+                shape.transformInputAdjoint(v.data, channels: largeChannels, firstTile: i * shape.tilesPerImage,
+                                            layout: v.layout, into: dx + n * largeChannels * shape.pixels,
+                                            scratch: group.scratch)
+            }
+        }
+        return output
+    }
+
+    /// `dW[o, c] = Kᵀ (Σ_tiles (A ȳ Aᵀ)[o] ⊙ V[c])` over the batch, `[O, C, 4, 4]`, for the large
+    /// side `large` `[N, C, H, W]` and the small side's gradient `small` `[N, O, H/2, W/2]`.
+    static func kernelGradient(
+        large x: UnsafePointer<Float>, small dy: UnsafePointer<Float>, batch: Int,
+        largeChannels: Int, smallChannels: Int, height: Int, width: Int
+    ) -> Tensor {
+        let shape = PhaseTiles(height: height, width: width)
+        let depth = 4 * largeChannels
+        let transformSize = 9 * smallChannels * depth
+        var partials = Tensor(shape: [Parallel.coreCount, transformSize])
+        let sums = partials.mutablePointer
+        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
+            let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
+            for (i, n) in images.enumerated() {
+                shape.transformInput(x + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
+                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+                shape.transformGradient(dy + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
+                                        firstTile: i * shape.tilesPerImage, layout: d.layout)
+            }
+            for xi in 0..<9 {
+                Kernels.gemm(transposeB: true, m: smallChannels, n: depth, k: tiles,
+                             a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
+                             beta: 1, c: sums + worker * transformSize + xi * smallChannels * depth, ldc: depth)
+            }
+        }
+        let du = Convolution.sumPartials(partials, count: transformSize, shape: [9, smallChannels, depth])
+        return kernelsFromTransforms(du.pointer, smallChannels: smallChannels, largeChannels: largeChannels)
+    }
+
+    // MARK: - Groups
+
+    /// One group of images and the buffers of the core that transforms it: the large side's
+    /// `[9, 4C, tiles]` matrices, the small side's `[9, O, tiles]` and the transforms' scratch.
+    struct Group {
+        let images: Range<Int>
+        let tiles: Int
+        let large: Transformed
+        let small: Transformed
+        let scratch: UnsafeMutablePointer<Float>
+    }
+
+    /// A group's transformed data in a core's buffer, laid out by `layout`.
+    struct Transformed {
+        let data: UnsafeMutablePointer<Float>
+        let layout: PhaseTiles.Layout
+
+        /// The `[rows, tiles]` matrix of position `xi`.
+        func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
+    }
+
+    /// Cuts the batch into groups whose transformed data takes about ``groupFloats``, but at
+    /// least ``groupTiles`` tiles wide and one group per core, and hands each core its share.
+    static func forEachGroup(
+        batch: Int, largeChannels: Int, smallChannels: Int, shape: PhaseTiles,
+        _ body: (_ worker: Int, _ group: Group) -> Void
+    ) {
+        let tilesPerImage = shape.tilesPerImage
+        let perImage = 9 * (4 * largeChannels + smallChannels) * tilesPerImage
+        let byCache = groupFloats / perImage
+        let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
+        let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
+        let large = PhaseTiles.Layout(rows: 4 * largeChannels, tiles: size * tilesPerImage)
+        let small = PhaseTiles.Layout(rows: smallChannels, tiles: size * tilesPerImage)
+        let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, shape.scratchSize))
+        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
+            body(worker, Group(images: images, tiles: images.count * tilesPerImage,
+                               large: Transformed(data: workspace.first(worker), layout: large),
+                               small: Transformed(data: workspace.second(worker), layout: small),
+                               scratch: workspace.third(worker)))
+        }
+    }
+
+    // MARK: - Kernel transforms
+
+    /// `U[ξ, o, p·C + c]`, `[9, O, 4C]`: for every kernel `w[o, c]` `[4, 4]` and phase `p`, `G k Gᵀ`
+    /// of the phase's 2x2 kernel `k`. Along each axis, `K(w) = (w0, w0 + w2, w2, w1, w1 + w3, w3)`:
+    /// the odd phase (taps 0 and 2), then the even one (taps 1 and 3).
+    static func transformedKernels(_ w: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
+        typealias Row = SIMD8<Float>
+        var result = Tensor(uninitializedShape: [9, smallChannels, 4 * largeChannels])
+        let u = result.mutablePointer
+        @inline(__always) func along(_ g: UnsafePointer<Float>) -> Row {
+            Row(g[0], g[0] + g[2], g[2], g[1], g[1] + g[3], g[3], 0, 0)
+        }
+        for o in 0..<smallChannels {
+            for c in 0..<largeChannels {
+                let g = w + (o * largeChannels + c) * 16
+                // K along each kernel row, then down the rows.
+                let (r0, r1, r2, r3) = (along(g), along(g + 4), along(g + 8), along(g + 12))
+                @inline(__always) func put(_ a: Int, _ row: Row) {
+                    for b in 0..<6 {
+                        u[PhaseTiles.index(a, b, channel: c, channels: largeChannels, rows: smallChannels, row: o)] = row[b]
+                    }
+                }
+                put(0, r0); put(1, r0 + r2); put(2, r2); put(3, r1); put(4, r1 + r3); put(5, r3)
+            }
+        }
+        return result
+    }
+
+    /// The adjoint of ``transformedKernels(_:smallChannels:largeChannels:)``: `[9, O, 4C]` to
+    /// `[O, C, 4, 4]`. Along each axis, `Kᵀ(u) = (u0 + u1, u3 + u4, u1 + u2, u4 + u5)`.
+    static func kernelsFromTransforms(_ du: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
+        typealias Row = SIMD8<Float>
+        var result = Tensor(uninitializedShape: [smallChannels, largeChannels, 4, 4])
+        let dw = result.mutablePointer
+        for o in 0..<smallChannels {
+            for c in 0..<largeChannels {
+                @inline(__always) func row(_ a: Int) -> Row {
+                    var r = Row()
+                    for b in 0..<6 {
+                        r[b] = du[PhaseTiles.index(a, b, channel: c, channels: largeChannels, rows: smallChannels, row: o)]
+                    }
+                    return r
+                }
+                let (u0, u1, u2, u3, u4, u5) = (row(0), row(1), row(2), row(3), row(4), row(5))
+                // Kᵀ down the rows, then along each row.
+                let g = dw + (o * largeChannels + c) * 16
+                @inline(__always) func put(_ r: Int, _ t: Row) {
+                    g[4 * r] = t[0] + t[1]
+                    g[4 * r + 1] = t[3] + t[4]
+                    g[4 * r + 2] = t[1] + t[2]
+                    g[4 * r + 3] = t[4] + t[5]
+                }
+                put(0, u0 + u1); put(1, u3 + u4); put(2, u1 + u2); put(3, u4 + u5)
+            }
+        }
+        return result
+    }
+}
