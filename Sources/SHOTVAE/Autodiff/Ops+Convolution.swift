@@ -15,14 +15,7 @@ public func conv2d(
 ) -> Variable {
     let x = input.value
     let w = weight.value
-    precondition(x.rank == 4 && w.rank == 4, "conv2d needs [N, C, H, W] and [O, C, kh, kw]; got \(x.shape) and \(w.shape).")
-    precondition(x.shape[1] == w.shape[1], "conv2d: input has \(x.shape[1]) channels, weight expects \(w.shape[1]).")
-    precondition(stride > 0 && padding >= 0, "conv2d: stride must be positive and padding not negative.")
-    let g = ConvolutionGeometry(
-        channels: x.shape[1], height: x.shape[2], width: x.shape[3],
-        kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
-    precondition(g.outputHeight > 0 && g.outputWidth > 0, "conv2d: kernel \(w.shape[2])x\(w.shape[3]) is larger than the padded input \(x.shape[2])x\(x.shape[3]).")
-    if let bias { precondition(bias.shape == [w.shape[0]], "conv2d: bias must be [\(w.shape[0])], got \(bias.shape).") }
+    let g = conv2dGeometry(x, weight: w, bias: bias?.value, stride: stride, padding: padding)
     // Keep the patch matrices for the weight gradient when that saves a costly second im2col.
     let keep = weight.requiresGradient
         && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
@@ -42,6 +35,26 @@ public func conv2d(
             biasNode.accumulateGradient(gradient.summed(to: [1, weightShape[0], 1, 1]).reshaped(to: [weightShape[0]]))
         }
     }
+}
+
+/// `max(0, conv2d(input, weight, bias))` for inference: no graph, and the rectifier applied to
+/// the output while it is in cache instead of in a pass of its own.
+func rectifiedConv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+    let g = conv2dGeometry(input, weight: weight, bias: bias, stride: stride, padding: padding)
+    return Convolution.forward(input: input, weight: weight, bias: bias, geometry: g, rectifies: true).output
+}
+
+/// The geometry of `conv2d`, after checking the shapes.
+private func conv2dGeometry(_ x: Tensor, weight w: Tensor, bias: Tensor?, stride: Int, padding: Int) -> ConvolutionGeometry {
+    precondition(x.rank == 4 && w.rank == 4, "conv2d needs [N, C, H, W] and [O, C, kh, kw]; got \(x.shape) and \(w.shape).")
+    precondition(x.shape[1] == w.shape[1], "conv2d: input has \(x.shape[1]) channels, weight expects \(w.shape[1]).")
+    precondition(stride > 0 && padding >= 0, "conv2d: stride must be positive and padding not negative.")
+    let g = ConvolutionGeometry(
+        channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+        kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
+    precondition(g.outputHeight > 0 && g.outputWidth > 0, "conv2d: kernel \(w.shape[2])x\(w.shape[3]) is larger than the padded input \(x.shape[2])x\(x.shape[3]).")
+    if let bias { precondition(bias.shape == [w.shape[0]], "conv2d: bias must be [\(w.shape[0])], got \(bias.shape).") }
+    return g
 }
 
 /// A 2-D transposed convolution of an NCHW batch (PyTorch's `ConvTranspose2d`): the

@@ -52,19 +52,24 @@ enum Convolution {
     ///   - weight: `[O, C, kh, kw]`.
     ///   - bias: `[O]`, or `nil`.
     ///   - keepColumns: Whether to return the patch matrices for ``backward(outputGradient:input:weight:geometry:columns:computesInput:computesWeight:)``.
+    ///   - rectifies: Whether to apply `max(0, ·)` to the output (inference with a ReLU next),
+    ///     on each group while it is in cache.
     /// - Returns: `[N, O, outputHeight, outputWidth]`, and the patch matrices if kept.
     static func forward(
-        input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, keepColumns: Bool = false
+        input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, keepColumns: Bool = false,
+        rectifies: Bool = false
     ) -> (output: Tensor, columns: Tensor?) {
         let batch = input.shape[0]
         let outChannels = weight.shape[0]
-        let winograd = Winograd.applies(g, outputChannels: outChannels)
-        if winograd || PolyphaseWinograd.applies(g, outputChannels: outChannels) {
-            var y = winograd ? Winograd.forward(input: input, weight: weight, geometry: g)
-                : PolyphaseWinograd.forward(input: input, weight: weight, geometry: g)
+        if PolyphaseWinograd.applies(g, outputChannels: outChannels) {
+            return (PolyphaseWinograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), nil)
+        }
+        if Winograd.applies(g, outputChannels: outChannels) {
+            var y = Winograd.forward(input: input, weight: weight, geometry: g)
             if let bias {
                 addChannelBias(bias.pointer, to: y.mutablePointer, batch: batch, channels: outChannels, pixels: g.outputPixels)
             }
+            if rectifies { rectify(y.mutablePointer, count: y.count) }
             return (y, nil)
         }
         let pixels = g.outputPixels
@@ -94,6 +99,7 @@ enum Convolution {
                 addChannelBias(b, to: y + images.lowerBound * outChannels * pixels, batch: images.count,
                                channels: outChannels, pixels: pixels)
             }
+            if rectifies { rectify(y + images.lowerBound * outChannels * pixels, count: images.count * outChannels * pixels) }
         }
         return (output, kept)
     }
@@ -341,6 +347,13 @@ enum Convolution {
                 (destination + (b * outer + a) * block).update(from: source + (a * inner + b) * block, count: block)
             }
         }
+    }
+
+    /// `y = max(0, y)` in place.
+    static func rectify(_ y: UnsafeMutablePointer<Float>, count: Int) {
+        let zero = Vector.zero
+        Kernels.map(UnsafePointer(y), y, count: count,
+                    vector: { $0.replacing(with: zero, where: $0 .< zero) }, scalar: { max($0, 0) })
     }
 
     /// `y[n, c, :] += bias[c]`.

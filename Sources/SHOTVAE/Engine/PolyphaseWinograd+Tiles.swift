@@ -228,24 +228,32 @@ extension PolyphaseWinograd {
         }
 
         /// `Y = Aᵀ M A` for every tile of one image: `m` `[9, channels, tiles]` to the small side
-        /// `[channels, height / 2, width / 2]`, a run of tiles at a time.
+        /// `[channels, height / 2, width / 2]`, a run of tiles at a time; plus `bias[c]` and then
+        /// the rectifier `max(0, ·)` if asked, while the outputs are in registers.
         func transformOutput(
-            _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout, into y: UnsafeMutablePointer<Float>
+            _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout, into y: UnsafeMutablePointer<Float>,
+            bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
         ) {
-            withLanes({ transformOutput(SIMD8<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y) },
-                      { transformOutput(SIMD4<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y) },
-                      { transformOutput(SIMD2<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y) })
+            withLanes({ transformOutput(SIMD8<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y, bias: bias, rectifies: rectifies) },
+                      { transformOutput(SIMD4<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y, bias: bias, rectifies: rectifies) },
+                      { transformOutput(SIMD2<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y, bias: bias, rectifies: rectifies) })
         }
 
         @inline(__always)
         func transformOutput<V: SIMD>(
             _: V.Type, _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout,
-            into y: UnsafeMutablePointer<Float>
+            into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rectifies: Bool
         ) where V.Scalar == Float {
             typealias L = Winograd.Lanes
             let smallWidth = width / 2
+            let zero = V()
             for c in 0..<channels {
                 let plane = y + c * pixels / 4
+                let shift = V(repeating: bias?[c] ?? 0)
+                @inline(__always) func finish(_ value: V) -> V {
+                    let biased = value + shift
+                    return rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
+                }
                 for ty in 0..<tilesHigh {
                     let source = m + c * layout.rowStride + firstTile + ty * tilesWide
                     forEachRun { tx, count in
@@ -256,8 +264,8 @@ extension PolyphaseWinograd {
                         let (l1, r1) = (at(3) + m4, m4 + at(5))
                         let (l2, r2) = (at(6) + m7, m7 + at(8))
                         let top = plane + 2 * ty * smallWidth + 2 * tx
-                        L.storePairs(l0 + l1, r0 + r1, top, count: count)
-                        L.storePairs(l1 + l2, r1 + r2, top + smallWidth, count: count)
+                        L.storePairs(finish(l0 + l1), finish(r0 + r1), top, count: count)
+                        L.storePairs(finish(l1 + l2), finish(r1 + r2), top + smallWidth, count: count)
                     }
                 }
             }

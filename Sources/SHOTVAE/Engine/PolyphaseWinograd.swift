@@ -47,12 +47,17 @@ enum PolyphaseWinograd {
             && g.channels >= minimumChannels && outputChannels >= minimumChannels
     }
 
-    /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c]`: `input` `[N, C, H, W]`, `weight` `[O, C, 4, 4]`.
-    static func forward(input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+    /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o])`, then `max(0, y)` if `rectifies`: `input`
+    /// `[N, C, H, W]`, `weight` `[O, C, 4, 4]`, `bias` `[O]`.
+    static func forward(
+        input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false, geometry g: ConvolutionGeometry
+    ) -> Tensor {
         let outChannels = weight.shape[0]
         let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
-        return down(input.pointer, batch: input.shape[0], largeChannels: g.channels, smallChannels: outChannels,
-                    kernels: u, height: g.height, width: g.width)
+        return withExtendedLifetime(bias) {
+            down(input.pointer, batch: input.shape[0], largeChannels: g.channels, smallChannels: outChannels,
+                 kernels: u, height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies)
+        }
     }
 
     /// The gradients of ``forward(input:weight:geometry:)`` with respect to its input and its
@@ -91,10 +96,10 @@ enum PolyphaseWinograd {
     // MARK: - The three directions
 
     /// The convolution of the large side `x` `[N, C, H, W]` with kernels already transformed,
-    /// `u` `[9, O, 4C]`: `[N, O, H/2, W/2]`.
+    /// `u` `[9, O, 4C]`: `[N, O, H/2, W/2]`, plus `bias[o]` and then `max(0, ·)` if asked.
     static func down(
         _ x: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
-        height: Int, width: Int
+        height: Int, width: Int, bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
     ) -> Tensor {
         let shape = PhaseTiles(height: height, width: width)
         var output = Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2])
@@ -113,7 +118,7 @@ enum PolyphaseWinograd {
             }
             for (i, n) in images.enumerated() {
                 shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage, layout: m.layout,
-                                      into: y + n * smallChannels * shape.pixels / 4)
+                                      into: y + n * smallChannels * shape.pixels / 4, bias: bias, rectifies: rectifies)
             }
         }
         return output

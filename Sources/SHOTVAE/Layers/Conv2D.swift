@@ -48,6 +48,12 @@ public final class Conv2D: Layer {
     }
 }
 
+extension Conv2D: RectifierFusing {
+    func rectified(_ input: Variable) -> Variable {
+        Variable(rectifiedConv2d(input.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding))
+    }
+}
+
 /// A 2-D transposed convolution layer over NCHW batches (PyTorch's `ConvTranspose2d`): it
 /// upsamples by `stride`, as in the decoders of the paper.
 public final class ConvTranspose2D: Layer {
