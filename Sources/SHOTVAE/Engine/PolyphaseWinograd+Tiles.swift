@@ -8,12 +8,12 @@ extension PolyphaseWinograd {
     /// `T(p) = (p0 - p2, p2, p4 - p2, p1 - p3, p3, p5 - p3)`: `Bᵀ d` for the odd phase
     /// `d = (p0, p2, p4)`, then for the even one `d = (p1, p3, p5)`. Index `a` of `T` belongs
     /// to phase `a / 3` at position `a % 3`; in 2-D, `(a, b)` is position `ξ = 3 (a % 3) + b % 3`
-    /// and phase `2 (a / 3) + b / 3`. A group's transformed data is `[9, 4 · channels, tiles]`:
-    /// position, phase · channels + channel, then tile `firstTile + ty · tilesWide + tx`.
+    /// and phase `2 (a / 3) + b / 3`. Tile `firstTile + ty · tilesWide + tx` of a group.
     ///
-    /// The patches are read from a copy of each channel with a one-pixel zero border, so that
-    /// every tile reads its 6x6 patch the same way. Rows of six are SIMD8 vectors whose last
-    /// two lanes are ignored; the copy has room for them.
+    /// The large side's transformed data is `[9, tiles, 4 · paddedChannels]` (position, tile,
+    /// phase · paddedChannels + channel), transformed eight channels at a time
+    /// (`PolyphaseWinograd+Channels.swift`); the small side's is `[9, channels, tiles]`,
+    /// transformed a run of tiles along a row at a time, one tile per vector lane.
     struct PhaseTiles {
         let height: Int
         let width: Int
@@ -23,16 +23,16 @@ extension PolyphaseWinograd {
         /// Pixels of one channel of the large side.
         var pixels: Int { height * width }
 
-        /// Where a group's transformed data lies: position `ξ`'s `[rows, tiles]` matrix starts at
-        /// `ξ · positionStride`, its rows `rowStride` apart. Both are padded off multiples of large
-        /// powers of two, so that the 36 rows one tile's transform writes do not all fall in the
-        /// same cache sets.
+        /// Where a group's transformed data lies: position `ξ`'s `[rows, rowLength]` matrix starts
+        /// at `ξ · positionStride`, its rows `rowStride` apart. Both are padded off multiples of
+        /// large powers of two, so that the rows one tile's transform writes do not all fall in
+        /// the same cache sets.
         struct Layout {
             let rowStride: Int
             let positionStride: Int
 
-            init(rows: Int, tiles: Int) {
-                rowStride = (tiles + 15) / 16 * 16 + 8
+            init(rows: Int, rowLength: Int) {
+                rowStride = (rowLength + 15) / 16 * 16 + 8
                 positionStride = rows * rowStride + 16
             }
 
@@ -40,19 +40,14 @@ extension PolyphaseWinograd {
             var size: Int { 9 * positionStride }
         }
 
-        /// The element of a `[9, rows, 4 · channels]` kernel transform (or `[9, 4 · channels,
-        /// tiles]` data with `rows` the tiles, read transposed) for `(a, b)`, `channel` and `row`.
+        /// The element of a `[9, rows, 4 · channels]` kernel transform for `(a, b)`, `channel` and
+        /// `row`.
         @inline(__always)
         static func index(_ a: Int, _ b: Int, channel: Int, channels: Int, rows: Int, row: Int) -> Int {
             let xi = 3 * (a % 3) + b % 3
             let phase = 2 * (a / 3) + b / 3
             return (xi * rows + row) * 4 * channels + phase * channels + channel
         }
-
-        /// Floats of the scratch of ``transformInput(_:channels:into:firstTile:layout:scratch:)``:
-        /// the six values of `T` along every row for every tile, `[height + 2, 6, tilesWide]`,
-        /// with a row of zeros above and below the image.
-        var scratchSize: Int { (height + 2) * 6 * tilesWide }
 
         /// Calls `body` for every run of tiles along a row (its first tile and length) with the
         /// lane type that fits the map: eight lanes, four, or two on maps eight pixels wide.
@@ -69,162 +64,6 @@ extension PolyphaseWinograd {
         @inline(__always)
         func withLanes(_ eight: () -> Void, _ four: () -> Void, _ two: () -> Void) {
             if tilesWide >= 8 { eight() } else if tilesWide >= 4 { four() } else { two() }
-        }
-
-        /// `V = T d Tᵀ` for the 6x6 patch `d` of every tile and channel of one image (zeros
-        /// outside the image).
-        ///
-        /// First `T` along every image row, one tile per lane (`scratch`, see ``scratchSize``),
-        /// then `T` down the rows, six rows of vectors at a time, stored as whole runs of tiles.
-        func transformInput(
-            _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-            firstTile: Int, layout: Layout, scratch: UnsafeMutablePointer<Float>
-        ) {
-            withLanes({ transformInput(SIMD8<Float>.self, image, channels: channels, into: v, firstTile: firstTile, layout: layout, scratch: scratch) },
-                      { transformInput(SIMD4<Float>.self, image, channels: channels, into: v, firstTile: firstTile, layout: layout, scratch: scratch) },
-                      { transformInput(SIMD2<Float>.self, image, channels: channels, into: v, firstTile: firstTile, layout: layout, scratch: scratch) })
-        }
-
-        @inline(__always)
-        func transformInput<V: SIMD>(
-            _: V.Type, _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-            firstTile: Int, layout: Layout, scratch: UnsafeMutablePointer<Float>
-        ) where V.Scalar == Float {
-            typealias L = Winograd.Lanes
-            let tw = tilesWide
-            let rowLength = 6 * tw
-            Kernels.fill(scratch, with: 0, count: rowLength)
-            Kernels.fill(scratch + (height + 1) * rowLength, with: 0, count: rowLength)
-            let phaseStride = channels * layout.rowStride
-            for c in 0..<channels {
-                let plane = image + c * pixels
-                for iy in 0..<height {
-                    let row = plane + iy * width
-                    let out = scratch + (iy + 1) * rowLength
-                    forEachRun { tx, count in
-                        // Pixels 4t - 1 … 4t + 4 of each tile t: the quads 4t … 4t + 3, the pixel left
-                        // of each (the previous quad's last) and the one right of it (the next's
-                        // first), zero outside the image. A short run is the last; its lanes past
-                        // `count` stay zero.
-                        var (p1, p2, p3, p4) = (V(), V(), V(), V())
-                        @inline(__always) func gather(_ k: Int) {
-                            let quad = row + 4 * (tx + k)
-                            p1[k] = quad[0]; p2[k] = quad[1]; p3[k] = quad[2]; p4[k] = quad[3]
-                        }
-                        if count == V.scalarCount {
-                            for k in 0..<V.scalarCount { gather(k) }
-                        } else {
-                            for k in 0..<count { gather(k) }
-                        }
-                        var p0 = V(), p5 = V()
-                        for k in 1..<V.scalarCount { p0[k] = p4[k - 1] }
-                        for k in 0..<(V.scalarCount - 1) { p5[k] = p1[k + 1] }
-                        p0[0] = tx > 0 ? row[4 * tx - 1] : 0
-                        let following = tx + V.scalarCount
-                        p5[V.scalarCount - 1] = following < tw ? row[4 * following] : 0
-                        L.store(p0 - p2, out + tx, count: count)
-                        L.store(p2, out + tw + tx, count: count)
-                        L.store(p4 - p2, out + 2 * tw + tx, count: count)
-                        L.store(p1 - p3, out + 3 * tw + tx, count: count)
-                        L.store(p3, out + 4 * tw + tx, count: count)
-                        L.store(p5 - p3, out + 5 * tw + tx, count: count)
-                    }
-                }
-                let channelBase = v + c * layout.rowStride + firstTile
-                for ty in 0..<tilesHigh {
-                    let top = scratch + 4 * ty * rowLength
-                    forEachRun { tx, count in
-                        for j in 0..<6 {
-                            @inline(__always) func at(_ t: Int) -> V { L.load(top + t * rowLength + j * tw + tx, count: count) }
-                            let (r0, r1, r2, r3, r4, r5) = (at(0), at(1), at(2), at(3), at(4), at(5))
-                            // T down the rows: (a, j) is position 3 (a % 3) + j % 3, phase 2 (a / 3) + j / 3.
-                            let destination = channelBase + (j % 3) * layout.positionStride + (j / 3) * phaseStride + ty * tw + tx
-                            @inline(__always) func put(_ a: Int, _ value: V) {
-                                L.store(value, destination + 3 * (a % 3) * layout.positionStride + 2 * (a / 3) * phaseStride,
-                                        count: count)
-                            }
-                            put(0, r0 - r2); put(1, r2); put(2, r4 - r2)
-                            put(3, r1 - r3); put(4, r3); put(5, r5 - r3)
-                        }
-                    }
-                }
-            }
-        }
-
-        /// The adjoint of ``transformInput(_:channels:into:firstTile:layout:scratch:)``: every
-        /// tile's 36 values of every channel, `[9, 4 · channels, tiles]`, added back onto its 6x6
-        /// patch (neighbouring patches overlap by two rows or columns), giving the image. Along
-        /// each axis, `Tᵀ(v) = (v0, v3, v1 - v0 - v2, v4 - v3 - v5, v2, v5)`: first down the rows
-        /// into `scratch`, then along every row.
-        func transformInputAdjoint(
-            _ v: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout,
-            into image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-        ) {
-            withLanes({ transformInputAdjoint(SIMD8<Float>.self, v, channels: channels, firstTile: firstTile, layout: layout, into: image, scratch: scratch) },
-                      { transformInputAdjoint(SIMD4<Float>.self, v, channels: channels, firstTile: firstTile, layout: layout, into: image, scratch: scratch) },
-                      { transformInputAdjoint(SIMD2<Float>.self, v, channels: channels, firstTile: firstTile, layout: layout, into: image, scratch: scratch) })
-        }
-
-        @inline(__always)
-        func transformInputAdjoint<V: SIMD>(
-            _: V.Type, _ v: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout,
-            into image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-        ) where V.Scalar == Float {
-            typealias L = Winograd.Lanes
-            let tw = tilesWide
-            let rowLength = 6 * tw
-            let phaseStride = channels * layout.rowStride
-            for c in 0..<channels {
-                Kernels.fill(scratch, with: 0, count: scratchSize)
-                let channelBase = v + c * layout.rowStride + firstTile
-                for ty in 0..<tilesHigh {
-                    let top = scratch + 4 * ty * rowLength
-                    forEachRun { tx, count in
-                        for j in 0..<6 {
-                            let source = channelBase + (j % 3) * layout.positionStride + (j / 3) * phaseStride + ty * tw + tx
-                            @inline(__always) func take(_ a: Int) -> V {
-                                L.load(source + 3 * (a % 3) * layout.positionStride + 2 * (a / 3) * phaseStride, count: count)
-                            }
-                            let (u0, u1, u2, u3, u4, u5) = (take(0), take(1), take(2), take(3), take(4), take(5))
-                            @inline(__always) func add(_ t: Int, _ value: V) {
-                                let p = top + t * rowLength + j * tw + tx
-                                L.store(L.load(p, count: count) + value, p, count: count)
-                            }
-                            add(0, u0); add(1, u3); add(2, u1 - u0 - u2); add(3, u4 - u3 - u5); add(4, u2); add(5, u5)
-                        }
-                    }
-                }
-                let plane = image + c * pixels
-                for iy in 0..<height {
-                    let row = plane + iy * width
-                    let source = scratch + (iy + 1) * rowLength
-                    forEachRun { tx, count in
-                        @inline(__always) func at(_ j: Int) -> V { L.load(source + j * tw + tx, count: count) }
-                        let (q0, q1, q2, q3, q4, q5) = (at(0), at(1), at(2), at(3), at(4), at(5))
-                        // Pixel 4t + 3 also takes the next tile's first value, pixel 4t its left
-                        // neighbour's last; the ones beyond the image are dropped.
-                        // (A short run is the last one, its lanes past `count` zero.)
-                        var next = V(), previous = V()
-                        for k in 0..<(V.scalarCount - 1) { next[k] = q0[k + 1] }
-                        for k in 1..<V.scalarCount { previous[k] = q5[k - 1] }
-                        let following = tx + V.scalarCount
-                        next[V.scalarCount - 1] = following < tw ? source[following] : 0
-                        previous[0] = tx > 0 ? source[5 * tw + tx - 1] : 0
-                        let (first, second, third, fourth) = (q3 + previous, q1 - q0 - q2, q4 - q3 - q5, q2 + next)
-                        if count == V.scalarCount {
-                            for k in 0..<V.scalarCount {
-                                let quad = row + 4 * (tx + k)
-                                quad[0] = first[k]; quad[1] = second[k]; quad[2] = third[k]; quad[3] = fourth[k]
-                            }
-                        } else {
-                            for k in 0..<count {
-                                let quad = row + 4 * (tx + k)
-                                quad[0] = first[k]; quad[1] = second[k]; quad[2] = third[k]; quad[3] = fourth[k]
-                            }
-                        }
-                    }
-                }
-            }
         }
 
         /// `Y = Aᵀ M A` for every tile of one image: `m` `[9, channels, tiles]` to the small side

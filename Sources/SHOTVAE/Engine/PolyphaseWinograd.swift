@@ -96,7 +96,7 @@ enum PolyphaseWinograd {
     // MARK: - The three directions
 
     /// The convolution of the large side `x` `[N, C, H, W]` with kernels already transformed,
-    /// `u` `[9, O, 4C]`: `[N, O, H/2, W/2]`, plus `bias[o]` and then `max(0, ·)` if asked.
+    /// `u` `[9, O, 4C']`: `[N, O, H/2, W/2]`, plus `bias[o]` and then `max(0, ·)` if asked.
     static func down(
         _ x: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
         height: Int, width: Int, bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
@@ -105,7 +105,7 @@ enum PolyphaseWinograd {
         var output = Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2])
         let y = output.mutablePointer
         let kernels = u.pointer
-        let depth = 4 * largeChannels
+        let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { _, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.large, group.small)
             for (i, n) in images.enumerated() {
@@ -113,8 +113,9 @@ enum PolyphaseWinograd {
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
             }
             for xi in 0..<9 {
-                Kernels.gemm(m: smallChannels, n: tiles, k: depth, a: kernels + xi * smallChannels * depth, lda: depth,
-                             b: v.position(xi), ldb: v.layout.rowStride, c: m.position(xi), ldc: m.layout.rowStride)
+                Kernels.gemm(transposeB: true, m: smallChannels, n: tiles, k: depth,
+                             a: kernels + xi * smallChannels * depth, lda: depth, b: v.position(xi), ldb: v.layout.rowStride,
+                             c: m.position(xi), ldc: m.layout.rowStride)
             }
             for (i, n) in images.enumerated() {
                 shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage, layout: m.layout,
@@ -134,7 +135,7 @@ enum PolyphaseWinograd {
         var output = Tensor(uninitializedShape: [batch, largeChannels, height, width])
         let dx = output.mutablePointer
         let kernels = u.pointer
-        let depth = 4 * largeChannels
+        let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { _, group in
             let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
             for (i, n) in images.enumerated() {
@@ -142,9 +143,9 @@ enum PolyphaseWinograd {
                                         firstTile: i * shape.tilesPerImage, layout: d.layout)
             }
             for xi in 0..<9 {
-                Kernels.gemm(transposeA: true, m: depth, n: tiles, k: smallChannels,
-                             a: kernels + xi * smallChannels * depth, lda: depth,
-                             b: d.position(xi), ldb: d.layout.rowStride, c: v.position(xi), ldc: v.layout.rowStride)
+                Kernels.gemm(transposeA: true, m: tiles, n: depth, k: smallChannels,
+                             a: d.position(xi), lda: d.layout.rowStride, b: kernels + xi * smallChannels * depth, ldb: depth,
+                             c: v.position(xi), ldc: v.layout.rowStride)
             }
             for (i, n) in images.enumerated() {
                 shape.transformInputAdjoint(v.data, channels: largeChannels, firstTile: i * shape.tilesPerImage,
@@ -162,7 +163,7 @@ enum PolyphaseWinograd {
         largeChannels: Int, smallChannels: Int, height: Int, width: Int
     ) -> Tensor {
         let shape = PhaseTiles(height: height, width: width)
-        let depth = 4 * largeChannels
+        let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         let transformSize = 9 * smallChannels * depth
         var partials = Tensor(shape: [Parallel.coreCount, transformSize])
         let sums = partials.mutablePointer
@@ -175,7 +176,7 @@ enum PolyphaseWinograd {
                                         firstTile: i * shape.tilesPerImage, layout: d.layout)
             }
             for xi in 0..<9 {
-                Kernels.gemm(transposeB: true, m: smallChannels, n: depth, k: tiles,
+                Kernels.gemm(m: smallChannels, n: depth, k: tiles,
                              a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
                              beta: 1, c: sums + worker * transformSize + xi * smallChannels * depth, ldc: depth)
             }
@@ -187,7 +188,8 @@ enum PolyphaseWinograd {
     // MARK: - Groups
 
     /// One group of images and the buffers of the core that transforms it: the large side's
-    /// `[9, 4C, tiles]` matrices, the small side's `[9, O, tiles]` and the transforms' scratch.
+    /// `[9, tiles, 4C']` matrices (`C'` the channels padded to whole vectors), the small side's
+    /// `[9, O, tiles]` and the transforms' scratch.
     struct Group {
         let images: Range<Int>
         let tiles: Int
@@ -216,9 +218,10 @@ enum PolyphaseWinograd {
         let byCache = groupFloats / perImage
         let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
         let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
-        let large = PhaseTiles.Layout(rows: 4 * largeChannels, tiles: size * tilesPerImage)
-        let small = PhaseTiles.Layout(rows: smallChannels, tiles: size * tilesPerImage)
-        let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, shape.scratchSize))
+        let large = PhaseTiles.Layout(rows: size * tilesPerImage, rowLength: 4 * PhaseTiles.paddedChannels(largeChannels))
+        let small = PhaseTiles.Layout(rows: smallChannels, rowLength: size * tilesPerImage)
+        let scratch = shape.largeScratchSize(channels: largeChannels)
+        let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, scratch))
         Convolution.forEachGroup(batch: batch, size: size) { worker, images in
             body(worker, Group(images: images, tiles: images.count * tilesPerImage,
                                large: Transformed(data: workspace.first(worker), layout: large),
@@ -229,12 +232,14 @@ enum PolyphaseWinograd {
 
     // MARK: - Kernel transforms
 
-    /// `U[ξ, o, p·C + c]`, `[9, O, 4C]`: for every kernel `w[o, c]` `[4, 4]` and phase `p`, `G k Gᵀ`
+    /// `U[ξ, o, p·C' + c]`, `[9, O, 4C']` (`C'` the channels padded to whole vectors, the padding
+    /// zero): for every kernel `w[o, c]` `[4, 4]` and phase `p`, `G k Gᵀ`
     /// of the phase's 2x2 kernel `k`. Along each axis, `K(w) = (w0, w0 + w2, w2, w1, w1 + w3, w3)`:
     /// the odd phase (taps 0 and 2), then the even one (taps 1 and 3).
     static func transformedKernels(_ w: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
         typealias Row = SIMD8<Float>
-        var result = Tensor(uninitializedShape: [9, smallChannels, 4 * largeChannels])
+        let padded = PhaseTiles.paddedChannels(largeChannels)
+        var result = Tensor(shape: [9, smallChannels, 4 * padded])
         let u = result.mutablePointer
         @inline(__always) func along(_ g: UnsafePointer<Float>) -> Row {
             Row(g[0], g[0] + g[2], g[2], g[1], g[1] + g[3], g[3], 0, 0)
@@ -246,7 +251,7 @@ enum PolyphaseWinograd {
                 let (r0, r1, r2, r3) = (along(g), along(g + 4), along(g + 8), along(g + 12))
                 @inline(__always) func put(_ a: Int, _ row: Row) {
                     for b in 0..<6 {
-                        u[PhaseTiles.index(a, b, channel: c, channels: largeChannels, rows: smallChannels, row: o)] = row[b]
+                        u[PhaseTiles.index(a, b, channel: c, channels: padded, rows: smallChannels, row: o)] = row[b]
                     }
                 }
                 put(0, r0); put(1, r0 + r2); put(2, r2); put(3, r1); put(4, r1 + r3); put(5, r3)
@@ -255,10 +260,11 @@ enum PolyphaseWinograd {
         return result
     }
 
-    /// The adjoint of ``transformedKernels(_:smallChannels:largeChannels:)``: `[9, O, 4C]` to
+    /// The adjoint of ``transformedKernels(_:smallChannels:largeChannels:)``: `[9, O, 4C']` to
     /// `[O, C, 4, 4]`. Along each axis, `Kᵀ(u) = (u0 + u1, u3 + u4, u1 + u2, u4 + u5)`.
     static func kernelsFromTransforms(_ du: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
         typealias Row = SIMD8<Float>
+        let padded = PhaseTiles.paddedChannels(largeChannels)
         var result = Tensor(uninitializedShape: [smallChannels, largeChannels, 4, 4])
         let dw = result.mutablePointer
         for o in 0..<smallChannels {
@@ -266,7 +272,7 @@ enum PolyphaseWinograd {
                 @inline(__always) func row(_ a: Int) -> Row {
                     var r = Row()
                     for b in 0..<6 {
-                        r[b] = du[PhaseTiles.index(a, b, channel: c, channels: largeChannels, rows: smallChannels, row: o)]
+                        r[b] = du[PhaseTiles.index(a, b, channel: c, channels: padded, rows: smallChannels, row: o)]
                     }
                     return r
                 }

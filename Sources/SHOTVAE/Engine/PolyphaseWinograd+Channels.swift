@@ -1,0 +1,195 @@
+extension PolyphaseWinograd.PhaseTiles {
+    /// Vectors of eight channels: the large side's transforms work on channels-last copies of the
+    /// images, so that each of a tile's 36 values is one contiguous load or store for eight
+    /// channels at a time, whatever the size of the map.
+    typealias Channels = SIMD8<Float>
+
+    /// The channel count rounded up to whole vectors; the padding channels hold zeros.
+    static func paddedChannels(_ channels: Int) -> Int { (channels + 7) / 8 * 8 }
+
+    /// Floats of the scratch of the large side's transforms: a channels-last copy of one image
+    /// with a one-pixel zero border, `[height + 2, width + 2, paddedChannels]`, then the 36
+    /// vectors of one tile.
+    func largeScratchSize(channels: Int) -> Int {
+        (height + 2) * (width + 2) * Self.paddedChannels(channels) + 36 * Channels.scalarCount
+    }
+
+    /// `V = T d Tᵀ` for the 6x6 patch `d` of every tile of one image `[channels, height,
+    /// width]` (zeros outside the image), into the tiles' rows of `v`: row `firstTile + ty ·
+    /// tilesWide + tx` of position `ξ` holds `phase · paddedChannels + channel`.
+    ///
+    /// The image is first copied channels-last inside a zero border (`scratch`); then for each
+    /// tile and each eight channels, `T` along each patch row one output column at a time, and
+    /// `T` down the rows.
+    func transformInput(
+        _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
+        firstTile: Int, layout: Layout, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let cp = Self.paddedChannels(channels)
+        let pw = width + 2
+        Kernels.fill(scratch, with: 0, count: (height + 2) * pw * cp)
+        toChannelsLast(image, channels: channels, into: scratch)
+        for ty in 0..<tilesHigh {
+            for tx in 0..<tilesWide {
+                let origin = UnsafeRawPointer(scratch + (4 * ty * pw + 4 * tx) * cp)
+                let row = v + (firstTile + ty * tilesWide + tx) * layout.rowStride
+                for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                    @inline(__always) func p(_ t: Int, _ s: Int) -> Channels {
+                        origin.loadUnaligned(fromByteOffset: 4 * ((t * pw + s) * cp + c0), as: Channels.self)
+                    }
+                    // Column b of T along patch row t.
+                    @inline(__always) func along(_ t: Int, _ b: Int) -> Channels {
+                        switch b {
+                        case 0: return p(t, 0) - p(t, 2)
+                        case 1: return p(t, 2)
+                        case 2: return p(t, 4) - p(t, 2)
+                        case 3: return p(t, 1) - p(t, 3)
+                        case 4: return p(t, 3)
+                        default: return p(t, 5) - p(t, 3)
+                        }
+                    }
+                    @inline(__always) func column(_ b: Int) {
+                        let (r0, r1, r2, r3, r4, r5) = (along(0, b), along(1, b), along(2, b),
+                                                        along(3, b), along(4, b), along(5, b))
+                        let destination = UnsafeMutableRawPointer(row + c0)
+                        @inline(__always) func put(_ a: Int, _ value: Channels) {
+                            let xi = 3 * (a % 3) + b % 3, phase = 2 * (a / 3) + b / 3
+                            destination.storeBytes(of: value, toByteOffset: 4 * (xi * layout.positionStride + phase * cp),
+                                                   as: Channels.self)
+                        }
+                        // T down the rows.
+                        put(0, r0 - r2); put(1, r2); put(2, r4 - r2)
+                        put(3, r1 - r3); put(4, r3); put(5, r5 - r3)
+                    }
+                    column(0); column(1); column(2); column(3); column(4); column(5)
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``transformInput(_:channels:into:firstTile:layout:scratch:)``: every tile's
+    /// 36 values of every channel added back onto its 6x6 patch (neighbouring patches overlap by
+    /// two rows or columns), giving the image `[channels, height, width]`. Along each axis,
+    /// `Tᵀ(v) = (v0, v3, v1 - v0 - v2, v4 - v3 - v5, v2, v5)`: first down the rows, into the 36
+    /// vectors after the image in `scratch`, then along each patch row onto the channels-last
+    /// image, which is copied back to channels first at the end.
+    func transformInputAdjoint(
+        _ v: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout,
+        into image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let cp = Self.paddedChannels(channels)
+        let pw = width + 2
+        let imageFloats = (height + 2) * pw * cp
+        Kernels.fill(scratch, with: 0, count: imageFloats)
+        let rows = UnsafeMutableRawPointer(scratch + imageFloats)
+        for ty in 0..<tilesHigh {
+            for tx in 0..<tilesWide {
+                let origin = UnsafeMutableRawPointer(scratch + (4 * ty * pw + 4 * tx) * cp)
+                let row = UnsafeRawPointer(v + (firstTile + ty * tilesWide + tx) * layout.rowStride)
+                for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                    // Tᵀ down the rows, column b of the row transform at a time: `rows[t][b]`.
+                    @inline(__always) func column(_ b: Int) {
+                        @inline(__always) func take(_ a: Int) -> Channels {
+                            let xi = 3 * (a % 3) + b % 3, phase = 2 * (a / 3) + b / 3
+                            return row.loadUnaligned(fromByteOffset: 4 * (xi * layout.positionStride + phase * cp + c0),
+                                                     as: Channels.self)
+                        }
+                        let (u0, u1, u2, u3, u4, u5) = (take(0), take(1), take(2), take(3), take(4), take(5))
+                        @inline(__always) func set(_ t: Int, _ value: Channels) {
+                            rows.storeBytes(of: value, toByteOffset: 4 * (t * 6 + b) * Channels.scalarCount, as: Channels.self)
+                        }
+                        set(0, u0); set(1, u3); set(2, u1 - u0 - u2); set(3, u4 - u3 - u5); set(4, u2); set(5, u5)
+                    }
+                    column(0); column(1); column(2); column(3); column(4); column(5)
+                    // Tᵀ along each patch row, added onto the image.
+                    for t in 0..<6 {
+                        @inline(__always) func q(_ b: Int) -> Channels {
+                            rows.loadUnaligned(fromByteOffset: 4 * (t * 6 + b) * Channels.scalarCount, as: Channels.self)
+                        }
+                        let (q0, q1, q2, q3, q4, q5) = (q(0), q(1), q(2), q(3), q(4), q(5))
+                        @inline(__always) func add(_ s: Int, _ value: Channels) {
+                            let offset = 4 * ((t * pw + s) * cp + c0)
+                            origin.storeBytes(of: origin.loadUnaligned(fromByteOffset: offset, as: Channels.self) + value,
+                                              toByteOffset: offset, as: Channels.self)
+                        }
+                        add(0, q0); add(1, q3); add(2, q1 - q0 - q2); add(3, q4 - q3 - q5); add(4, q2); add(5, q5)
+                    }
+                }
+            }
+        }
+        fromChannelsLast(scratch, channels: channels, into: image)
+    }
+
+    // MARK: - Channels first and last
+
+    /// Copies `image` `[channels, height, width]` into the inside of `padded` `[height + 2,
+    /// width + 2, paddedChannels]`, four channels by four pixels at a time.
+    func toChannelsLast(_ image: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
+        let cp = Self.paddedChannels(channels)
+        let pw = width + 2
+        let wholeBlocks = channels / 4 * 4
+        for y in 0..<height {
+            for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
+                let destination = padded + ((y + 1) * pw + 1) * cp
+                let source = image + c * pixels + y * width
+                for x in Swift.stride(from: 0, to: width, by: 4) {
+                    @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
+                        UnsafeRawPointer(source + k * pixels + x).loadUnaligned(as: SIMD4<Float>.self)
+                    }
+                    let (a, b, c2, d) = Self.transpose(load(0), load(1), load(2), load(3))
+                    @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
+                        UnsafeMutableRawPointer(destination + (x + k) * cp + c).storeBytes(of: value, as: SIMD4<Float>.self)
+                    }
+                    store(0, a); store(1, b); store(2, c2); store(3, d)
+                }
+            }
+        }
+        for c in wholeBlocks..<channels {
+            for y in 0..<height {
+                let destination = padded + ((y + 1) * pw + 1) * cp
+                let source = image + c * pixels + y * width
+                for x in 0..<width { destination[x * cp + c] = source[x] }
+            }
+        }
+    }
+
+    /// Copies the inside of `padded` `[height + 2, width + 2, paddedChannels]` into `image`
+    /// `[channels, height, width]`.
+    func fromChannelsLast(_ padded: UnsafePointer<Float>, channels: Int, into image: UnsafeMutablePointer<Float>) {
+        let cp = Self.paddedChannels(channels)
+        let pw = width + 2
+        let wholeBlocks = channels / 4 * 4
+        for y in 0..<height {
+            for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
+                let source = padded + ((y + 1) * pw + 1) * cp
+                let destination = image + c * pixels + y * width
+                for x in Swift.stride(from: 0, to: width, by: 4) {
+                    @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
+                        UnsafeRawPointer(source + (x + k) * cp + c).loadUnaligned(as: SIMD4<Float>.self)
+                    }
+                    let (a, b, c2, d) = Self.transpose(load(0), load(1), load(2), load(3))
+                    @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
+                        UnsafeMutableRawPointer(destination + k * pixels + x).storeBytes(of: value, as: SIMD4<Float>.self)
+                    }
+                    store(0, a); store(1, b); store(2, c2); store(3, d)
+                }
+            }
+        }
+        for c in wholeBlocks..<channels {
+            for y in 0..<height {
+                let source = padded + ((y + 1) * pw + 1) * cp
+                let destination = image + c * pixels + y * width
+                for x in 0..<width { destination[x] = source[x * cp + c] }
+            }
+        }
+    }
+
+    /// The transpose of the 4x4 matrix with rows `a`, `b`, `c`, `d`.
+    @inline(__always)
+    static func transpose(
+        _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>
+    ) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+        (SIMD4(a[0], b[0], c[0], d[0]), SIMD4(a[1], b[1], c[1], d[1]),
+         SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3]))
+    }
+}
