@@ -11,9 +11,8 @@ extension PolyphaseWinograd {
     /// and phase `2 (a / 3) + b / 3`. Tile `firstTile + ty · tilesWide + tx` of a group.
     ///
     /// The large side's transformed data is `[9, tiles, 4 · paddedChannels]` (position, tile,
-    /// phase · paddedChannels + channel), transformed eight channels at a time
-    /// (`PolyphaseWinograd+Channels.swift`); the small side's is `[9, channels, tiles]`,
-    /// transformed a run of tiles along a row at a time, one tile per vector lane.
+    /// phase · paddedChannels + channel), the small side's `[9, tiles, paddedChannels]`; both are
+    /// transformed eight channels at a time (`PolyphaseWinograd+Transforms.swift`).
     struct PhaseTiles {
         let height: Int
         let width: Int
@@ -47,106 +46,6 @@ extension PolyphaseWinograd {
             let xi = 3 * (a % 3) + b % 3
             let phase = 2 * (a / 3) + b / 3
             return (xi * rows + row) * 4 * channels + phase * channels + channel
-        }
-
-        /// Calls `body` for every run of tiles along a row (its first tile and length) with the
-        /// lane type that fits the map: eight lanes, four, or two on maps eight pixels wide.
-        @inline(__always)
-        func forEachRun(_ body: (_ first: Int, _ count: Int) -> Void) {
-            let lanes = tilesWide >= 8 ? 8 : tilesWide >= 4 ? 4 : 2
-            var first = 0
-            while first < tilesWide {
-                body(first, min(lanes, tilesWide - first))
-                first += lanes
-            }
-        }
-
-        @inline(__always)
-        func withLanes(_ eight: () -> Void, _ four: () -> Void, _ two: () -> Void) {
-            if tilesWide >= 8 { eight() } else if tilesWide >= 4 { four() } else { two() }
-        }
-
-        /// `Y = Aᵀ M A` for every tile of one image: `m` `[9, channels, tiles]` to the small side
-        /// `[channels, height / 2, width / 2]`, a run of tiles at a time; plus `bias[c]` and then
-        /// the rectifier `max(0, ·)` if asked, while the outputs are in registers.
-        func transformOutput(
-            _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout, into y: UnsafeMutablePointer<Float>,
-            bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
-        ) {
-            withLanes({ transformOutput(SIMD8<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y, bias: bias, rectifies: rectifies) },
-                      { transformOutput(SIMD4<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y, bias: bias, rectifies: rectifies) },
-                      { transformOutput(SIMD2<Float>.self, m, channels: channels, firstTile: firstTile, layout: layout, into: y, bias: bias, rectifies: rectifies) })
-        }
-
-        @inline(__always)
-        func transformOutput<V: SIMD>(
-            _: V.Type, _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout,
-            into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rectifies: Bool
-        ) where V.Scalar == Float {
-            typealias L = Winograd.Lanes
-            let smallWidth = width / 2
-            let zero = V()
-            for c in 0..<channels {
-                let plane = y + c * pixels / 4
-                let shift = V(repeating: bias?[c] ?? 0)
-                @inline(__always) func finish(_ value: V) -> V {
-                    let biased = value + shift
-                    return rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
-                }
-                for ty in 0..<tilesHigh {
-                    let source = m + c * layout.rowStride + firstTile + ty * tilesWide
-                    forEachRun { tx, count in
-                        @inline(__always) func at(_ xi: Int) -> V { L.load(source + xi * layout.positionStride + tx, count: count) }
-                        // M A: each row's (m0 + m1, m1 + m2).
-                        let (m1, m4, m7) = (at(1), at(4), at(7))
-                        let (l0, r0) = (at(0) + m1, m1 + at(2))
-                        let (l1, r1) = (at(3) + m4, m4 + at(5))
-                        let (l2, r2) = (at(6) + m7, m7 + at(8))
-                        let top = plane + 2 * ty * smallWidth + 2 * tx
-                        L.storePairs(finish(l0 + l1), finish(r0 + r1), top, count: count)
-                        L.storePairs(finish(l1 + l2), finish(r1 + r2), top + smallWidth, count: count)
-                    }
-                }
-            }
-        }
-
-        /// `D = A ȳ Aᵀ` for every 2x2 tile `ȳ` of one image's small side `[channels, height / 2,
-        /// width / 2]`: `[9, channels, tiles]`. Along each axis, `A (y0, y1) = (y0, y0 + y1, y1)`.
-        func transformGradient(
-            _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int, layout: Layout
-        ) {
-            withLanes({ transformGradient(SIMD8<Float>.self, dy, channels: channels, into: d, firstTile: firstTile, layout: layout) },
-                      { transformGradient(SIMD4<Float>.self, dy, channels: channels, into: d, firstTile: firstTile, layout: layout) },
-                      { transformGradient(SIMD2<Float>.self, dy, channels: channels, into: d, firstTile: firstTile, layout: layout) })
-        }
-
-        @inline(__always)
-        func transformGradient<V: SIMD>(
-            _: V.Type, _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>,
-            firstTile: Int, layout: Layout
-        ) where V.Scalar == Float {
-            typealias L = Winograd.Lanes
-            let smallWidth = width / 2
-            for c in 0..<channels {
-                let plane = dy + c * pixels / 4
-                for ty in 0..<tilesHigh {
-                    let destination = d + c * layout.rowStride + firstTile + ty * tilesWide
-                    forEachRun { tx, count in
-                        let top = plane + 2 * ty * smallWidth + 2 * tx
-                        let (y00, y01): (V, V) = L.loadPairs(top, count: count)
-                        let (y10, y11): (V, V) = L.loadPairs(top + smallWidth, count: count)
-                        @inline(__always) func put(_ a: Int, _ e: V, _ f: V) {
-                            let row = destination + 3 * a * layout.positionStride + tx
-                            L.store(e, row, count: count)
-                            L.store(e + f, row + layout.positionStride, count: count)
-                            L.store(f, row + 2 * layout.positionStride, count: count)
-                        }
-                        put(0, y00, y01)
-                        put(1, y00 + y10, y01 + y11)
-                        put(2, y10, y11)
-                    }
-                }
-            }
         }
     }
 }

@@ -113,13 +113,15 @@ enum PolyphaseWinograd {
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
             }
             for xi in 0..<9 {
-                Kernels.gemm(transposeB: true, m: smallChannels, n: tiles, k: depth,
-                             a: kernels + xi * smallChannels * depth, lda: depth, b: v.position(xi), ldb: v.layout.rowStride,
+                // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
+                Kernels.gemm(transposeB: true, m: tiles, n: smallChannels, k: depth,
+                             a: v.position(xi), lda: v.layout.rowStride, b: kernels + xi * smallChannels * depth, ldb: depth,
                              c: m.position(xi), ldc: m.layout.rowStride)
             }
             for (i, n) in images.enumerated() {
                 shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage, layout: m.layout,
-                                      into: y + n * smallChannels * shape.pixels / 4, bias: bias, rectifies: rectifies)
+                                      into: y + n * smallChannels * shape.pixels / 4, bias: bias, rectifies: rectifies,
+                                      scratch: group.scratch)
             }
         }
         return output
@@ -140,10 +142,11 @@ enum PolyphaseWinograd {
             let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
             for (i, n) in images.enumerated() {
                 shape.transformGradient(dy + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
-                                        firstTile: i * shape.tilesPerImage, layout: d.layout)
+                                        firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
             }
             for xi in 0..<9 {
-                Kernels.gemm(transposeA: true, m: tiles, n: depth, k: smallChannels,
+                // N[ξ]ᵀ = D[ξ]ᵀ U[ξ]: tiles x 4C'.
+                Kernels.gemm(m: tiles, n: depth, k: smallChannels,
                              a: d.position(xi), lda: d.layout.rowStride, b: kernels + xi * smallChannels * depth, ldb: depth,
                              c: v.position(xi), ldc: v.layout.rowStride)
             }
@@ -173,10 +176,10 @@ enum PolyphaseWinograd {
                 shape.transformInput(x + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
                 shape.transformGradient(dy + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
-                                        firstTile: i * shape.tilesPerImage, layout: d.layout)
+                                        firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
             }
             for xi in 0..<9 {
-                Kernels.gemm(m: smallChannels, n: depth, k: tiles,
+                Kernels.gemm(transposeA: true, m: smallChannels, n: depth, k: tiles,
                              a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
                              beta: 1, c: sums + worker * transformSize + xi * smallChannels * depth, ldc: depth)
             }
@@ -189,7 +192,7 @@ enum PolyphaseWinograd {
 
     /// One group of images and the buffers of the core that transforms it: the large side's
     /// `[9, tiles, 4C']` matrices (`C'` the channels padded to whole vectors), the small side's
-    /// `[9, O, tiles]` and the transforms' scratch.
+    /// `[9, tiles, O']` and the transforms' scratch.
     struct Group {
         let images: Range<Int>
         let tiles: Int
@@ -219,8 +222,8 @@ enum PolyphaseWinograd {
         let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
         let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
         let large = PhaseTiles.Layout(rows: size * tilesPerImage, rowLength: 4 * PhaseTiles.paddedChannels(largeChannels))
-        let small = PhaseTiles.Layout(rows: smallChannels, rowLength: size * tilesPerImage)
-        let scratch = shape.largeScratchSize(channels: largeChannels)
+        let small = PhaseTiles.Layout(rows: size * tilesPerImage, rowLength: PhaseTiles.paddedChannels(smallChannels))
+        let scratch = max(shape.largeScratchSize(channels: largeChannels), shape.smallScratchSize(channels: smallChannels))
         let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, scratch))
         Convolution.forEachGroup(batch: batch, size: size) { worker, images in
             body(worker, Group(images: images, tiles: images.count * tilesPerImage,

@@ -14,6 +14,12 @@ extension PolyphaseWinograd.PhaseTiles {
         (height + 2) * (width + 2) * Self.paddedChannels(channels) + 36 * Channels.scalarCount
     }
 
+    /// Floats of the scratch of the small side's transforms: a channels-last copy of one image,
+    /// `[height / 2, width / 2, paddedChannels]`, then the bias padded to whole vectors.
+    func smallScratchSize(channels: Int) -> Int {
+        (height / 2 * width / 2 + 1) * Self.paddedChannels(channels)
+    }
+
     /// `V = T d Tᵀ` for the 6x6 patch `d` of every tile of one image `[channels, height,
     /// width]` (zeros outside the image), into the tiles' rows of `v`: row `firstTile + ty ·
     /// tilesWide + tx` of position `ξ` holds `phase · paddedChannels + channel`.
@@ -120,64 +126,161 @@ extension PolyphaseWinograd.PhaseTiles {
         fromChannelsLast(scratch, channels: channels, into: image)
     }
 
+    // MARK: - The small side
+
+    /// `Y = Aᵀ M A` for every tile of one image, `m` `[9, tiles, paddedChannels]`, plus `bias[c]`
+    /// and then the rectifier `max(0, ·)` if asked, while the outputs are in registers; written
+    /// channels-last into `scratch` (`[height / 2, width / 2, paddedChannels]`, then the padded
+    /// bias), then copied into `y` `[channels, height / 2, width / 2]`.
+    func transformOutput(
+        _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout, into y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?, rectifies: Bool, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let cp = Self.paddedChannels(channels)
+        let (h, w) = (height / 2, width / 2)
+        let shifts = scratch + h * w * cp
+        Kernels.fill(shifts, with: 0, count: cp)
+        if let bias { shifts.update(from: bias, count: channels) }
+        let zero = Channels()
+        let out = UnsafeMutableRawPointer(scratch)
+        for ty in 0..<tilesHigh {
+            for tx in 0..<tilesWide {
+                let row = UnsafeRawPointer(m + (firstTile + ty * tilesWide + tx) * layout.rowStride)
+                for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                    @inline(__always) func at(_ xi: Int) -> Channels {
+                        row.loadUnaligned(fromByteOffset: 4 * (xi * layout.positionStride + c0), as: Channels.self)
+                    }
+                    let shift = UnsafeRawPointer(shifts + c0).loadUnaligned(as: Channels.self)
+                    @inline(__always) func put(_ i: Int, _ j: Int, _ value: Channels) {
+                        let biased = value + shift
+                        let result = rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
+                        out.storeBytes(of: result, toByteOffset: 4 * (((2 * ty + i) * w + 2 * tx + j) * cp + c0),
+                                       as: Channels.self)
+                    }
+                    // M A: each row's (m0 + m1, m1 + m2); then Aᵀ down the rows.
+                    let (m1, m4, m7) = (at(1), at(4), at(7))
+                    let (l0, r0) = (at(0) + m1, m1 + at(2))
+                    let (l1, r1) = (at(3) + m4, m4 + at(5))
+                    let (l2, r2) = (at(6) + m7, m7 + at(8))
+                    put(0, 0, l0 + l1); put(0, 1, r0 + r1); put(1, 0, l1 + l2); put(1, 1, r1 + r2)
+                }
+            }
+        }
+        Self.fromChannelsLast(scratch, channels: channels, height: h, width: w, border: 0, into: y)
+    }
+
+    /// `D = A ȳ Aᵀ` for every 2x2 tile `ȳ` of one image's small side `dy` `[channels, height / 2,
+    /// width / 2]`, into the tiles' rows of `d` `[9, tiles, paddedChannels]`. Along each axis,
+    /// `A (y0, y1) = (y0, y0 + y1, y1)`. `dy` is first copied channels-last into `scratch`.
+    func transformGradient(
+        _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int, layout: Layout,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let cp = Self.paddedChannels(channels)
+        let (h, w) = (height / 2, width / 2)
+        if cp != channels { Kernels.fill(scratch, with: 0, count: h * w * cp) }
+        Self.toChannelsLast(dy, channels: channels, height: h, width: w, border: 0, into: scratch)
+        let source = UnsafeRawPointer(scratch)
+        for ty in 0..<tilesHigh {
+            for tx in 0..<tilesWide {
+                let row = UnsafeMutableRawPointer(d + (firstTile + ty * tilesWide + tx) * layout.rowStride)
+                for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                    @inline(__always) func at(_ i: Int, _ j: Int) -> Channels {
+                        source.loadUnaligned(fromByteOffset: 4 * (((2 * ty + i) * w + 2 * tx + j) * cp + c0), as: Channels.self)
+                    }
+                    let (y00, y01, y10, y11) = (at(0, 0), at(0, 1), at(1, 0), at(1, 1))
+                    @inline(__always) func put(_ a: Int, _ e: Channels, _ f: Channels) {
+                        @inline(__always) func store(_ xi: Int, _ value: Channels) {
+                            row.storeBytes(of: value, toByteOffset: 4 * (xi * layout.positionStride + c0), as: Channels.self)
+                        }
+                        store(3 * a, e); store(3 * a + 1, e + f); store(3 * a + 2, f)
+                    }
+                    put(0, y00, y01)
+                    put(1, y00 + y10, y01 + y11)
+                    put(2, y10, y11)
+                }
+            }
+        }
+    }
+
     // MARK: - Channels first and last
 
-    /// Copies `image` `[channels, height, width]` into the inside of `padded` `[height + 2,
-    /// width + 2, paddedChannels]`, four channels by four pixels at a time.
+    /// Copies the large side's `image` inside the one-pixel border of `padded`.
     func toChannelsLast(_ image: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
-        let cp = Self.paddedChannels(channels)
-        let pw = width + 2
+        Self.toChannelsLast(image, channels: channels, height: height, width: width, border: 1, into: padded)
+    }
+
+    /// Copies the inside of the large side's `padded` into `image`.
+    func fromChannelsLast(_ padded: UnsafePointer<Float>, channels: Int, into image: UnsafeMutablePointer<Float>) {
+        Self.fromChannelsLast(padded, channels: channels, height: height, width: width, border: 1, into: image)
+    }
+
+    /// Copies `image` `[channels, height, width]` into the inside of `padded` `[height + 2 border,
+    /// width + 2 border, paddedChannels]`, four channels by four pixels at a time.
+    static func toChannelsLast(
+        _ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, border: Int,
+        into padded: UnsafeMutablePointer<Float>
+    ) {
+        let cp = paddedChannels(channels)
+        let pw = width + 2 * border
+        let pixels = height * width
         let wholeBlocks = channels / 4 * 4
+        let wholeWidth = width / 4 * 4
         for y in 0..<height {
+            let destination = padded + ((y + border) * pw + border) * cp
             for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
-                let destination = padded + ((y + 1) * pw + 1) * cp
                 let source = image + c * pixels + y * width
-                for x in Swift.stride(from: 0, to: width, by: 4) {
+                for x in Swift.stride(from: 0, to: wholeWidth, by: 4) {
                     @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
                         UnsafeRawPointer(source + k * pixels + x).loadUnaligned(as: SIMD4<Float>.self)
                     }
-                    let (a, b, c2, d) = Self.transpose(load(0), load(1), load(2), load(3))
+                    let (a, b, c2, d) = transpose(load(0), load(1), load(2), load(3))
                     @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
                         UnsafeMutableRawPointer(destination + (x + k) * cp + c).storeBytes(of: value, as: SIMD4<Float>.self)
                     }
                     store(0, a); store(1, b); store(2, c2); store(3, d)
                 }
+                for x in wholeWidth..<width {
+                    for k in 0..<4 { destination[x * cp + c + k] = source[k * pixels + x] }
+                }
             }
-        }
-        for c in wholeBlocks..<channels {
-            for y in 0..<height {
-                let destination = padded + ((y + 1) * pw + 1) * cp
+            for c in wholeBlocks..<channels {
                 let source = image + c * pixels + y * width
                 for x in 0..<width { destination[x * cp + c] = source[x] }
             }
         }
     }
 
-    /// Copies the inside of `padded` `[height + 2, width + 2, paddedChannels]` into `image`
-    /// `[channels, height, width]`.
-    func fromChannelsLast(_ padded: UnsafePointer<Float>, channels: Int, into image: UnsafeMutablePointer<Float>) {
-        let cp = Self.paddedChannels(channels)
-        let pw = width + 2
+    /// Copies the inside of `padded` `[height + 2 border, width + 2 border, paddedChannels]` into
+    /// `image` `[channels, height, width]`.
+    static func fromChannelsLast(
+        _ padded: UnsafePointer<Float>, channels: Int, height: Int, width: Int, border: Int,
+        into image: UnsafeMutablePointer<Float>
+    ) {
+        let cp = paddedChannels(channels)
+        let pw = width + 2 * border
+        let pixels = height * width
         let wholeBlocks = channels / 4 * 4
+        let wholeWidth = width / 4 * 4
         for y in 0..<height {
+            let source = padded + ((y + border) * pw + border) * cp
             for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
-                let source = padded + ((y + 1) * pw + 1) * cp
                 let destination = image + c * pixels + y * width
-                for x in Swift.stride(from: 0, to: width, by: 4) {
+                for x in Swift.stride(from: 0, to: wholeWidth, by: 4) {
                     @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
                         UnsafeRawPointer(source + (x + k) * cp + c).loadUnaligned(as: SIMD4<Float>.self)
                     }
-                    let (a, b, c2, d) = Self.transpose(load(0), load(1), load(2), load(3))
+                    let (a, b, c2, d) = transpose(load(0), load(1), load(2), load(3))
                     @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
                         UnsafeMutableRawPointer(destination + k * pixels + x).storeBytes(of: value, as: SIMD4<Float>.self)
                     }
                     store(0, a); store(1, b); store(2, c2); store(3, d)
                 }
+                for x in wholeWidth..<width {
+                    for k in 0..<4 { destination[k * pixels + x] = source[x * cp + c + k] }
+                }
             }
-        }
-        for c in wholeBlocks..<channels {
-            for y in 0..<height {
-                let source = padded + ((y + 1) * pw + 1) * cp
+            for c in wholeBlocks..<channels {
                 let destination = image + c * pixels + y * width
                 for x in 0..<width { destination[x] = source[x * cp + c] }
             }
