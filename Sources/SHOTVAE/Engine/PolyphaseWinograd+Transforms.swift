@@ -1,7 +1,7 @@
 extension PolyphaseWinograd.PhaseTiles {
-    /// Vectors of eight channels: the large side's transforms work on channels-last copies of the
-    /// images, so that each of a tile's 36 values is one contiguous load or store for eight
-    /// channels at a time, whatever the size of the map.
+    /// Vectors of eight channels: the transforms work on channels-last copies of the images, so
+    /// that each of a tile's values is one contiguous load or store for eight channels at a
+    /// time, whatever the size of the map.
     typealias Channels = SIMD8<Float>
 
     /// The channel count rounded up to whole vectors; the padding channels hold zeros.

@@ -20,7 +20,7 @@
 ///
 /// The directions, with the large side `[C, H, W]` and the small side `[O, H/2, W/2]` of the
 /// convolution:
-/// - ``down(_:batch:largeChannels:smallChannels:kernels:height:width:)``: the convolution,
+/// - ``down(_:batch:largeChannels:smallChannels:kernels:height:width:bias:rectifies:)``: the convolution,
 ///   and the input gradient of a transposed convolution.
 /// - ``up(_:batch:largeChannels:smallChannels:kernels:height:width:)``: its adjoint,
 ///   `Tᵀ [Uᵀ (A ȳ Aᵀ)]`: the input gradient of the convolution, and a transposed convolution.
@@ -60,7 +60,7 @@ enum PolyphaseWinograd {
         }
     }
 
-    /// The gradients of ``forward(input:weight:geometry:)`` with respect to its input and its
+    /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its input and its
     /// weight; also a transposed convolution (the input gradient alone).
     static func backward(
         outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
@@ -127,7 +127,7 @@ enum PolyphaseWinograd {
         return output
     }
 
-    /// The adjoint of ``down(_:batch:largeChannels:smallChannels:kernels:height:width:)``: from
+    /// The adjoint of ``down(_:batch:largeChannels:smallChannels:kernels:height:width:bias:rectifies:)``: from
     /// the small side `dy` `[N, O, H/2, W/2]` to the large side `[N, C, H, W]`.
     static func up(
         _ dy: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
@@ -206,7 +206,7 @@ enum PolyphaseWinograd {
         let data: UnsafeMutablePointer<Float>
         let layout: PhaseTiles.Layout
 
-        /// The `[rows, tiles]` matrix of position `xi`.
+        /// The matrix of position `xi`, a row per tile.
         func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
     }
 
