@@ -31,12 +31,12 @@
 /// core taking its share of the groups.
 enum PolyphaseWinograd {
     /// Layers with fewer channels on either side (a grey-scale stem, an image output) keep
-    /// im2col: products with a depth of a few channels run far below the `sgemm` peak.
-    static let minimumChannels = 16
-    /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
-    static let groupFloats = 160_000
-    /// A group's products aim at this many tiles (columns) at least.
-    static let groupTiles = 256
+    /// im2col, as in ``Winograd``.
+    static var minimumChannels: Int { Winograd.minimumChannels }
+    /// The transformed data of one group aims at ``Winograd``'s group size, in floats.
+    static var groupFloats: Int { Winograd.groupFloats }
+    /// A group's products aim at ``Winograd``'s width, in tiles, at least.
+    static var groupTiles: Int { Winograd.groupTiles }
 
     /// Whether this convolution runs here: 4x4, stride 2, padding 1, height and width multiples
     /// of 4 (so that the output's are even) and at least 8 (on a 4x4 input, a single tile per
@@ -60,8 +60,8 @@ enum PolyphaseWinograd {
         }
     }
 
-    /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its input and its
-    /// weight; also a transposed convolution (the input gradient alone).
+    /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its
+    /// input and its weight; also a transposed convolution (the input gradient alone).
     static func backward(
         outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
