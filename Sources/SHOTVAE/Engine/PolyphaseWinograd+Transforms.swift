@@ -34,7 +34,8 @@ extension PolyphaseWinograd.PhaseTiles {
         let cp = Self.paddedChannels(channels)
         let pw = width + 2
         Kernels.fill(scratch, with: 0, count: (height + 2) * pw * cp)
-        toChannelsLast(image, channels: channels, into: scratch)
+        Self.copyChannels(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
+                          channels: channels, height: height, width: width, border: 1)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
                 let origin = UnsafeRawPointer(scratch + (4 * ty * pw + 4 * tx) * cp)
@@ -123,7 +124,8 @@ extension PolyphaseWinograd.PhaseTiles {
                 }
             }
         }
-        fromChannelsLast(scratch, channels: channels, into: image)
+        Self.copyChannels(image: image, padded: scratch, toChannelsLast: false,
+                          channels: channels, height: height, width: width, border: 1)
     }
 
     // MARK: - The small side
@@ -166,7 +168,7 @@ extension PolyphaseWinograd.PhaseTiles {
                 }
             }
         }
-        Self.fromChannelsLast(scratch, channels: channels, height: h, width: w, border: 0, into: y)
+        Self.copyChannels(image: y, padded: scratch, toChannelsLast: false, channels: channels, height: h, width: w, border: 0)
     }
 
     /// `D = A ȳ Aᵀ` for every 2x2 tile `ȳ` of one image's small side `dy` `[channels, height / 2,
@@ -179,7 +181,8 @@ extension PolyphaseWinograd.PhaseTiles {
         let cp = Self.paddedChannels(channels)
         let (h, w) = (height / 2, width / 2)
         if cp != channels { Kernels.fill(scratch, with: 0, count: h * w * cp) }
-        Self.toChannelsLast(dy, channels: channels, height: h, width: w, border: 0, into: scratch)
+        Self.copyChannels(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
+                          channels: channels, height: h, width: w, border: 0)
         let source = UnsafeRawPointer(scratch)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
@@ -205,84 +208,46 @@ extension PolyphaseWinograd.PhaseTiles {
 
     // MARK: - Channels first and last
 
-    /// Copies the large side's `image` inside the one-pixel border of `padded`.
-    func toChannelsLast(_ image: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
-        Self.toChannelsLast(image, channels: channels, height: height, width: width, border: 1, into: padded)
-    }
-
-    /// Copies the inside of the large side's `padded` into `image`.
-    func fromChannelsLast(_ padded: UnsafePointer<Float>, channels: Int, into image: UnsafeMutablePointer<Float>) {
-        Self.fromChannelsLast(padded, channels: channels, height: height, width: width, border: 1, into: image)
-    }
-
-    /// Copies `image` `[channels, height, width]` into the inside of `padded` `[height + 2 border,
-    /// width + 2 border, paddedChannels]`, four channels by four pixels at a time.
-    static func toChannelsLast(
-        _ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, border: Int,
-        into padded: UnsafeMutablePointer<Float>
+    /// Copies between `image` `[channels, height, width]` and the inside of `padded`
+    /// `[height + 2 border, width + 2 border, paddedChannels]`: into `padded` when `toChannelsLast`,
+    /// back into `image` otherwise. Four channels by four pixels at a time: a 4x4 block is four
+    /// rows of one side, transposed into four rows of the other.
+    static func copyChannels(
+        image: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, toChannelsLast: Bool,
+        channels: Int, height: Int, width: Int, border: Int
     ) {
         let cp = paddedChannels(channels)
         let pw = width + 2 * border
         let pixels = height * width
         let wholeBlocks = channels / 4 * 4
         let wholeWidth = width / 4 * 4
-        for y in 0..<height {
-            let destination = padded + ((y + border) * pw + border) * cp
-            for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
-                let source = image + c * pixels + y * width
-                for x in Swift.stride(from: 0, to: wholeWidth, by: 4) {
-                    @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
-                        UnsafeRawPointer(source + k * pixels + x).loadUnaligned(as: SIMD4<Float>.self)
-                    }
-                    let (a, b, c2, d) = transpose(load(0), load(1), load(2), load(3))
-                    @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
-                        UnsafeMutableRawPointer(destination + (x + k) * cp + c).storeBytes(of: value, as: SIMD4<Float>.self)
-                    }
-                    store(0, a); store(1, b); store(2, c2); store(3, d)
-                }
-                for x in wholeWidth..<width {
-                    for k in 0..<4 { destination[x * cp + c + k] = source[k * pixels + x] }
-                }
-            }
-            for c in wholeBlocks..<channels {
-                let source = image + c * pixels + y * width
-                for x in 0..<width { destination[x * cp + c] = source[x] }
-            }
+        // Channels first, a block's rows are its channels (`pixels` apart); channels last, its pixels (`cp` apart).
+        let (fromStride, toStride) = toChannelsLast ? (pixels, cp) : (cp, pixels)
+        @inline(__always) func move(_ first: UnsafeMutablePointer<Float>, _ last: UnsafeMutablePointer<Float>) {
+            if toChannelsLast { last.pointee = first.pointee } else { first.pointee = last.pointee }
         }
-    }
-
-    /// Copies the inside of `padded` `[height + 2 border, width + 2 border, paddedChannels]` into
-    /// `image` `[channels, height, width]`.
-    static func fromChannelsLast(
-        _ padded: UnsafePointer<Float>, channels: Int, height: Int, width: Int, border: Int,
-        into image: UnsafeMutablePointer<Float>
-    ) {
-        let cp = paddedChannels(channels)
-        let pw = width + 2 * border
-        let pixels = height * width
-        let wholeBlocks = channels / 4 * 4
-        let wholeWidth = width / 4 * 4
         for y in 0..<height {
-            let source = padded + ((y + border) * pw + border) * cp
+            let first = image + y * width
+            let last = padded + ((y + border) * pw + border) * cp
             for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
-                let destination = image + c * pixels + y * width
                 for x in Swift.stride(from: 0, to: wholeWidth, by: 4) {
+                    let (source, destination) = toChannelsLast
+                        ? (first + c * pixels + x, last + x * cp + c) : (last + x * cp + c, first + c * pixels + x)
                     @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
-                        UnsafeRawPointer(source + (x + k) * cp + c).loadUnaligned(as: SIMD4<Float>.self)
+                        UnsafeRawPointer(source + k * fromStride).loadUnaligned(as: SIMD4<Float>.self)
                     }
                     let (a, b, c2, d) = transpose(load(0), load(1), load(2), load(3))
                     @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
-                        UnsafeMutableRawPointer(destination + k * pixels + x).storeBytes(of: value, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(destination + k * toStride).storeBytes(of: value, as: SIMD4<Float>.self)
                     }
                     store(0, a); store(1, b); store(2, c2); store(3, d)
                 }
                 for x in wholeWidth..<width {
-                    for k in 0..<4 { destination[k * pixels + x] = source[x * cp + c + k] }
+                    for k in 0..<4 { move(first + (c + k) * pixels + x, last + x * cp + c + k) }
                 }
             }
             for c in wholeBlocks..<channels {
-                let destination = image + c * pixels + y * width
-                for x in 0..<width { destination[x] = source[x * cp + c] }
+                for x in 0..<width { move(first + c * pixels + x, last + x * cp + c) }
             }
         }
     }
