@@ -18,14 +18,15 @@
 /// 4 phases x 9 positions are 36 values per channel: the transformed input is no larger than
 /// the input (im2col's patches are 4 times larger). The transforms only add and subtract.
 ///
-/// The directions, with the large side `[C, H, W]` and the small side `[O, H/2, W/2]` of the
-/// convolution:
-/// - ``down(_:batch:largeChannels:smallChannels:kernels:height:width:bias:rectifies:)``: the convolution,
-///   and the input gradient of a transposed convolution.
-/// - ``up(_:batch:largeChannels:smallChannels:kernels:height:width:)``: its adjoint,
-///   `Tᵀ [Uᵀ (A ȳ Aᵀ)]`: the input gradient of the convolution, and a transposed convolution.
-/// - ``kernelGradient(large:small:batch:largeChannels:smallChannels:height:width:)``:
-///   `dU[ξ] = Σ_tiles (A ȳ Aᵀ)[ξ] V[ξ]ᵀ`, then the adjoint of the kernel transform.
+/// Two passes, with the large side `[C, H, W]` and the small side `[O, H/2, W/2]` of the
+/// convolution, each transforming its source once per group of images for all of its uses:
+/// - ``down(_:kernels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:)``:
+///   the convolution (and a transposed convolution's input gradient); with a small-side partner,
+///   also the kernel gradient (a transposed convolution's).
+/// - ``up(_:kernels:partner:batch:largeChannels:smallChannels:height:width:)``: the adjoint,
+///   `Tᵀ [Uᵀ (A ȳ Aᵀ)]` (the convolution's input gradient, and a transposed convolution); with a
+///   large-side partner, also the kernel gradient, `dU[ξ] = Σ_tiles (A ȳ Aᵀ)[ξ] V[ξ]ᵀ`, then the
+///   adjoint of the kernel transform.
 ///
 /// As in ``Winograd``, the batch goes in groups of images whose transforms stay in cache, each
 /// core taking its share of the groups.
@@ -55,137 +56,174 @@ enum PolyphaseWinograd {
         let outChannels = weight.shape[0]
         let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
         return withExtendedLifetime(bias) {
-            down(input.pointer, batch: input.shape[0], largeChannels: g.channels, smallChannels: outChannels,
-                 kernels: u, height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies)
+            down(input.pointer, kernels: u, partner: nil, batch: input.shape[0], largeChannels: g.channels,
+                 smallChannels: outChannels, height: g.height, width: g.width, bias: bias?.pointer,
+                 rectifies: rectifies).output!
         }
     }
 
     /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its
-    /// input and its weight; also a transposed convolution (the input gradient alone).
+    /// input and its weight, the output gradient transformed once for both; also a transposed
+    /// convolution (the input gradient alone).
     static func backward(
         outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
-        let batch = outputGradient.shape[0]
         let outChannels = weight.shape[0]
-        var dx: Tensor?
-        if computesInput {
-            let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
-            dx = up(outputGradient.pointer, batch: batch, largeChannels: g.channels, smallChannels: outChannels,
-                    kernels: u, height: g.height, width: g.width)
+        let partner = computesWeight ? input : nil
+        guard computesInput || partner != nil else { return (nil, nil) }
+        let u = computesInput
+            ? transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels) : nil
+        let (dx, dw) = withExtendedLifetime(partner) {
+            up(outputGradient.pointer, kernels: u, partner: partner?.pointer, batch: outputGradient.shape[0],
+               largeChannels: g.channels, smallChannels: outChannels, height: g.height, width: g.width)
         }
-        guard computesWeight, let input else { return (dx, nil) }
-        return (dx, kernelGradient(large: input.pointer, small: outputGradient.pointer, batch: batch,
-                                   largeChannels: g.channels, smallChannels: outChannels, height: g.height, width: g.width))
+        return (dx, dw)
     }
 
     /// The gradients of a transposed convolution from `input` `[N, O, H/2, W/2]` to `[N, C, H, W]`
     /// with `weight` `[O, C, 4, 4]`: with respect to its input, the convolution of the output
-    /// gradient; with respect to its weight, the same sum as the convolution's, sides swapped.
+    /// gradient; with respect to its weight, the same sum as the convolution's, sides swapped. The
+    /// output gradient is transformed once for both.
     static func transposedBackward(
         outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
-        let dx = computesInput ? forward(input: outputGradient, weight: weight, geometry: g) : nil
-        guard computesWeight else { return (dx, nil) }
-        return (dx, kernelGradient(large: outputGradient.pointer, small: input.pointer, batch: input.shape[0],
-                                   largeChannels: g.channels, smallChannels: weight.shape[0],
-                                   height: g.height, width: g.width))
+        guard computesInput || computesWeight else { return (nil, nil) }
+        let u = computesInput
+            ? transformedKernels(weight.pointer, smallChannels: weight.shape[0], largeChannels: g.channels) : nil
+        let (dx, dw) = down(outputGradient.pointer, kernels: u, partner: computesWeight ? input.pointer : nil,
+                            batch: input.shape[0], largeChannels: g.channels, smallChannels: weight.shape[0],
+                            height: g.height, width: g.width)
+        return (dx, dw)
     }
 
-    // MARK: - The three directions
+    // MARK: - The two passes
 
-    /// The convolution of the large side `x` `[N, C, H, W]` with kernels already transformed,
-    /// `u` `[9, O, 4C']`: `[N, O, H/2, W/2]`, plus `bias[o]` and then `max(0, ·)` if asked.
+    /// One pass from the large side `large` `[N, C, H, W]` towards the small one, a group of
+    /// images at a time, the large side transformed once for both of its uses: with transformed
+    /// kernels `u` `[9, O, 4C']`, the convolution `[N, O, H/2, W/2]` (plus `bias[o]`, then
+    /// `max(0, ·)` if asked); with a small-side `partner` `[N, O, H/2, W/2]`, the kernel gradient
+    /// `Kᵀ (Σ_tiles (A ȳ Aᵀ)[ξ] ⊙ V[ξ])` with `ȳ` the partner (a transposed convolution's).
     static func down(
-        _ x: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
-        height: Int, width: Int, bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
-    ) -> Tensor {
+        _ large: UnsafePointer<Float>, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
+        largeChannels: Int, smallChannels: Int, height: Int, width: Int,
+        bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
+    ) -> (output: Tensor?, kernelGradient: Tensor?) {
         let shape = PhaseTiles(height: height, width: width)
-        var output = Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2])
-        let y = output.mutablePointer
-        let kernels = u.pointer
+        var output = u.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
+        let y = output?.mutablePointer
+        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
-        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { _, group in
+        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.large, group.small)
             for (i, n) in images.enumerated() {
-                shape.transformInput(x + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
+                shape.transformInput(large + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
             }
-            for xi in 0..<9 {
-                // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
-                Kernels.gemm(transposeB: true, m: tiles, n: smallChannels, k: depth,
-                             a: v.position(xi), lda: v.layout.rowStride, b: kernels + xi * smallChannels * depth, ldb: depth,
-                             c: m.position(xi), ldc: m.layout.rowStride)
+            if let u, let y {
+                for xi in 0..<9 {
+                    // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
+                    Kernels.gemm(transposeB: true, m: tiles, n: smallChannels, k: depth,
+                                 a: v.position(xi), lda: v.layout.rowStride, b: u.pointer + xi * smallChannels * depth,
+                                 ldb: depth, c: m.position(xi), ldc: m.layout.rowStride)
+                }
+                for (i, n) in images.enumerated() {
+                    shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage,
+                                          layout: m.layout, into: y + n * smallChannels * shape.pixels / 4, bias: bias,
+                                          rectifies: rectifies, scratch: group.scratch)
+                }
             }
-            for (i, n) in images.enumerated() {
-                shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage, layout: m.layout,
-                                      into: y + n * smallChannels * shape.pixels / 4, bias: bias, rectifies: rectifies,
-                                      scratch: group.scratch)
-            }
-        }
-        return output
-    }
-
-    /// The adjoint of ``down(_:batch:largeChannels:smallChannels:kernels:height:width:bias:rectifies:)``: from
-    /// the small side `dy` `[N, O, H/2, W/2]` to the large side `[N, C, H, W]`.
-    static func up(
-        _ dy: UnsafePointer<Float>, batch: Int, largeChannels: Int, smallChannels: Int, kernels u: Tensor,
-        height: Int, width: Int
-    ) -> Tensor {
-        let shape = PhaseTiles(height: height, width: width)
-        var output = Tensor(uninitializedShape: [batch, largeChannels, height, width])
-        let dx = output.mutablePointer
-        let kernels = u.pointer
-        let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
-        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { _, group in
-            let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
-            for (i, n) in images.enumerated() {
-                shape.transformGradient(dy + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
-                                        firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
-            }
-            for xi in 0..<9 {
-                // N[ξ]ᵀ = D[ξ]ᵀ U[ξ]: tiles x 4C'.
-                Kernels.gemm(m: tiles, n: depth, k: smallChannels,
-                             a: d.position(xi), lda: d.layout.rowStride, b: kernels + xi * smallChannels * depth, ldb: depth,
-                             c: v.position(xi), ldc: v.layout.rowStride)
-            }
-            for (i, n) in images.enumerated() {
-                shape.transformInputAdjoint(v.data, channels: largeChannels, firstTile: i * shape.tilesPerImage,
-                                            layout: v.layout, into: dx + n * largeChannels * shape.pixels,
+            if let partner, let sums {
+                // The small side's buffer is free again: the partner's transform goes there.
+                for (i, n) in images.enumerated() {
+                    shape.transformGradient(partner + n * smallChannels * shape.pixels / 4, channels: smallChannels,
+                                            into: m.data, firstTile: i * shape.tilesPerImage, layout: m.layout,
                                             scratch: group.scratch)
+                }
+                sums.add(worker: worker, transformedGradient: m, transformedInput: v, tiles: tiles)
             }
         }
-        return output
+        return (output, sums?.kernels())
     }
 
-    /// `dW[o, c] = Kᵀ (Σ_tiles (A ȳ Aᵀ)[o] ⊙ V[c])` over the batch, `[O, C, 4, 4]`, for the large
-    /// side `large` `[N, C, H, W]` and the small side's gradient `small` `[N, O, H/2, W/2]`.
-    static func kernelGradient(
-        large x: UnsafePointer<Float>, small dy: UnsafePointer<Float>, batch: Int,
+    /// One pass from the small side `small` `[N, O, H/2, W/2]` towards the large one, the small
+    /// side transformed once for both of its uses: with transformed kernels `u` `[9, O, 4C']`,
+    /// the adjoint of the convolution, `Tᵀ [Uᵀ (A ȳ Aᵀ)]`, `[N, C, H, W]` (the convolution's input
+    /// gradient, and a transposed convolution); with a large-side `partner` `[N, C, H, W]`, the
+    /// kernel gradient `Kᵀ (Σ_tiles (A ȳ Aᵀ)[ξ] ⊙ V[ξ])` with `V` the partner's transform.
+    static func up(
+        _ small: UnsafePointer<Float>, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
         largeChannels: Int, smallChannels: Int, height: Int, width: Int
-    ) -> Tensor {
+    ) -> (output: Tensor?, kernelGradient: Tensor?) {
         let shape = PhaseTiles(height: height, width: width)
+        var output = u.map { _ in Tensor(uninitializedShape: [batch, largeChannels, height, width]) }
+        let dx = output?.mutablePointer
+        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
-        let transformSize = 9 * smallChannels * depth
-        var partials = Tensor(shape: [Parallel.coreCount, transformSize])
-        let sums = partials.mutablePointer
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
             let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
             for (i, n) in images.enumerated() {
-                shape.transformInput(x + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
-                shape.transformGradient(dy + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
+                shape.transformGradient(small + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
                                         firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
             }
+            if let u, let dx {
+                for xi in 0..<9 {
+                    // N[ξ]ᵀ = D[ξ]ᵀ U[ξ]: tiles x 4C'.
+                    Kernels.gemm(m: tiles, n: depth, k: smallChannels,
+                                 a: d.position(xi), lda: d.layout.rowStride, b: u.pointer + xi * smallChannels * depth,
+                                 ldb: depth, c: v.position(xi), ldc: v.layout.rowStride)
+                }
+                for (i, n) in images.enumerated() {
+                    shape.transformInputAdjoint(v.data, channels: largeChannels, firstTile: i * shape.tilesPerImage,
+                                                layout: v.layout, into: dx + n * largeChannels * shape.pixels,
+                                                scratch: group.scratch)
+                }
+            }
+            if let partner, let sums {
+                // The large side's buffer is free again: the partner's transform goes there.
+                for (i, n) in images.enumerated() {
+                    shape.transformInput(partner + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
+                                         firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+                }
+                sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: tiles)
+            }
+        }
+        return (output, sums?.kernels())
+    }
+
+    /// The per-core partial sums `dU[ξ] = Σ_tiles D[ξ]ᵀ V[ξ]` of a kernel gradient, `[9, O, 4C']`
+    /// for each core.
+    struct KernelGradientSums {
+        let smallChannels: Int
+        let largeChannels: Int
+        let partials: Tensor
+        let sums: UnsafeMutablePointer<Float>
+        var depth: Int { 4 * PhaseTiles.paddedChannels(largeChannels) }
+        var size: Int { 9 * smallChannels * depth }
+
+        init(smallChannels: Int, largeChannels: Int) {
+            self.smallChannels = smallChannels
+            self.largeChannels = largeChannels
+            var partials = Tensor(shape: [Parallel.coreCount, 9 * smallChannels * 4 * PhaseTiles.paddedChannels(largeChannels)])
+            sums = partials.mutablePointer
+            self.partials = partials
+        }
+
+        /// Adds one group's products to the core's partial sums.
+        func add(worker: Int, transformedGradient d: Transformed, transformedInput v: Transformed, tiles: Int) {
             for xi in 0..<9 {
                 Kernels.gemm(transposeA: true, m: smallChannels, n: depth, k: tiles,
                              a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
-                             beta: 1, c: sums + worker * transformSize + xi * smallChannels * depth, ldc: depth)
+                             beta: 1, c: sums + worker * size + xi * smallChannels * depth, ldc: depth)
             }
         }
-        let du = Convolution.sumPartials(partials, count: transformSize, shape: [9, smallChannels, depth])
-        return kernelsFromTransforms(du.pointer, smallChannels: smallChannels, largeChannels: largeChannels)
+
+        /// The kernel gradient `[O, C, 4, 4]`: the partial sums added up, then `Kᵀ`.
+        func kernels() -> Tensor {
+            let du = Convolution.sumPartials(partials, count: size, shape: [9, smallChannels, depth])
+            return kernelsFromTransforms(du.pointer, smallChannels: smallChannels, largeChannels: largeChannels)
+        }
     }
 
     // MARK: - Groups

@@ -75,6 +75,14 @@ struct PolyphaseWinogradTests {
         expectClose(output, exact.y, relative: 1e-4, absolute: 1e-4)
         expectClose(inputGradient!, exact.dx, relative: 1e-4, absolute: 1e-4)
         expectClose(weightGradient!, exact.dw, relative: 1e-4, absolute: 1e-3)
+        // Either gradient alone is the same as with the other.
+        let inputOnly = PolyphaseWinograd.backward(
+            outputGradient: dy, input: x, weight: w, geometry: g, computesInput: true, computesWeight: false)
+        let weightOnly = PolyphaseWinograd.backward(
+            outputGradient: dy, input: x, weight: w, geometry: g, computesInput: false, computesWeight: true)
+        #expect(inputOnly.weight == nil && weightOnly.input == nil)
+        #expect(inputOnly.input?.scalars == inputGradient!.scalars)
+        #expect(weightOnly.weight?.scalars == weightGradient!.scalars)
     }
 
     /// The transposed convolution from the small side to the large one is the input gradient's
@@ -94,6 +102,13 @@ struct PolyphaseWinogradTests {
         expectClose(y, exact.dx, relative: 1e-4, absolute: 1e-4)
         expectClose(inputGradient!, exact.y, relative: 1e-4, absolute: 1e-4)
         expectClose(weightGradient!, exact.dw, relative: 1e-4, absolute: 1e-3)
+        let inputOnly = Convolution.transposedBackward(
+            outputGradient: largeGradient, input: small, weight: w, geometry: g, computesInput: true, computesWeight: false)
+        let weightOnly = Convolution.transposedBackward(
+            outputGradient: largeGradient, input: small, weight: w, geometry: g, computesInput: false, computesWeight: true)
+        #expect(inputOnly.weight == nil && weightOnly.input == nil)
+        #expect(inputOnly.input?.scalars == inputGradient!.scalars)
+        #expect(weightOnly.weight?.scalars == weightGradient!.scalars)
     }
 
     /// Other kernels, strides, paddings or sizes, and thin layers keep im2col.
