@@ -22,23 +22,6 @@ extension PolyphaseWinograd {
         /// Pixels of one channel of the large side.
         var pixels: Int { height * width }
 
-        /// Where a group's transformed data lies: position `ξ`'s `[rows, rowLength]` matrix starts
-        /// at `ξ · positionStride`, its rows `rowStride` apart. Both are padded off multiples of
-        /// large powers of two, so that the rows one tile's transform writes do not all fall in
-        /// the same cache sets.
-        struct Layout {
-            let rowStride: Int
-            let positionStride: Int
-
-            init(rows: Int, rowLength: Int) {
-                rowStride = (rowLength + 15) / 16 * 16 + 8
-                positionStride = rows * rowStride + 16
-            }
-
-            /// Floats of all nine positions.
-            var size: Int { 9 * positionStride }
-        }
-
         /// The element of a `[9, rows, 4 · channels]` kernel transform for `(a, b)`, `channel` and
         /// `row`.
         @inline(__always)

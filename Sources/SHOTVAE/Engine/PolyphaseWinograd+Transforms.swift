@@ -1,11 +1,9 @@
 extension PolyphaseWinograd.PhaseTiles {
-    /// Vectors of eight channels: the transforms work on channels-last copies of the images, so
-    /// that each of a tile's values is one contiguous load or store for eight channels at a
-    /// time, whatever the size of the map.
-    typealias Channels = SIMD8<Float>
+    /// Vectors of eight channels (the transforms work on channels-last copies, ``ChannelsLast``).
+    typealias Channels = ChannelsLast.Channels
 
     /// The channel count rounded up to whole vectors; the padding channels hold zeros.
-    static func paddedChannels(_ channels: Int) -> Int { (channels + 7) / 8 * 8 }
+    static func paddedChannels(_ channels: Int) -> Int { ChannelsLast.paddedChannels(channels) }
 
     /// Floats of the scratch of the large side's transforms: a channels-last copy of one image
     /// with a one-pixel zero border, `[height + 2, width + 2, paddedChannels]`, then the 36
@@ -29,13 +27,13 @@ extension PolyphaseWinograd.PhaseTiles {
     /// `T` down the rows.
     func transformInput(
         _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-        firstTile: Int, layout: Layout, scratch: UnsafeMutablePointer<Float>
+        firstTile: Int, layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
     ) {
         let cp = Self.paddedChannels(channels)
         let pw = width + 2
         Kernels.fill(scratch, with: 0, count: (height + 2) * pw * cp)
-        Self.copyChannels(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
-                          channels: channels, height: height, width: width, border: 1)
+        ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
+                          channels: channels, height: height, width: width, rowLength: pw, border: 1)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
                 let origin = UnsafeRawPointer(scratch + (4 * ty * pw + 4 * tx) * cp)
@@ -81,7 +79,7 @@ extension PolyphaseWinograd.PhaseTiles {
     /// vectors after the image in `scratch`, then along each patch row onto the channels-last
     /// image, which is copied back to channels first at the end.
     func transformInputAdjoint(
-        _ v: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout,
+        _ v: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout,
         into image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let cp = Self.paddedChannels(channels)
@@ -124,8 +122,8 @@ extension PolyphaseWinograd.PhaseTiles {
                 }
             }
         }
-        Self.copyChannels(image: image, padded: scratch, toChannelsLast: false,
-                          channels: channels, height: height, width: width, border: 1)
+        ChannelsLast.copy(image: image, padded: scratch, toChannelsLast: false,
+                          channels: channels, height: height, width: width, rowLength: pw, border: 1)
     }
 
     // MARK: - The small side
@@ -135,7 +133,7 @@ extension PolyphaseWinograd.PhaseTiles {
     /// channels-last into `scratch` (`[height / 2, width / 2, paddedChannels]`, then the padded
     /// bias), then copied into `y` `[channels, height / 2, width / 2]`.
     func transformOutput(
-        _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: Layout, into y: UnsafeMutablePointer<Float>,
+        _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout, into y: UnsafeMutablePointer<Float>,
         bias: UnsafePointer<Float>?, rectifies: Bool, scratch: UnsafeMutablePointer<Float>
     ) {
         let cp = Self.paddedChannels(channels)
@@ -168,21 +166,22 @@ extension PolyphaseWinograd.PhaseTiles {
                 }
             }
         }
-        Self.copyChannels(image: y, padded: scratch, toChannelsLast: false, channels: channels, height: h, width: w, border: 0)
+        ChannelsLast.copy(image: y, padded: scratch, toChannelsLast: false, channels: channels, height: h, width: w,
+                          rowLength: w, border: 0)
     }
 
     /// `D = A ȳ Aᵀ` for every 2x2 tile `ȳ` of one image's small side `dy` `[channels, height / 2,
     /// width / 2]`, into the tiles' rows of `d` `[9, tiles, paddedChannels]`. Along each axis,
     /// `A (y0, y1) = (y0, y0 + y1, y1)`. `dy` is first copied channels-last into `scratch`.
     func transformGradient(
-        _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int, layout: Layout,
+        _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int, layout: ChannelsLast.Layout,
         scratch: UnsafeMutablePointer<Float>
     ) {
         let cp = Self.paddedChannels(channels)
         let (h, w) = (height / 2, width / 2)
         if cp != channels { Kernels.fill(scratch, with: 0, count: h * w * cp) }
-        Self.copyChannels(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
-                          channels: channels, height: h, width: w, border: 0)
+        ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
+                          channels: channels, height: h, width: w, rowLength: w, border: 0)
         let source = UnsafeRawPointer(scratch)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
@@ -204,60 +203,5 @@ extension PolyphaseWinograd.PhaseTiles {
                 }
             }
         }
-    }
-
-    // MARK: - Channels first and last
-
-    /// Copies between `image` `[channels, height, width]` and the inside of `padded`
-    /// `[height + 2 border, width + 2 border, paddedChannels]`: into `padded` when `toChannelsLast`,
-    /// back into `image` otherwise. Four channels by four pixels at a time: a 4x4 block is four
-    /// rows of one side, transposed into four rows of the other.
-    static func copyChannels(
-        image: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, toChannelsLast: Bool,
-        channels: Int, height: Int, width: Int, border: Int
-    ) {
-        let cp = paddedChannels(channels)
-        let pw = width + 2 * border
-        let pixels = height * width
-        let wholeBlocks = channels / 4 * 4
-        let wholeWidth = width / 4 * 4
-        // Channels first, a block's rows are its channels (`pixels` apart); channels last, its pixels (`cp` apart).
-        let (fromStride, toStride) = toChannelsLast ? (pixels, cp) : (cp, pixels)
-        @inline(__always) func move(_ first: UnsafeMutablePointer<Float>, _ last: UnsafeMutablePointer<Float>) {
-            if toChannelsLast { last.pointee = first.pointee } else { first.pointee = last.pointee }
-        }
-        for y in 0..<height {
-            let first = image + y * width
-            let last = padded + ((y + border) * pw + border) * cp
-            for c in Swift.stride(from: 0, to: wholeBlocks, by: 4) {
-                for x in Swift.stride(from: 0, to: wholeWidth, by: 4) {
-                    let (source, destination) = toChannelsLast
-                        ? (first + c * pixels + x, last + x * cp + c) : (last + x * cp + c, first + c * pixels + x)
-                    @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
-                        UnsafeRawPointer(source + k * fromStride).loadUnaligned(as: SIMD4<Float>.self)
-                    }
-                    let (a, b, c2, d) = transpose(load(0), load(1), load(2), load(3))
-                    @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
-                        UnsafeMutableRawPointer(destination + k * toStride).storeBytes(of: value, as: SIMD4<Float>.self)
-                    }
-                    store(0, a); store(1, b); store(2, c2); store(3, d)
-                }
-                for x in wholeWidth..<width {
-                    for k in 0..<4 { move(first + (c + k) * pixels + x, last + x * cp + c + k) }
-                }
-            }
-            for c in wholeBlocks..<channels {
-                for x in 0..<width { move(first + c * pixels + x, last + x * cp + c) }
-            }
-        }
-    }
-
-    /// The transpose of the 4x4 matrix with rows `a`, `b`, `c`, `d`.
-    @inline(__always)
-    static func transpose(
-        _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>
-    ) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-        (SIMD4(a[0], b[0], c[0], d[0]), SIMD4(a[1], b[1], c[1], d[1]),
-         SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3]))
     }
 }

@@ -242,7 +242,7 @@ enum PolyphaseWinograd {
     /// A group's transformed data in a core's buffer, laid out by `layout`.
     struct Transformed {
         let data: UnsafeMutablePointer<Float>
-        let layout: PhaseTiles.Layout
+        let layout: ChannelsLast.Layout
 
         /// The matrix of position `xi`, a row per tile.
         func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
@@ -259,8 +259,8 @@ enum PolyphaseWinograd {
         let byCache = groupFloats / perImage
         let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
         let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
-        let large = PhaseTiles.Layout(rows: size * tilesPerImage, rowLength: 4 * PhaseTiles.paddedChannels(largeChannels))
-        let small = PhaseTiles.Layout(rows: size * tilesPerImage, rowLength: PhaseTiles.paddedChannels(smallChannels))
+        let large = ChannelsLast.Layout(positions: 9, rows: size * tilesPerImage, rowLength: 4 * PhaseTiles.paddedChannels(largeChannels))
+        let small = ChannelsLast.Layout(positions: 9, rows: size * tilesPerImage, rowLength: PhaseTiles.paddedChannels(smallChannels))
         let scratch = max(shape.largeScratchSize(channels: largeChannels), shape.smallScratchSize(channels: smallChannels))
         let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, scratch))
         Convolution.forEachGroup(batch: batch, size: size) { worker, images in

@@ -1,234 +1,217 @@
 extension Winograd {
-    /// The 2x2 output tiles of an even-sized map and the transforms between images and the
-    /// Winograd domain. A group's transformed data is `[16, channels, tiles]`: position `ξ = 4i
-    /// + j` of the 4x4 transform, channel, then tile `firstTile + ty · tilesWide + tx`.
+    /// The 4x4 output tiles of a `height x width` map and the transforms between images and the
+    /// Winograd domain.
     ///
-    /// Every transform works on a run of tiles along a row at once, one tile per vector lane
-    /// (eight lanes, or four on maps eight pixels wide), so that each of the 16 positions is one
-    /// contiguous vector load or store.
-    struct TileShape {
+    /// Tile `(ty, tx)` covers rows `4ty … 4ty + 3` and columns `4tx … 4tx + 3` of the output and
+    /// reads the 6x6 input patch at rows `4ty - 1 … 4ty + 4` and columns `4tx - 1 … 4tx + 4`
+    /// (zeros outside the image). When the map is not a multiple of 4 the last row and column of
+    /// tiles reach past it: their extra outputs are computed on zeros and dropped. Tile
+    /// `firstTile + ty · tilesWide + tx` of a group.
+    ///
+    /// A group's transformed data is `[36, tiles, paddedChannels]`: position `ξ = 6a + b`, tile,
+    /// channel. Every transform first copies the image channels-last into `scratch` (or writes
+    /// it there), then works eight channels at a time (``ChannelsLast``): along each patch row
+    /// into the 36 vectors after the image in `scratch`, then down the rows.
+    struct Tiles {
         let height: Int
         let width: Int
-        var tilesHigh: Int { height / 2 }
-        var tilesWide: Int { width / 2 }
+        var tilesHigh: Int { (height + 3) / 4 }
+        var tilesWide: Int { (width + 3) / 4 }
+        var tilesPerImage: Int { tilesHigh * tilesWide }
+        var pixels: Int { height * width }
 
-        /// Calls `body` for every run of tiles along a row: its first tile and its length.
-        @inline(__always)
-        func forEachRun(_ body: (_ first: Int, _ count: Int) -> Void) {
-            let lanes = tilesWide >= 8 ? 8 : 4
-            var first = 0
-            while first < tilesWide {
-                body(first, min(lanes, tilesWide - first))
-                first += lanes
-            }
+        typealias Channels = ChannelsLast.Channels
+
+        /// Pixels per row of the input's channels-last copy: the tiles' width and a one-pixel
+        /// border on each side.
+        var inputRowLength: Int { 4 * tilesWide + 2 }
+        /// Pixels per row of the output's channels-last copy: the tiles' width.
+        var outputRowLength: Int { 4 * tilesWide }
+
+        /// Floats of the scratch of ``transformInput(_:channels:into:firstTile:layout:scratch:)``.
+        func inputScratchSize(channels: Int) -> Int {
+            (4 * tilesHigh + 2) * inputRowLength * ChannelsLast.paddedChannels(channels) + 36 * Channels.scalarCount
         }
 
-        /// Runs `body` with the lane type that fits the map: eight lanes, or four on narrow maps.
-        @inline(__always)
-        func withLanes(_ eight: () -> Void, _ four: () -> Void) {
-            if tilesWide >= 8 { eight() } else { four() }
+        /// Floats of the scratch of the output side's transforms (and a padded bias).
+        func outputScratchSize(channels: Int) -> Int {
+            (4 * tilesHigh * outputRowLength + 1) * ChannelsLast.paddedChannels(channels) + 36 * Channels.scalarCount
         }
 
-        /// `V = Bᵀ d B` for the 4x4 patch `d` at rows `2ty - 1 ... 2ty + 2` and columns
-        /// `2tx - 1 ... 2tx + 2` of every channel (zeros outside the image), with
-        /// `Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]`.
+        /// `V = Bᵀ d B` for the 6x6 patch `d` of every tile of one image `[channels, height,
+        /// width]`, into the tiles' rows of `v`, with
         ///
-        /// First `d B` for every image row (four values per tile, kept in `scratch`, `2 · width`
-        /// floats per row plus one row of zeros), then `Bᵀ` down the rows.
+        ///     Bᵀ = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+        ///           [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]].
         func transformInput(
             _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-            firstTile: Int, tiles: Int, scratch: UnsafeMutablePointer<Float>
+            firstTile: Int, layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
         ) {
-            withLanes({ transformInput(SIMD8<Float>.self, image, channels: channels, into: v, firstTile: firstTile, tiles: tiles, scratch: scratch) },
-                      { transformInput(SIMD4<Float>.self, image, channels: channels, into: v, firstTile: firstTile, tiles: tiles, scratch: scratch) })
-        }
-
-        @inline(__always)
-        func transformInput<V: SIMD>(
-            _: V.Type, _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-            firstTile: Int, tiles: Int, scratch: UnsafeMutablePointer<Float>
-        ) where V.Scalar == Float {
-            let tw = tilesWide
-            let rowLength = 4 * tw
-            let zero = scratch + height * rowLength
-            Kernels.fill(zero, with: 0, count: rowLength)
-            let positionStride = channels * tiles
-            for c in 0..<channels {
-                let plane = image + c * height * width
-                for iy in 0..<height {
-                    let row = plane + iy * width
-                    let out = scratch + iy * rowLength
-                    forEachRun { tx, count in
-                        let (a, b): (V, V) = Lanes.loadPairs(row + 2 * tx, count: count)
-                        // The neighbours: the odd pixel left of each tile, the even one right of it.
-                        var left = V(), right = V()
-                        left[0] = tx > 0 ? row[2 * tx - 1] : 0
-                        for k in 1..<V.scalarCount { left[k] = b[k - 1] }
-                        for k in 0..<(V.scalarCount - 1) { right[k] = a[k + 1] }
-                        right[count - 1] = tx + count < tw ? row[2 * (tx + count)] : 0
-                        Lanes.store(left - b, out + tx, count: count)
-                        Lanes.store(a + b, out + tw + tx, count: count)
-                        Lanes.store(b - a, out + 2 * tw + tx, count: count)
-                        Lanes.store(a - right, out + 3 * tw + tx, count: count)
-                    }
-                }
-                for ty in 0..<tilesHigh {
-                    let r0 = ty > 0 ? scratch + (2 * ty - 1) * rowLength : zero
-                    let r1 = scratch + 2 * ty * rowLength
-                    let r2 = scratch + (2 * ty + 1) * rowLength
-                    let r3 = ty + 1 < tilesHigh ? scratch + (2 * ty + 2) * rowLength : zero
-                    let destination = v + c * tiles + firstTile + ty * tw
-                    for j in 0..<4 {
-                        forEachRun { tx, count in
-                            let offset = j * tw + tx
-                            let p0: V = Lanes.load(r0 + offset, count: count), p1: V = Lanes.load(r1 + offset, count: count)
-                            let p2: V = Lanes.load(r2 + offset, count: count), p3: V = Lanes.load(r3 + offset, count: count)
-                            let d = destination + j * positionStride + tx
-                            Lanes.store(p0 - p2, d, count: count)
-                            Lanes.store(p1 + p2, d + 4 * positionStride, count: count)
-                            Lanes.store(p2 - p1, d + 8 * positionStride, count: count)
-                            Lanes.store(p1 - p3, d + 12 * positionStride, count: count)
+            let cp = ChannelsLast.paddedChannels(channels)
+            let pw = inputRowLength
+            let imageFloats = (4 * tilesHigh + 2) * pw * cp
+            Kernels.fill(scratch, with: 0, count: imageFloats)
+            ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
+                              channels: channels, height: height, width: width, rowLength: pw, border: 1)
+            let rows = UnsafeMutableRawPointer(scratch + imageFloats)
+            @inline(__always) func row(_ t: Int, _ b: Int) -> Int { 4 * (t * 6 + b) * Channels.scalarCount }
+            for ty in 0..<tilesHigh {
+                for tx in 0..<tilesWide {
+                    let origin = UnsafeRawPointer(scratch + (4 * ty * pw + 4 * tx) * cp)
+                    let destination = UnsafeMutableRawPointer(v + (firstTile + ty * tilesWide + tx) * layout.rowStride)
+                    for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                        // Bᵀ along each patch row.
+                        for t in 0..<6 {
+                            @inline(__always) func p(_ s: Int) -> Channels {
+                                origin.loadUnaligned(fromByteOffset: 4 * ((t * pw + s) * cp + c0), as: Channels.self)
+                            }
+                            let values = Self.inputTransform(p(0), p(1), p(2), p(3), p(4), p(5))
+                            for b in 0..<6 { rows.storeBytes(of: values[b], toByteOffset: row(t, b), as: Channels.self) }
+                        }
+                        // Bᵀ down the rows, a column at a time.
+                        for b in 0..<6 {
+                            @inline(__always) func q(_ t: Int) -> Channels {
+                                rows.load(fromByteOffset: row(t, b), as: Channels.self)
+                            }
+                            let values = Self.inputTransform(q(0), q(1), q(2), q(3), q(4), q(5))
+                            for a in 0..<6 {
+                                destination.storeBytes(of: values[a], toByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
+                                                       as: Channels.self)
+                            }
                         }
                     }
                 }
             }
         }
 
-        /// `Y = Aᵀ M A` for every tile, written into the image `[channels, height, width]`, with
-        /// `Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]]`.
+        /// `Y = Aᵀ M A` for every tile of one image, `m` `[36, tiles, paddedChannels]`, plus
+        /// `bias[c]` and then `max(0, ·)` if asked, into `y` `[channels, height, width]`, with
+        ///
+        ///     Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]].
+        ///
+        /// The tiles are written channels-last into `scratch`, then copied into `y`.
         func transformOutput(
-            _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, tiles: Int, into image: UnsafeMutablePointer<Float>
+            _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout,
+            into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rectifies: Bool,
+            scratch: UnsafeMutablePointer<Float>
         ) {
-            withLanes({ transformOutput(SIMD8<Float>.self, m, channels: channels, firstTile: firstTile, tiles: tiles, into: image) },
-                      { transformOutput(SIMD4<Float>.self, m, channels: channels, firstTile: firstTile, tiles: tiles, into: image) })
-        }
-
-        @inline(__always)
-        func transformOutput<V: SIMD>(
-            _: V.Type, _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, tiles: Int,
-            into image: UnsafeMutablePointer<Float>
-        ) where V.Scalar == Float {
-            let tw = tilesWide
-            let positionStride = channels * tiles
-            for o in 0..<channels {
-                let plane = image + o * height * width
-                for ty in 0..<tilesHigh {
-                    let source = m + o * tiles + firstTile + ty * tw
-                    let top = plane + 2 * ty * width
-                    forEachRun { tx, count in
-                        // Aᵀ M, column by column: two rows of four.
-                        var s0 = (V(), V(), V(), V()), s1 = (V(), V(), V(), V())
-                        func column(_ j: Int) -> (V, V) {
-                            let p = source + j * positionStride + tx
-                            let m0: V = Lanes.load(p, count: count), m1: V = Lanes.load(p + 4 * positionStride, count: count)
-                            let m2: V = Lanes.load(p + 8 * positionStride, count: count), m3: V = Lanes.load(p + 12 * positionStride, count: count)
-                            return (m0 + m1 + m2, m1 - m2 - m3)
+            let cp = ChannelsLast.paddedChannels(channels)
+            let ow = outputRowLength
+            let imageFloats = 4 * tilesHigh * ow * cp
+            let shifts = scratch + imageFloats
+            Kernels.fill(shifts, with: 0, count: cp)
+            if let bias { shifts.update(from: bias, count: channels) }
+            let rows = UnsafeMutableRawPointer(shifts + cp)
+            @inline(__always) func row(_ a: Int, _ j: Int) -> Int { 4 * (a * 4 + j) * Channels.scalarCount }
+            let zero = Channels()
+            let out = UnsafeMutableRawPointer(scratch)
+            for ty in 0..<tilesHigh {
+                for tx in 0..<tilesWide {
+                    let source = UnsafeRawPointer(m + (firstTile + ty * tilesWide + tx) * layout.rowStride)
+                    for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                        // Aᵀ along each row of M.
+                        for a in 0..<6 {
+                            @inline(__always) func at(_ b: Int) -> Channels {
+                                source.loadUnaligned(fromByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
+                                                     as: Channels.self)
+                            }
+                            let values = Self.outputTransform(at(0), at(1), at(2), at(3), at(4), at(5))
+                            for j in 0..<4 { rows.storeBytes(of: values[j], toByteOffset: row(a, j), as: Channels.self) }
                         }
-                        (s0.0, s1.0) = column(0)
-                        (s0.1, s1.1) = column(1)
-                        (s0.2, s1.2) = column(2)
-                        (s0.3, s1.3) = column(3)
-                        Lanes.storePairs(s0.0 + s0.1 + s0.2, s0.1 - s0.2 - s0.3, top + 2 * tx, count: count)
-                        Lanes.storePairs(s1.0 + s1.1 + s1.2, s1.1 - s1.2 - s1.3, top + width + 2 * tx, count: count)
+                        // Aᵀ down the rows, the bias and the rectifier, a column at a time.
+                        let shift = UnsafeRawPointer(shifts + c0).loadUnaligned(as: Channels.self)
+                        for j in 0..<4 {
+                            @inline(__always) func q(_ a: Int) -> Channels {
+                                rows.load(fromByteOffset: row(a, j), as: Channels.self)
+                            }
+                            let values = Self.outputTransform(q(0), q(1), q(2), q(3), q(4), q(5))
+                            for i in 0..<4 {
+                                let biased = values[i] + shift
+                                let result = rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
+                                out.storeBytes(of: result, toByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
+                                               as: Channels.self)
+                            }
+                        }
                     }
                 }
             }
+            ChannelsLast.copy(image: y, padded: scratch, toChannelsLast: false, channels: channels,
+                              height: height, width: width, rowLength: ow, border: 0)
         }
 
-        /// `dM = A dY Aᵀ` for the 2x2 tile `dY` of every output-gradient channel: the adjoint of
-        /// ``transformOutput(_:channels:firstTile:tiles:into:)``. Along each axis a pair
-        /// `(p, q)` becomes `(p, p + q, p - q, -q)`.
+        /// `D = A ȳ Aᵀ` for the 4x4 tile `ȳ` of every tile of one image's output gradient `dy`
+        /// `[channels, height, width]` (zeros past the map), into the tiles' rows of `d` `[36,
+        /// tiles, paddedChannels]`. Along each axis `A (y0, y1, y2, y3) = (y0, y0 + y1 + y2 + y3,
+        /// y0 - y1 + y2 - y3, y0 + 2y1 + 4y2 + 8y3, y0 - 2y1 + 4y2 - 8y3, y3)`.
         func transformGradient(
-            _ gradient: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int, tiles: Int
+            _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int,
+            layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
         ) {
-            withLanes({ transformGradient(SIMD8<Float>.self, gradient, channels: channels, into: d, firstTile: firstTile, tiles: tiles) },
-                      { transformGradient(SIMD4<Float>.self, gradient, channels: channels, into: d, firstTile: firstTile, tiles: tiles) })
-        }
-
-        @inline(__always)
-        func transformGradient<V: SIMD>(
-            _: V.Type, _ gradient: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>,
-            firstTile: Int, tiles: Int
-        ) where V.Scalar == Float {
-            let tw = tilesWide
-            let positionStride = channels * tiles
-            for o in 0..<channels {
-                let plane = gradient + o * height * width
-                for ty in 0..<tilesHigh {
-                    let top = plane + 2 * ty * width
-                    let destination = d + o * tiles + firstTile + ty * tw
-                    forEachRun { tx, count in
-                        let (a, b): (V, V) = Lanes.loadPairs(top + 2 * tx, count: count)
-                        let (c, e): (V, V) = Lanes.loadPairs(top + width + 2 * tx, count: count)
-                        // Along x, each row: (p, p + q, p - q, -q); then the same along y.
-                        let upper = (a, a + b, a - b, -b)
-                        let lower = (c, c + e, c - e, -e)
-                        func store(_ j: Int, _ p: V, _ q: V) {
-                            let out = destination + j * positionStride + tx
-                            Lanes.store(p, out, count: count)
-                            Lanes.store(p + q, out + 4 * positionStride, count: count)
-                            Lanes.store(p - q, out + 8 * positionStride, count: count)
-                            Lanes.store(-q, out + 12 * positionStride, count: count)
+            let cp = ChannelsLast.paddedChannels(channels)
+            let ow = outputRowLength
+            let imageFloats = 4 * tilesHigh * ow * cp
+            if cp != channels || ow != width || 4 * tilesHigh != height { Kernels.fill(scratch, with: 0, count: imageFloats) }
+            ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
+                              channels: channels, height: height, width: width, rowLength: ow, border: 0)
+            let rows = UnsafeMutableRawPointer(scratch + imageFloats)
+            @inline(__always) func row(_ i: Int, _ b: Int) -> Int { 4 * (i * 6 + b) * Channels.scalarCount }
+            let source = UnsafeRawPointer(scratch)
+            for ty in 0..<tilesHigh {
+                for tx in 0..<tilesWide {
+                    let destination = UnsafeMutableRawPointer(d + (firstTile + ty * tilesWide + tx) * layout.rowStride)
+                    for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
+                        // A along each row of the tile.
+                        for i in 0..<4 {
+                            @inline(__always) func at(_ j: Int) -> Channels {
+                                source.loadUnaligned(fromByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
+                                                     as: Channels.self)
+                            }
+                            let values = Self.gradientTransform(at(0), at(1), at(2), at(3))
+                            for b in 0..<6 { rows.storeBytes(of: values[b], toByteOffset: row(i, b), as: Channels.self) }
                         }
-                        store(0, upper.0, lower.0)
-                        store(1, upper.1, lower.1)
-                        store(2, upper.2, lower.2)
-                        store(3, upper.3, lower.3)
+                        // A down the rows, a column at a time.
+                        for b in 0..<6 {
+                            @inline(__always) func q(_ i: Int) -> Channels {
+                                rows.load(fromByteOffset: row(i, b), as: Channels.self)
+                            }
+                            let values = Self.gradientTransform(q(0), q(1), q(2), q(3))
+                            for a in 0..<6 {
+                                destination.storeBytes(of: values[a], toByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
+                                                       as: Channels.self)
+                            }
+                        }
                     }
                 }
             }
         }
-    }
 
-    /// Vector loads and stores of a run of `count` tiles, `count` at most the lane count; a
-    /// short run goes lane by lane.
-    enum Lanes {
+        // MARK: - Along one axis
+
+        /// `Bᵀ d` for six values.
         @inline(__always)
-        static func load<V: SIMD>(_ p: UnsafePointer<Float>, count: Int) -> V where V.Scalar == Float {
-            if count == V.scalarCount { return UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-            var v = V()
-            for i in 0..<count { v[i] = p[i] }
-            return v
+        static func inputTransform(
+            _ d0: Channels, _ d1: Channels, _ d2: Channels, _ d3: Channels, _ d4: Channels, _ d5: Channels
+        ) -> [6 of Channels] {
+            let (d42, d31) = (d4 - d2, d3 - d1)
+            return [4 * (d0 - d2) - (d2 - d4), (d3 + d4) - 4 * (d1 + d2), (d4 - d3) + 4 * (d1 - d2),
+                    d42 + 2 * d31, d42 - 2 * d31, 4 * (d1 - d3) - (d3 - d5)]
         }
 
+        /// `Aᵀ m` for six values.
         @inline(__always)
-        static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
-            if count == V.scalarCount {
-                UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
-                return
-            }
-            for i in 0..<count { p[i] = v[i] }
+        static func outputTransform(
+            _ m0: Channels, _ m1: Channels, _ m2: Channels, _ m3: Channels, _ m4: Channels, _ m5: Channels
+        ) -> [4 of Channels] {
+            let (s12, d12, s34, d34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4)
+            return [m0 + s12 + s34, d12 + 2 * d34, s12 + 4 * s34, d12 + 8 * d34 + m5]
         }
 
-        /// The even and the odd elements of `2 · count` consecutive floats.
+        /// `A y` for four values.
         @inline(__always)
-        static func loadPairs<V: SIMD>(_ p: UnsafePointer<Float>, count: Int) -> (V, V) where V.Scalar == Float {
-            let low: V = load(p, count: min(count * 2, V.scalarCount))
-            let high: V = count * 2 > V.scalarCount ? load(p + V.scalarCount, count: count * 2 - V.scalarCount) : V()
-            var even = V(), odd = V()
-            let half = V.scalarCount / 2
-            for k in 0..<half {
-                even[k] = low[2 * k]
-                odd[k] = low[2 * k + 1]
-                even[half + k] = high[2 * k]
-                odd[half + k] = high[2 * k + 1]
-            }
-            return (even, odd)
-        }
-
-        /// Stores `even` and `odd` interleaved: `p[2k] = even[k]`, `p[2k + 1] = odd[k]`.
-        @inline(__always)
-        static func storePairs<V: SIMD>(_ even: V, _ odd: V, _ p: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
-            var low = V(), high = V()
-            let half = V.scalarCount / 2
-            for k in 0..<half {
-                low[2 * k] = even[k]
-                low[2 * k + 1] = odd[k]
-                high[2 * k] = even[half + k]
-                high[2 * k + 1] = odd[half + k]
-            }
-            store(low, p, count: min(count * 2, V.scalarCount))
-            if count * 2 > V.scalarCount { store(high, p + V.scalarCount, count: count * 2 - V.scalarCount) }
+        static func gradientTransform(_ y0: Channels, _ y1: Channels, _ y2: Channels, _ y3: Channels) -> [6 of Channels] {
+            let (s02, s13) = (y0 + y2, y1 + y3)
+            let (t02, t13) = (y0 + 4 * y2, 2 * y1 + 8 * y3)
+            return [y0, s02 + s13, s02 - s13, t02 + t13, t02 - t13, y3]
         }
     }
 }

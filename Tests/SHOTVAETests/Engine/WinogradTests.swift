@@ -2,12 +2,13 @@ import Testing
 
 @testable import SHOTVAE
 
-/// F(2x2, 3x3) against the definition of the convolution and its two gradients, summed in
-/// double precision: square and oblong maps, maps of one tile, and batches that split into
-/// uneven groups.
+/// F(4x4, 3x3) against the definition of the convolution and its two gradients, summed in
+/// double precision: square and oblong maps, maps of one tile, maps whose last tiles reach past
+/// them, padded channel counts, and batches that split into uneven groups.
 struct WinogradTests {
     static let shapes: [(batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int)] = [
-        (3, 16, 20, 8, 8), (5, 17, 16, 6, 10), (2, 16, 16, 2, 2), (9, 24, 32, 16, 16), (4, 32, 16, 32, 32),
+        (3, 16, 20, 8, 8), (5, 17, 16, 6, 10), (2, 16, 16, 4, 4), (9, 24, 32, 16, 16), (4, 32, 16, 32, 32),
+        (3, 20, 17, 7, 5),
     ]
 
     func geometry(_ s: (batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int)) -> ConvolutionGeometry {
@@ -38,7 +39,7 @@ struct WinogradTests {
         }
     }
 
-    @Test(arguments: 0..<5)
+    @Test(arguments: 0..<6)
     func matchesTheDefinition(index: Int) {
         let s = Self.shapes[index]
         let g = geometry(s)
@@ -62,19 +63,28 @@ struct WinogradTests {
         let output = Winograd.forward(input: x, weight: w, geometry: g)
         let (inputGradient, weightGradient) = Winograd.backward(
             outputGradient: dy, input: x, weight: w, geometry: g, computesInput: true, computesWeight: true)
-        expectClose(output, Tensor(shape: output.shape, scalars: y.map(Float.init)), relative: 1e-4, absolute: 1e-4)
-        expectClose(inputGradient!, Tensor(shape: x.shape, scalars: dx.map(Float.init)), relative: 1e-4, absolute: 1e-4)
-        expectClose(weightGradient!, Tensor(shape: w.shape, scalars: dw.map(Float.init)), relative: 1e-4, absolute: 1e-3)
+        // Errors against the largest value of each result: the transforms' rounding scales with
+        // the sums, not with each small entry (measured: at most 6.6e-6 on these shapes).
+        func expectNear(_ actual: Tensor, _ exact: [Double], _ name: String) {
+            let largest = exact.map(abs).max()!
+            let error = zip(actual.scalars, exact).map { abs(Double($0) - $1) }.max()! / largest
+            #expect(error < 2e-5, "\(name): \(error) of the largest value")
+        }
+        expectNear(output, y, "output")
+        expectNear(inputGradient!, dx, "input gradient")
+        expectNear(weightGradient!, dw, "weight gradient")
     }
 
-    /// Odd sizes, other kernels, strides or paddings, and thin layers keep im2col.
+    /// Maps smaller than a tile, other kernels, strides or paddings, and thin layers keep im2col.
     @Test func appliesOnlyWhereItShould() {
         func g(_ c: Int, _ h: Int, _ w: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> ConvolutionGeometry {
             ConvolutionGeometry(channels: c, height: h, width: w, kernelHeight: kernel, kernelWidth: kernel,
                                 stride: stride, padding: padding)
         }
         #expect(Winograd.applies(g(16, 32, 32), outputChannels: 16))
-        #expect(!Winograd.applies(g(16, 7, 8), outputChannels: 16))
+        #expect(Winograd.applies(g(16, 7, 5), outputChannels: 16))
+        #expect(!Winograd.applies(g(16, 3, 8), outputChannels: 16))
+        #expect(!Winograd.applies(g(16, 8, 2), outputChannels: 16))
         #expect(!Winograd.applies(g(16, 8, 8, stride: 2), outputChannels: 16))
         #expect(!Winograd.applies(g(16, 8, 8, padding: 0), outputChannels: 16))
         #expect(!Winograd.applies(g(16, 8, 8, kernel: 5, padding: 2), outputChannels: 16))
@@ -85,8 +95,8 @@ struct WinogradTests {
 
 extension WinogradTests {
     /// The largest error against the definition, relative to the largest output, on a
-    /// WideResNet-sized layer (64 channels, 16x16): the transforms only add and halve, so the
-    /// error stays at the level of single-precision rounding (measured: 3e-7).
+    /// WideResNet-sized layer (64 channels, 16x16): the transforms multiply by small integers,
+    /// so the error is a few times single-precision rounding (measured: 5.9e-6, against 3e-7 for F(2x2, 3x3)).
     @Test func accuracyOnAWideLayer() {
         let (batch, channels, side) = (2, 64, 16)
         let g = ConvolutionGeometry(channels: channels, height: side, width: side, kernelHeight: 3, kernelWidth: 3,
@@ -101,6 +111,6 @@ extension WinogradTests {
         }
         let y = Winograd.forward(input: x, weight: w, geometry: g).scalars
         let error = zip(y, exact).map { abs(Double($0) - $1) }.max()! / exact.map(abs).max()!
-        #expect(error < 1e-6)
+        #expect(error < 1e-5)
     }
 }
