@@ -11,7 +11,8 @@ import Darwin
 /// statistics the same way), but the graph keeps only the input `x`: the backward pass
 /// recomputes the normalized activation, which costs one elementwise pass, instead of keeping
 /// two activation maps per convolution alive until then. In a WideResNet this is most of the
-/// memory of a training step.
+/// memory of a training step. Where the convolution runs by Winograd, the activation is
+/// applied inside the input transform and never written out at all.
 ///
 /// - Parameters:
 ///   - input: `[N, C, H, W]`.
@@ -62,24 +63,30 @@ public func preActivationConv2d(
         return a
     }
 
-    let y = Convolution.forward(input: activation(), weight: w, bias: nil, geometry: g).output
+    // On the Winograd path the activation is applied as the input is transformed, in the
+    // forward pass and again for the weight gradient, and never written out as a map.
+    let winograd = Winograd.applies(g, outputChannels: w.shape[0])
+    let fused = ChannelsLast.Activation(scale: transform.scale.pointer, shift: transform.shift.pointer,
+                                        negativeSlope: negativeSlope)
+    let y = winograd
+        ? withExtendedLifetime(transform) { Winograd.forward(input: x, weight: w, inputActivation: fused, geometry: g) }
+        : Convolution.forward(input: activation(), weight: w, bias: nil, geometry: g).output
     let (inputNode, gammaNode, betaNode, weightNode) = (input.node, normWeight.node, normBias.node, weight.node)
     return Variable(y, inputs: [input, normWeight, normBias, weight]) { gradient in
-        let a = activation()
         let needsNorm = inputNode != nil || gammaNode != nil || betaNode != nil
-        let (da, dw) = Convolution.backward(
-            outputGradient: gradient, input: a, weight: w, geometry: g,
-            computesInput: needsNorm, computesWeight: weightNode != nil)
+        let (da, dw) = winograd
+            ? withExtendedLifetime(transform) {
+                Winograd.backward(outputGradient: gradient, input: x, weight: w, inputActivation: fused, geometry: g,
+                                  computesInput: needsNorm, computesWeight: weightNode != nil)
+            }
+            : Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
+                                   computesInput: needsNorm, computesWeight: weightNode != nil)
         if let dw { weightNode?.accumulateGradient(dw) }
         guard var dz = da else { return }
-        // Through the leaky ReLU: dz = da where a > 0, slope · da elsewhere (a > 0 ⟺ z > 0).
-        let slope = negativeSlope
-        let zero = Vector.zero
-        let count = dz.count
-        let dzPointer = dz.mutablePointer
-        Kernels.zip(UnsafePointer(dzPointer), a.pointer, dzPointer, count: count,
-                    vector: { g, a in g.replacing(with: g * slope, where: a .<= zero) },
-                    scalar: { g, a in a > 0 ? g : g * slope })
+        // Through the leaky ReLU: dz = da where z = scale · x + shift > 0, slope · da elsewhere.
+        Kernels.channelAffineLeakyReLUGradient(
+            dz.mutablePointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
+            scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
         // Through the batch norm.
         transform.backward(dz, input: x, inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
     }

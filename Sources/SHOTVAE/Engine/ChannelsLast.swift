@@ -31,14 +31,55 @@ enum ChannelsLast {
         var size: Int { positions * positionStride }
     }
 
+    /// A per-channel affine map and leaky rectifier, `leakyReLU(scale[c] · x + shift[c])` (a batch
+    /// norm and its activation), applied to an image as it is copied channels-last, so that the
+    /// activation is never written out as a map of its own.
+    struct Activation {
+        let scale: UnsafePointer<Float>
+        let shift: UnsafePointer<Float>
+        let negativeSlope: Float
+
+        /// The activation of four pixels of `channel`.
+        @inline(__always)
+        func callAsFunction(_ x: SIMD4<Float>, channel: Int) -> SIMD4<Float> {
+            let z = x * scale[channel] + shift[channel]
+            return z.replacing(with: z * negativeSlope, where: z .< SIMD4<Float>())
+        }
+
+        /// The activation of one value of `channel`.
+        @inline(__always)
+        func callAsFunction(_ x: Float, channel: Int) -> Float {
+            let z = x * scale[channel] + shift[channel]
+            return z > 0 ? z : z * negativeSlope
+        }
+    }
+
     /// Copies between `image` `[channels, height, width]` and `padded` `[·, rowLength,
     /// paddedChannels]`, whose pixel `(y, x)` is at row `y + border` and column `x + border`:
-    /// into `padded` when `toChannelsLast`, back into `image` otherwise. Four channels by four
-    /// pixels at a time: a 4x4 block is four rows of one side, transposed into four rows of the
-    /// other.
+    /// into `padded` when `toChannelsLast` (through `activation` if given), back into `image`
+    /// otherwise. Four channels by four pixels at a time: a 4x4 block is four rows of one side,
+    /// transposed into four rows of the other.
     static func copy(
         image: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, toChannelsLast: Bool,
-        channels: Int, height: Int, width: Int, rowLength: Int, border: Int
+        channels: Int, height: Int, width: Int, rowLength: Int, border: Int, activation: Activation? = nil
+    ) {
+        if let activation {
+            precondition(toChannelsLast, "An activation applies only on the way into the channels-last copy.")
+            copy(image: image, padded: padded, toChannelsLast: true, channels: channels, height: height, width: width,
+                 rowLength: rowLength, border: border, map: activation.callAsFunction, scalarMap: activation.callAsFunction)
+        } else {
+            copy(image: image, padded: padded, toChannelsLast: toChannelsLast, channels: channels, height: height,
+                 width: width, rowLength: rowLength, border: border, map: { x, _ in x }, scalarMap: { x, _ in x })
+        }
+    }
+
+    /// ``copy(image:padded:toChannelsLast:channels:height:width:rowLength:border:activation:)``
+    /// with `map` applied to each value read, given its channel when copying channels-last.
+    @inline(__always)
+    private static func copy(
+        image: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, toChannelsLast: Bool,
+        channels: Int, height: Int, width: Int, rowLength: Int, border: Int,
+        map: (SIMD4<Float>, Int) -> SIMD4<Float>, scalarMap: (Float, Int) -> Float
     ) {
         let cp = paddedChannels(channels)
         let pixels = height * width
@@ -46,8 +87,8 @@ enum ChannelsLast {
         let wholeWidth = width / 4 * 4
         // Channels first, a block's rows are its channels (`pixels` apart); channels last, its pixels (`cp` apart).
         let (fromStride, toStride) = toChannelsLast ? (pixels, cp) : (cp, pixels)
-        @inline(__always) func move(_ first: UnsafeMutablePointer<Float>, _ last: UnsafeMutablePointer<Float>) {
-            if toChannelsLast { last.pointee = first.pointee } else { first.pointee = last.pointee }
+        @inline(__always) func move(_ first: UnsafeMutablePointer<Float>, _ last: UnsafeMutablePointer<Float>, _ c: Int) {
+            if toChannelsLast { last.pointee = scalarMap(first.pointee, c) } else { first.pointee = last.pointee }
         }
         for y in 0..<height {
             let first = image + y * width
@@ -57,7 +98,8 @@ enum ChannelsLast {
                     let (source, destination) = toChannelsLast
                         ? (first + c * pixels + x, last + x * cp + c) : (last + x * cp + c, first + c * pixels + x)
                     @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
-                        UnsafeRawPointer(source + k * fromStride).loadUnaligned(as: SIMD4<Float>.self)
+                        let value = UnsafeRawPointer(source + k * fromStride).loadUnaligned(as: SIMD4<Float>.self)
+                        return toChannelsLast ? map(value, c + k) : value
                     }
                     let (a, b, c2, d) = transpose(load(0), load(1), load(2), load(3))
                     @inline(__always) func store(_ k: Int, _ value: SIMD4<Float>) {
@@ -66,11 +108,11 @@ enum ChannelsLast {
                     store(0, a); store(1, b); store(2, c2); store(3, d)
                 }
                 for x in wholeWidth..<width {
-                    for k in 0..<4 { move(first + (c + k) * pixels + x, last + x * cp + c + k) }
+                    for k in 0..<4 { move(first + (c + k) * pixels + x, last + x * cp + c + k, c + k) }
                 }
             }
             for c in wholeBlocks..<channels {
-                for x in 0..<width { move(first + c * pixels + x, last + x * cp + c) }
+                for x in 0..<width { move(first + c * pixels + x, last + x * cp + c, c) }
             }
         }
     }

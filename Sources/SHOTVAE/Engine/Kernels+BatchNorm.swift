@@ -82,6 +82,32 @@ extension Kernels {
         }
     }
 
+    /// The gradient through `leakyReLU(scale[c] · x + shift[c])`, in place: `g` where the affine
+    /// value is positive, `negativeSlope · g` elsewhere, the affine value recomputed from `x`
+    /// exactly as ``channelAffineLeakyReLU(_:_:batch:channels:pixels:scale:shift:negativeSlope:)``
+    /// computes it.
+    static func channelAffineLeakyReLUGradient(
+        _ g: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+        batch: Int, channels: Int, pixels: Int,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, negativeSlope: Float
+    ) {
+        let slope = negativeSlope
+        let zero = Vector.zero
+        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
+            for row in range {
+                let c = row % channels
+                let a = scale[c]
+                let b = shift[c]
+                let av = Vector(repeating: a)
+                let bv = Vector(repeating: b)
+                let gradient = g + row * pixels
+                zip(UnsafePointer(gradient), x + row * pixels, gradient, count: pixels,
+                    vector: { g, v in g.replacing(with: g * slope, where: v * av + bv .<= zero) },
+                    scalar: { g, v in v * a + b > 0 ? g : g * slope })
+            }
+        }
+    }
+
     /// Per-channel sums `Σ dy` and `Σ dy ⊙ x̂` over batch and pixels, where
     /// `x̂ = (x - mean[c]) * inverseDeviation[c]`.
     static func channelGradientSums(

@@ -43,16 +43,21 @@ extension Winograd {
         ///
         ///     Bᵀ = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
         ///           [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]].
+        ///
+        /// With an `activation`, the patches are those of the image's activation (a batch norm
+        /// and its rectifier), applied while the image is copied.
         func transformInput(
             _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-            firstTile: Int, layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
+            firstTile: Int, layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>,
+            activation: ChannelsLast.Activation? = nil
         ) {
             let cp = ChannelsLast.paddedChannels(channels)
             let pw = inputRowLength
             let imageFloats = (4 * tilesHigh + 2) * pw * cp
             Kernels.fill(scratch, with: 0, count: imageFloats)
             ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
-                              channels: channels, height: height, width: width, rowLength: pw, border: 1)
+                              channels: channels, height: height, width: width, rowLength: pw, border: 1,
+                              activation: activation)
             let rows = UnsafeMutableRawPointer(scratch + imageFloats)
             @inline(__always) func row(_ t: Int, _ b: Int) -> Int { 4 * (t * 6 + b) * Channels.scalarCount }
             for ty in 0..<tilesHigh {

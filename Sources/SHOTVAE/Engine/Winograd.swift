@@ -37,22 +37,25 @@ enum Winograd {
     }
 
     /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o])`, then `max(0, y)` if `rectifies`: `input`
-    /// `[N, C, H, W]`, `weight` `[O, C, 3, 3]`, `bias` `[O]`.
+    /// `[N, C, H, W]`, `weight` `[O, C, 3, 3]`, `bias` `[O]`. With an `inputActivation`, `x` is
+    /// the input's activation, applied as the input is transformed.
     static func forward(
-        input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false, geometry g: ConvolutionGeometry
+        input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false,
+        inputActivation: ChannelsLast.Activation? = nil, geometry g: ConvolutionGeometry
     ) -> Tensor {
         let u = transformedKernels(weight.pointer, outChannels: weight.shape[0], inChannels: g.channels, flipped: false)
         return withExtendedLifetime(bias) {
             convolve(input.pointer, batch: input.shape[0], inChannels: g.channels, outChannels: weight.shape[0],
-                     kernels: u, height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies)
+                     kernels: u, height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies,
+                     inputActivation: inputActivation)
         }
     }
 
-    /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its
-    /// input and its weight.
+    /// The gradients of ``forward(input:weight:bias:rectifies:inputActivation:geometry:)`` with
+    /// respect to its input (the activation's, with an `inputActivation`) and its weight.
     static func backward(
-        outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
-        computesInput: Bool, computesWeight: Bool
+        outputGradient: Tensor, input: Tensor?, weight: Tensor, inputActivation: ChannelsLast.Activation? = nil,
+        geometry g: ConvolutionGeometry, computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         let batch = outputGradient.shape[0]
         let outChannels = weight.shape[0]
@@ -65,16 +68,19 @@ enum Winograd {
         }
         guard computesWeight, let input else { return (dx, nil) }
         return (dx, kernelGradient(input: input.pointer, outputGradient: outputGradient.pointer, batch: batch,
-                                   inChannels: g.channels, outChannels: outChannels, height: g.height, width: g.width))
+                                   inChannels: g.channels, outChannels: outChannels, height: g.height, width: g.width,
+                                   inputActivation: inputActivation))
     }
 
     // MARK: - The two passes
 
     /// The convolution of `x` `[N, C, H, W]` with kernels already transformed, `u` `[36, O, C']`
-    /// (`C'` the input channels padded to whole vectors), plus `bias[o]`, then `max(0, ·)` if asked.
+    /// (`C'` the input channels padded to whole vectors), plus `bias[o]`, then `max(0, ·)` if asked;
+    /// of `x`'s activation with an `inputActivation`.
     static func convolve(
         _ x: UnsafePointer<Float>, batch: Int, inChannels: Int, outChannels: Int, kernels u: Tensor,
-        height: Int, width: Int, bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
+        height: Int, width: Int, bias: UnsafePointer<Float>? = nil, rectifies: Bool = false,
+        inputActivation: ChannelsLast.Activation? = nil
     ) -> Tensor {
         let shape = Tiles(height: height, width: width)
         var output = Tensor(uninitializedShape: [batch, outChannels, height, width])
@@ -85,7 +91,8 @@ enum Winograd {
             let (images, tiles, v, m) = (group.images, group.tiles, group.input, group.output)
             for (i, n) in images.enumerated() {
                 shape.transformInput(x + n * inChannels * shape.pixels, channels: inChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
+                                     activation: inputActivation)
             }
             for xi in 0..<36 {
                 // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
@@ -102,10 +109,11 @@ enum Winograd {
         return output
     }
 
-    /// `dW[o, c] = Gᵀ (Σ_tiles dM[o] ⊙ V[c]) G` over the batch: `[O, C, 3, 3]`.
+    /// `dW[o, c] = Gᵀ (Σ_tiles dM[o] ⊙ V[c]) G` over the batch: `[O, C, 3, 3]`; `V` that of `x`'s
+    /// activation with an `inputActivation`.
     static func kernelGradient(
         input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, batch: Int,
-        inChannels: Int, outChannels: Int, height: Int, width: Int
+        inChannels: Int, outChannels: Int, height: Int, width: Int, inputActivation: ChannelsLast.Activation? = nil
     ) -> Tensor {
         let shape = Tiles(height: height, width: width)
         let depth = ChannelsLast.paddedChannels(inChannels)
@@ -116,7 +124,8 @@ enum Winograd {
             let (images, tiles, v, d) = (group.images, group.tiles, group.input, group.output)
             for (i, n) in images.enumerated() {
                 shape.transformInput(x + n * inChannels * shape.pixels, channels: inChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
+                                     activation: inputActivation)
                 shape.transformGradient(dy + n * outChannels * shape.pixels, channels: outChannels, into: d.data,
                                         firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
             }

@@ -3,7 +3,9 @@ import Testing
 @testable import SHOTVAE
 
 /// The fused pre-activation convolution: finite-difference gradients, and the same values,
-/// gradients and running statistics as batch norm, leaky ReLU and convolution applied in turn.
+/// gradients and running statistics as batch norm, leaky ReLU and convolution applied in turn,
+/// on the im2col path and on the Winograd path (where the activation is applied inside the
+/// input transform).
 @Suite struct PreActivationTests {
     static let slope: Float = 0.1
 
@@ -24,12 +26,13 @@ import Testing
             isTraining: isTraining, negativeSlope: slope, weight: v[3], stride: stride, padding: padding)
     }
 
-    static func inputs() -> [Tensor] {
+    /// `x`, γ, β and the kernel: 2 to 3 channels (im2col) unless told otherwise.
+    static func inputs(channels: Int = 2, outputs: Int = 3, side: Int = 5) -> [Tensor] {
         [
-            randomTensor([3, 2, 5, 5], seed: 31, scale: 2, shift: 0.3),
-            randomTensor([2], seed: 32, shift: 1),
-            randomTensor([2], seed: 33),
-            randomTensor([3, 2, 3, 3], seed: 34, scale: 0.5),
+            randomTensor([3, channels, side, side], seed: 31, scale: 2, shift: 0.3),
+            randomTensor([channels], seed: 32, shift: 1),
+            randomTensor([channels], seed: 33),
+            randomTensor([outputs, channels, 3, 3], seed: 34, scale: 0.5),
         ]
     }
 
@@ -46,12 +49,17 @@ import Testing
         }
     }
 
-    @Test(arguments: [true, false])
-    func matchesUnfusedOperations(isTraining: Bool) {
-        let values = Self.inputs()
-        let runningMean = randomTensor([2], seed: 36, scale: 0.1)
-        let runningVariance = Tensor(shape: [2], repeating: 0.8)
-        let projection = randomTensor([3, 3, 3, 3], seed: 37)
+    /// On the Winograd path: 16 channels, a 7x7 map whose last tiles reach past it. (Finite
+    /// differences there would measure F(4x4, 3x3)'s rounding, not the gradient: the unfused
+    /// operations are checked instead, each with its own gradient check.)
+    @Test(arguments: [true, false], [false, true])
+    func matchesUnfusedOperations(isTraining: Bool, winograd: Bool) {
+        let (channels, stride) = winograd ? (16, 1) : (2, 2)
+        let values = winograd ? Self.inputs(channels: 16, outputs: 16, side: 7) : Self.inputs()
+        let runningMean = randomTensor([channels], seed: 36, scale: 0.1)
+        let runningVariance = Tensor(shape: [channels], repeating: 0.8)
+        let side = winograd ? 7 : 3
+        let projection = randomTensor([3, values[3].shape[0], side, side], seed: 37)
 
         func run(
             _ op: ([Variable], inout Tensor, inout Tensor) -> Variable
@@ -64,10 +72,10 @@ import Testing
             return (y.value, variables.map { $0.gradient! }, mean, variance)
         }
         let reference = run {
-            Self.unfused($0, mean: &$1, variance: &$2, isTraining: isTraining, stride: 2, padding: 1)
+            Self.unfused($0, mean: &$1, variance: &$2, isTraining: isTraining, stride: stride, padding: 1)
         }
         let candidate = run {
-            Self.fused($0, mean: &$1, variance: &$2, isTraining: isTraining, stride: 2, padding: 1)
+            Self.fused($0, mean: &$1, variance: &$2, isTraining: isTraining, stride: stride, padding: 1)
         }
         expectClose(candidate.output, reference.output, relative: 1e-5, absolute: 1e-5, "output")
         for (name, pair) in zip(["input", "gamma", "beta", "weight"], zip(candidate.gradients, reference.gradients)) {
