@@ -54,6 +54,29 @@ enum ChannelsLast {
         }
     }
 
+    /// Zeros what a copy into `padded` `[rows, rowLength, paddedChannels]` does not write: the
+    /// border around the image's `height x width` pixels (`border` rows and columns before them,
+    /// the rest after), and the padding channels if there are any (then the whole buffer).
+    static func clearOutside(
+        _ padded: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int,
+        rows: Int, rowLength: Int, border: Int
+    ) {
+        let cp = paddedChannels(channels)
+        if cp != channels {
+            Kernels.fill(padded, with: 0, count: rows * rowLength * cp)
+            return
+        }
+        let rowFloats = rowLength * cp
+        Kernels.fill(padded, with: 0, count: border * rowFloats)
+        Kernels.fill(padded + (border + height) * rowFloats, with: 0, count: (rows - border - height) * rowFloats)
+        let after = rowLength - border - width
+        for y in border..<(border + height) {
+            let row = padded + y * rowFloats
+            Kernels.fill(row, with: 0, count: border * cp)
+            Kernels.fill(row + (border + width) * cp, with: 0, count: after * cp)
+        }
+    }
+
     /// Copies between `image` `[channels, height, width]` and `padded` `[·, rowLength,
     /// paddedChannels]`, whose pixel `(y, x)` is at row `y + border` and column `x + border`:
     /// into `padded` when `toChannelsLast` (through `activation` if given), back into `image`

@@ -31,7 +31,8 @@ extension PolyphaseWinograd.PhaseTiles {
     ) {
         let cp = Self.paddedChannels(channels)
         let pw = width + 2
-        Kernels.fill(scratch, with: 0, count: (height + 2) * pw * cp)
+        ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
+                                  rows: height + 2, rowLength: pw, border: 1)
         ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
                           channels: channels, height: height, width: width, rowLength: pw, border: 1)
         for ty in 0..<tilesHigh {
@@ -179,7 +180,7 @@ extension PolyphaseWinograd.PhaseTiles {
     ) {
         let cp = Self.paddedChannels(channels)
         let (h, w) = (height / 2, width / 2)
-        if cp != channels { Kernels.fill(scratch, with: 0, count: h * w * cp) }
+        ChannelsLast.clearOutside(scratch, channels: channels, height: h, width: w, rows: h, rowLength: w, border: 0)
         ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
                           channels: channels, height: h, width: w, rowLength: w, border: 0)
         let source = UnsafeRawPointer(scratch)

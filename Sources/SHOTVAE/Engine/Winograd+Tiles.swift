@@ -54,7 +54,8 @@ extension Winograd {
             let cp = ChannelsLast.paddedChannels(channels)
             let pw = inputRowLength
             let imageFloats = (4 * tilesHigh + 2) * pw * cp
-            Kernels.fill(scratch, with: 0, count: imageFloats)
+            ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
+                                      rows: 4 * tilesHigh + 2, rowLength: pw, border: 1)
             ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
                               channels: channels, height: height, width: width, rowLength: pw, border: 1,
                               activation: activation)
@@ -155,7 +156,8 @@ extension Winograd {
             let cp = ChannelsLast.paddedChannels(channels)
             let ow = outputRowLength
             let imageFloats = 4 * tilesHigh * ow * cp
-            if cp != channels || ow != width || 4 * tilesHigh != height { Kernels.fill(scratch, with: 0, count: imageFloats) }
+            ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
+                                      rows: 4 * tilesHigh, rowLength: ow, border: 0)
             ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
                               channels: channels, height: height, width: width, rowLength: ow, border: 0)
             let rows = UnsafeMutableRawPointer(scratch + imageFloats)
