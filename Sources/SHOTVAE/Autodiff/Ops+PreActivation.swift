@@ -74,15 +74,16 @@ public func preActivationConv2d(
     let (inputNode, gammaNode, betaNode, weightNode) = (input.node, normWeight.node, normBias.node, weight.node)
     return Variable(y, inputs: [input, normWeight, normBias, weight]) { gradient in
         let needsNorm = inputNode != nil || gammaNode != nil || betaNode != nil
-        let (da, dw) = winograd
+        var gradients = winograd
             ? withExtendedLifetime(transform) {
                 Winograd.backward(outputGradient: gradient, input: x, weight: w, inputActivation: fused, geometry: g,
                                   computesInput: needsNorm, computesWeight: weightNode != nil)
             }
             : Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
                                    computesInput: needsNorm, computesWeight: weightNode != nil)
-        if let dw { weightNode?.accumulateGradient(dw) }
-        guard var dz = da else { return }
+        if let dw = gradients.weight { weightNode?.accumulateGradient(dw) }
+        // Taken out, so that it is the only reference to its storage and is written in place.
+        guard var dz = gradients.input.take() else { return }
         // Through the leaky ReLU: dz = da where z = scale · x + shift > 0, slope · da elsewhere.
         Kernels.channelAffineLeakyReLUGradient(
             dz.mutablePointer, x.pointer, batch: batch, channels: channels, pixels: pixels,

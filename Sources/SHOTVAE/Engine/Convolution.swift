@@ -129,7 +129,7 @@ enum Convolution {
         let size = groupSize(g, batch: batch)
         let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
         var dx = computesInput ? Tensor(uninitializedShape: [batch, g.channels, g.height, g.width]) : nil
-        var partials = computesWeight ? Tensor(shape: [Parallel.coreCount, outChannels * g.patchSize]) : nil
+        var partials = computesWeight ? zeroedPartials(count: outChannels * g.patchSize) : nil
         let weightSize = outChannels * g.patchSize
         let dxPointer = dx?.mutablePointer
         let sums = partials?.mutablePointer
@@ -212,7 +212,7 @@ enum Convolution {
         let size = groupSize(g, batch: batch)
         let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
         var dx = computesInput ? Tensor(uninitializedShape: input.shape) : nil
-        var partials = computesWeight ? Tensor(shape: [Parallel.coreCount, outChannels * g.patchSize]) : nil
+        var partials = computesWeight ? zeroedPartials(count: outChannels * g.patchSize) : nil
         let weightSize = outChannels * g.patchSize
         let dxPointer = dx?.mutablePointer
         let sums = partials?.mutablePointer
@@ -302,13 +302,27 @@ enum Convolution {
         }
     }
 
-    /// The sum of the per-core partial weight gradients, shaped as the weight.
+    /// Zeroed per-core partial sums, `[cores, count]`, each core zeroing its own.
+    static func zeroedPartials(count: Int) -> Tensor {
+        var partials = Tensor(uninitializedShape: [Parallel.coreCount, count])
+        let sums = partials.mutablePointer
+        Parallel.forEach(Parallel.coreCount, grain: count >= 65_536 ? 1 : Parallel.coreCount) { workers in
+            for worker in workers { Kernels.fill(sums + worker * count, with: 0, count: count) }
+        }
+        return partials
+    }
+
+    /// The sum of the per-core partial weight gradients, shaped as the weight; large sums split
+    /// across the cores.
     static func sumPartials(_ partials: Tensor, count: Int, shape: [Int]) -> Tensor {
         var result = Tensor(uninitializedShape: shape)
         let destination = result.mutablePointer
-        destination.update(from: partials.pointer, count: count)
-        for worker in 1..<partials.shape[0] {
-            Kernels.add(partials.pointer + worker * count, into: destination, count: count)
+        Parallel.forEach(count, grain: 65_536) { range in
+            let (start, length) = (range.lowerBound, range.count)
+            (destination + start).update(from: partials.pointer + start, count: length)
+            for worker in 1..<partials.shape[0] {
+                Kernels.add(partials.pointer + worker * count + start, into: destination + start, count: length)
+            }
         }
         return result
     }

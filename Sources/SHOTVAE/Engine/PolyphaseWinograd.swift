@@ -205,7 +205,7 @@ enum PolyphaseWinograd {
         init(smallChannels: Int, largeChannels: Int) {
             self.smallChannels = smallChannels
             self.largeChannels = largeChannels
-            var partials = Tensor(shape: [Parallel.coreCount, 9 * smallChannels * 4 * PhaseTiles.paddedChannels(largeChannels)])
+            var partials = Convolution.zeroedPartials(count: 9 * smallChannels * 4 * PhaseTiles.paddedChannels(largeChannels))
             sums = partials.mutablePointer
             self.partials = partials
         }

@@ -57,19 +57,26 @@ extension Winograd {
             return (0.25 * u(0) - s12 * sixth + s34 * twentyFourth, d12 * sixth + d34 * twelfth,
                     (s34 - s12) * sixth + u(5))
         }
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                let index = o * padded + c
-                // Gᵀ dU: three rows of six (Gᵀ down each column).
-                var t = [18 of Float](repeating: 0)
-                for b in 0..<6 {
-                    let (r0, r1, r2) = along { du[(6 * $0 + b) * stride + index] }
-                    t[b] = r0; t[6 + b] = r1; t[12 + b] = r2
-                }
-                let g = dw + (o * inChannels + c) * 9
-                for i in 0..<3 {
-                    let (g0, g1, g2) = along { t[6 * i + $0] }
-                    g[3 * i] = g0; g[3 * i + 1] = g1; g[3 * i + 2] = g2
+        // Row `o` of all 36 matrices is first copied into a buffer of the core's, in whole rows
+        // (read in place, the 36 values of one kernel lie a power of two apart, in the same cache
+        // sets); the rows split across the cores.
+        Parallel.forEach(outChannels, grain: 16) { rows in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 36 * padded)
+            defer { buffer.deallocate() }
+            for o in rows {
+                for xi in 0..<36 { (buffer + xi * padded).update(from: du + xi * stride + o * padded, count: padded) }
+                for c in 0..<inChannels {
+                    // Gᵀ dU: three rows of six (Gᵀ down each column).
+                    var t = [18 of Float](repeating: 0)
+                    for b in 0..<6 {
+                        let (r0, r1, r2) = along { buffer[(6 * $0 + b) * padded + c] }
+                        t[b] = r0; t[6 + b] = r1; t[12 + b] = r2
+                    }
+                    let g = dw + (o * inChannels + c) * 9
+                    for i in 0..<3 {
+                        let (g0, g1, g2) = along { t[6 * i + $0] }
+                        g[3 * i] = g0; g[3 * i + 1] = g1; g[3 * i + 2] = g2
+                    }
                 }
             }
         }

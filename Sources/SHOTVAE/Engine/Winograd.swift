@@ -118,7 +118,7 @@ enum Winograd {
         let shape = Tiles(height: height, width: width)
         let depth = ChannelsLast.paddedChannels(inChannels)
         let transformSize = 36 * outChannels * depth
-        var partials = Tensor(shape: [Parallel.coreCount, transformSize])
+        var partials = Convolution.zeroedPartials(count: transformSize)
         let sums = partials.mutablePointer
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { worker, group in
             let (images, tiles, v, d) = (group.images, group.tiles, group.input, group.output)
