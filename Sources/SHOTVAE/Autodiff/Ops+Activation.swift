@@ -46,17 +46,18 @@ extension Variable {
     /// receive a gradient again; `sech²(x)` stays positive up to |x| ≈ 50.
     public func tanh() -> Variable {
         let x = value
-        let y = x.map(vector: { Kernels.lanes($0, tanhf) }, scalar: tanhf)
+        let y = x.map(vector: { Kernels.lanes($0, tanhf) }, scalar: tanhf, grain: Tensor.transcendentalGrain)
         return Variable(y, inputs: [self]) { [node] gradient in
             node?.accumulateGradient(gradient.zip(
                 x, vector: { g, x in g * Kernels.lanes(x, Kernels.squaredHyperbolicSecant) },
-                scalar: { g, x in g * Kernels.squaredHyperbolicSecant(x) }))
+                scalar: { g, x in g * Kernels.squaredHyperbolicSecant(x) }, grain: Tensor.transcendentalGrain))
         }
     }
 
     /// The logistic sigmoid, `1 / (1 + exp(-x))`.
     public func sigmoid() -> Variable {
-        let y = value.map(vector: { Kernels.lanes($0, Kernels.sigmoid) }, scalar: Kernels.sigmoid)
+        let y = value.map(vector: { Kernels.lanes($0, Kernels.sigmoid) }, scalar: Kernels.sigmoid,
+                          grain: Tensor.transcendentalGrain)
         return Variable(y, inputs: [self]) { [node] gradient in
             node?.accumulateGradient(gradient.zip(
                 y, vector: { g, y in g * y * (1 - y) }, scalar: { g, y in g * y * (1 - y) }))
@@ -66,17 +67,18 @@ extension Variable {
     /// `log(1 + exp(x))`, computed without overflow.
     public func softplus() -> Variable {
         let x = value
-        return Variable(x.map(vector: { Kernels.lanes($0, Kernels.softplus) }, scalar: Kernels.softplus),
+        return Variable(x.map(vector: { Kernels.lanes($0, Kernels.softplus) }, scalar: Kernels.softplus,
+                              grain: Tensor.transcendentalGrain),
                         inputs: [self]) { [node] gradient in
             node?.accumulateGradient(gradient.zip(
                 x, vector: { g, x in g * Kernels.lanes(x, Kernels.sigmoid) },
-                scalar: { g, x in g * Kernels.sigmoid(x) }))
+                scalar: { g, x in g * Kernels.sigmoid(x) }, grain: Tensor.transcendentalGrain))
         }
     }
 
     /// The natural exponential.
     public func exp() -> Variable {
-        let y = value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
+        let y = value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf, grain: Tensor.transcendentalGrain)
         return Variable(y, inputs: [self]) { [node] gradient in
             node?.accumulateGradient(gradient.zip(y, vector: { $0 * $1 }, scalar: { $0 * $1 }))
         }
@@ -85,7 +87,8 @@ extension Variable {
     /// The natural logarithm.
     public func log() -> Variable {
         let x = value
-        return Variable(x.map(vector: { Kernels.lanes($0, logf) }, scalar: logf), inputs: [self]) {
+        return Variable(x.map(vector: { Kernels.lanes($0, logf) }, scalar: logf, grain: Tensor.transcendentalGrain),
+                        inputs: [self]) {
             [node] gradient in
             node?.accumulateGradient(gradient.zip(x, vector: { $0 / $1 }, scalar: { $0 / $1 }))
         }

@@ -40,13 +40,13 @@ public func binaryCrossEntropyWithLogits(
     let factor = reduction.factor(for: x.shape)
     let terms = x.zip(targets, vector: { x, t in
         Kernels.lanes(x, { max($0, 0) + log1pf(expf(-Swift.abs($0))) }) - x * t
-    }, scalar: { x, t in max(x, 0) - x * t + log1pf(expf(-Swift.abs(x))) })
+    }, scalar: { x, t in max(x, 0) - x * t + log1pf(expf(-Swift.abs(x))) }, grain: Tensor.transcendentalGrain)
     let node = logits.node
     return Variable(Tensor(terms.sum() * factor), inputs: [logits]) { gradient in
         let g = gradient.scalar * factor
         node?.accumulateGradient(x.zip(targets, vector: { x, t in
             (Kernels.lanes(x, Kernels.sigmoid) - t) * g
-        }, scalar: { x, t in (Kernels.sigmoid(x) - t) * g }))
+        }, scalar: { x, t in (Kernels.sigmoid(x) - t) * g }, grain: Tensor.transcendentalGrain))
     }
 }
 
@@ -68,7 +68,8 @@ public func binaryCrossEntropy(
         let logP = Kernels.lanes(p, { max(logf($0), -100) })
         let logQ = Kernels.lanes(p, { max(logf(1 - $0), -100) })
         return -(t * logP + (1 - t) * logQ)
-    }, scalar: { p, t in -(t * max(logf(p), -100) + (1 - t) * max(logf(1 - p), -100)) })
+    }, scalar: { p, t in -(t * max(logf(p), -100) + (1 - t) * max(logf(1 - p), -100)) },
+       grain: Tensor.transcendentalGrain)
     let node = probabilities.node
     return Variable(Tensor(terms.sum() * factor), inputs: [probabilities]) { gradient in
         let g = gradient.scalar * factor

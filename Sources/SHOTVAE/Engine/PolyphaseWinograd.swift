@@ -280,22 +280,34 @@ enum PolyphaseWinograd {
     static func transformedKernels(_ w: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
         typealias Row = SIMD8<Float>
         let padded = PhaseTiles.paddedChannels(largeChannels)
-        var result = Tensor(shape: [9, smallChannels, 4 * padded])
+        var result = Tensor(uninitializedShape: [9, smallChannels, 4 * padded])
         let u = result.mutablePointer
         @inline(__always) func along(_ g: UnsafePointer<Float>) -> Row {
             Row(g[0], g[0] + g[2], g[2], g[1], g[1] + g[3], g[3], 0, 0)
         }
-        for o in 0..<smallChannels {
-            for c in 0..<largeChannels {
-                let g = w + (o * largeChannels + c) * 16
-                // K along each kernel row, then down the rows.
-                let (r0, r1, r2, r3) = (along(g), along(g + 4), along(g + 8), along(g + 12))
-                @inline(__always) func put(_ a: Int, _ row: Row) {
-                    for b in 0..<6 {
-                        u[PhaseTiles.index(a, b, channel: c, channels: padded, rows: smallChannels, row: o)] = row[b]
+        // Row `o` of all nine matrices is made in a buffer of the core's and copied out in whole
+        // rows (the matrices lie a power of two apart: scattered stores would fall in the same
+        // cache sets); the rows split across the cores.
+        let rowLength = 4 * padded
+        Parallel.forEach(smallChannels, grain: 16) { rows in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 9 * rowLength)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: 9 * rowLength)
+            for o in rows {
+                for c in 0..<largeChannels {
+                    let g = w + (o * largeChannels + c) * 16
+                    // K along each kernel row, then down the rows.
+                    let (r0, r1, r2, r3) = (along(g), along(g + 4), along(g + 8), along(g + 12))
+                    @inline(__always) func put(_ a: Int, _ row: Row) {
+                        for b in 0..<6 {
+                            buffer[PhaseTiles.index(a, b, channel: c, channels: padded, rows: 1, row: 0)] = row[b]
+                        }
                     }
+                    put(0, r0); put(1, r0 + r2); put(2, r2); put(3, r1); put(4, r1 + r3); put(5, r3)
                 }
-                put(0, r0); put(1, r0 + r2); put(2, r2); put(3, r1); put(4, r1 + r3); put(5, r3)
+                for xi in 0..<9 {
+                    (u + (xi * smallChannels + o) * rowLength).update(from: buffer + xi * rowLength, count: rowLength)
+                }
             }
         }
         return result
@@ -308,25 +320,35 @@ enum PolyphaseWinograd {
         let padded = PhaseTiles.paddedChannels(largeChannels)
         var result = Tensor(uninitializedShape: [smallChannels, largeChannels, 4, 4])
         let dw = result.mutablePointer
-        for o in 0..<smallChannels {
-            for c in 0..<largeChannels {
-                @inline(__always) func row(_ a: Int) -> Row {
-                    var r = Row()
-                    for b in 0..<6 {
-                        r[b] = du[PhaseTiles.index(a, b, channel: c, channels: padded, rows: smallChannels, row: o)]
+        // Row `o` of all nine matrices is first copied into a buffer of the core's, in whole rows;
+        // the rows split across the cores.
+        let rowLength = 4 * padded
+        Parallel.forEach(smallChannels, grain: 16) { rows in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 9 * rowLength)
+            defer { buffer.deallocate() }
+            for o in rows {
+                for xi in 0..<9 {
+                    (buffer + xi * rowLength).update(from: du + (xi * smallChannels + o) * rowLength, count: rowLength)
+                }
+                for c in 0..<largeChannels {
+                    @inline(__always) func row(_ a: Int) -> Row {
+                        var r = Row()
+                        for b in 0..<6 {
+                            r[b] = buffer[PhaseTiles.index(a, b, channel: c, channels: padded, rows: 1, row: 0)]
+                        }
+                        return r
                     }
-                    return r
+                    let (u0, u1, u2, u3, u4, u5) = (row(0), row(1), row(2), row(3), row(4), row(5))
+                    // Kᵀ down the rows, then along each row.
+                    let g = dw + (o * largeChannels + c) * 16
+                    @inline(__always) func put(_ r: Int, _ t: Row) {
+                        g[4 * r] = t[0] + t[1]
+                        g[4 * r + 1] = t[3] + t[4]
+                        g[4 * r + 2] = t[1] + t[2]
+                        g[4 * r + 3] = t[4] + t[5]
+                    }
+                    put(0, u0 + u1); put(1, u3 + u4); put(2, u1 + u2); put(3, u4 + u5)
                 }
-                let (u0, u1, u2, u3, u4, u5) = (row(0), row(1), row(2), row(3), row(4), row(5))
-                // Kᵀ down the rows, then along each row.
-                let g = dw + (o * largeChannels + c) * 16
-                @inline(__always) func put(_ r: Int, _ t: Row) {
-                    g[4 * r] = t[0] + t[1]
-                    g[4 * r + 1] = t[3] + t[4]
-                    g[4 * r + 2] = t[1] + t[2]
-                    g[4 * r + 3] = t[4] + t[5]
-                }
-                put(0, u0 + u1); put(1, u3 + u4); put(2, u1 + u2); put(3, u4 + u5)
             }
         }
         return result
