@@ -89,12 +89,7 @@ enum Convolution {
                 patches = UnsafePointer(columns)
             }
             multiply(w, rows: outChannels, depth: g.patchSize, patches, images: images, pixels: pixels,
-                     into: y, workspace: workspace.second(worker))
-            if let b {
-                addChannelBias(b, to: y + images.lowerBound * outChannels * pixels, batch: images.count,
-                               channels: outChannels, pixels: pixels)
-            }
-            if rectifies { rectify(y + images.lowerBound * outChannels * pixels, count: images.count * outChannels * pixels) }
+                     into: y, workspace: workspace.second(worker), bias: b, rectifies: rectifies)
         }
         return (output, kept)
     }
@@ -285,20 +280,35 @@ enum Convolution {
     }
 
     /// `W[rows, depth] × patches[depth, images.count · pixels]` written in NCHW order into
-    /// `output` (whose image 0 is the batch's first).
+    /// `output` (whose image 0 is the batch's first), plus `bias[row]` and then `max(0, ·)` if
+    /// asked, in the same pass that puts the product in order.
     static func multiply(
         _ w: UnsafePointer<Float>, rows: Int, depth: Int, _ patches: UnsafePointer<Float>, images: Range<Int>,
-        pixels: Int, into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+        pixels: Int, into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
     ) {
         let width = images.count * pixels
         let destination = output + images.lowerBound * rows * pixels
-        if images.count == 1 {
-            Kernels.gemm(m: rows, n: pixels, k: depth, a: w, lda: depth, b: patches, ldb: pixels,
-                         c: destination, ldc: pixels)
-        } else {
-            Kernels.gemm(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width,
-                         c: workspace, ldc: width)
-            swapLeadingAxes(workspace, outer: rows, inner: images.count, block: pixels, into: destination)
+        let product = images.count == 1 ? destination : workspace
+        Kernels.gemm(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width, c: product, ldc: width)
+        if images.count > 1 || bias != nil || rectifies {
+            // Block (row, image) of the product to block (image, row) of the output.
+            let zero = Vector.zero
+            for row in 0..<rows {
+                let shift = bias?[row] ?? 0
+                let shifts = Vector(repeating: shift)
+                for image in 0..<images.count {
+                    let source = UnsafePointer(product + (row * images.count + image) * pixels)
+                    let target = destination + (image * rows + row) * pixels
+                    if rectifies {
+                        Kernels.map(source, target, count: pixels,
+                                    vector: { ($0 + shifts).replacing(with: zero, where: $0 + shifts .< zero) },
+                                    scalar: { max($0 + shift, 0) })
+                    } else {
+                        Kernels.map(source, target, count: pixels, vector: { $0 + shifts }, scalar: { $0 + shift })
+                    }
+                }
+            }
         }
     }
 
@@ -356,13 +366,6 @@ enum Convolution {
                 (destination + (b * outer + a) * block).update(from: source + (a * inner + b) * block, count: block)
             }
         }
-    }
-
-    /// `y = max(0, y)` in place.
-    static func rectify(_ y: UnsafeMutablePointer<Float>, count: Int) {
-        let zero = Vector.zero
-        Kernels.map(UnsafePointer(y), y, count: count,
-                    vector: { $0.replacing(with: zero, where: $0 .< zero) }, scalar: { max($0, 0) })
     }
 
     /// `y[n, c, :] += bias[c]`.
