@@ -88,10 +88,12 @@ struct CompareWorkload: ParsableCommand {
             return
         }
         print("comparison                    SHOTVAE      PyTorch    advantage")
-        for (name, value, reference, _) in rows {
-            let theirs = reference.map { String(format: "%10.1f", $0) } ?? "         -"
+        for (name, value, reference, unit) in rows {
+            // Seconds with two decimals: a WideResNet step takes one to a few of them.
+            let digits = unit == "s" ? 2 : 1
+            let theirs = reference.map { String(format: "%10.\(digits)f", $0) } ?? "         -"
             let advantage = reference.map { String(format: "%7.2fx", ratio(name, value, $0)) } ?? "       -"
-            print(pad(name, 28) + String(format: "%9.1f", value) + "   " + theirs + "   " + advantage)
+            print(pad(name, 28) + String(format: "%9.\(digits)f", value) + "   " + theirs + "   " + advantage)
         }
         if let w = ours["wrn"] {
             print(String(format: "wrn-step: %.0f%% of the roofline (%.1f GFLOP at the same-run sgemm rate %.1f GFLOP/s)",
