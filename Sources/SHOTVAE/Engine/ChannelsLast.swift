@@ -31,6 +31,15 @@ enum ChannelsLast {
         var size: Int { positions * positionStride }
     }
 
+    /// A group's transformed data in a core's buffer, laid out by `layout`.
+    struct Transformed {
+        let data: UnsafeMutablePointer<Float>
+        let layout: Layout
+
+        /// The matrix of position `xi`, a row per tile.
+        func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
+    }
+
     /// A per-channel affine map and leaky rectifier, `leakyReLU(scale[c] · x + shift[c])` (a batch
     /// norm and its activation), applied to an image as it is copied channels-last, so that the
     /// activation is never written out as a map of its own.

@@ -34,22 +34,30 @@ extension Kernels {
         }
     }
 
+    /// Calls `body(offset, scale, shift)` for every `[pixels]` row of `[N, C, pixels]`, with the
+    /// row's offset and its channel's `scale[c]` and `shift[c]`, the rows split across the cores.
+    @inline(__always)
+    static func forEachChannelRow(
+        batch: Int, channels: Int, pixels: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+        _ body: (_ offset: Int, _ scale: Float, _ shift: Float) -> Void
+    ) {
+        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
+            for row in range {
+                let c = row % channels
+                body(row * pixels, scale[c], shift[c])
+            }
+        }
+    }
+
     /// `y = scale[c] * x + shift[c]` per channel of `[N, C, pixels]`.
     static func channelAffine(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
         batch: Int, channels: Int, pixels: Int,
         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
     ) {
-        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
-            for row in range {
-                let c = row % channels
-                let a = scale[c]
-                let b = shift[c]
-                let av = Vector(repeating: a)
-                let bv = Vector(repeating: b)
-                map(x + row * pixels, y + row * pixels, count: pixels,
-                    vector: { $0 * av + bv }, scalar: { $0 * a + b })
-            }
+        forEachChannelRow(batch: batch, channels: channels, pixels: pixels, scale: scale, shift: shift) { offset, a, b in
+            let (av, bv) = (Vector(repeating: a), Vector(repeating: b))
+            map(x + offset, y + offset, count: pixels, vector: { $0 * av + bv }, scalar: { $0 * a + b })
         }
     }
 
@@ -62,23 +70,17 @@ extension Kernels {
     ) {
         let slope = negativeSlope
         let zero = Vector.zero
-        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
-            for row in range {
-                let c = row % channels
-                let a = scale[c]
-                let b = shift[c]
-                let av = Vector(repeating: a)
-                let bv = Vector(repeating: b)
-                map(x + row * pixels, y + row * pixels, count: pixels,
-                    vector: { v in
-                        let z = v * av + bv
-                        return z.replacing(with: z * slope, where: z .< zero)
-                    },
-                    scalar: { v in
-                        let z = v * a + b
-                        return z > 0 ? z : z * slope
-                    })
-            }
+        forEachChannelRow(batch: batch, channels: channels, pixels: pixels, scale: scale, shift: shift) { offset, a, b in
+            let (av, bv) = (Vector(repeating: a), Vector(repeating: b))
+            map(x + offset, y + offset, count: pixels,
+                vector: { v in
+                    let z = v * av + bv
+                    return z.replacing(with: z * slope, where: z .< zero)
+                },
+                scalar: { v in
+                    let z = v * a + b
+                    return z > 0 ? z : z * slope
+                })
         }
     }
 
@@ -93,18 +95,11 @@ extension Kernels {
     ) {
         let slope = negativeSlope
         let zero = Vector.zero
-        Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
-            for row in range {
-                let c = row % channels
-                let a = scale[c]
-                let b = shift[c]
-                let av = Vector(repeating: a)
-                let bv = Vector(repeating: b)
-                let gradient = g + row * pixels
-                zip(UnsafePointer(gradient), x + row * pixels, gradient, count: pixels,
-                    vector: { g, v in g.replacing(with: g * slope, where: v * av + bv .<= zero) },
-                    scalar: { g, v in v * a + b > 0 ? g : g * slope })
-            }
+        forEachChannelRow(batch: batch, channels: channels, pixels: pixels, scale: scale, shift: shift) { offset, a, b in
+            let (av, bv) = (Vector(repeating: a), Vector(repeating: b))
+            zip(UnsafePointer(g + offset), x + offset, g + offset, count: pixels,
+                vector: { g, v in g.replacing(with: g * slope, where: v * av + bv .<= zero) },
+                scalar: { g, v in v * a + b > 0 ? g : g * slope })
         }
     }
 

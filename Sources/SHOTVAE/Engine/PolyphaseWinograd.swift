@@ -211,7 +211,7 @@ enum PolyphaseWinograd {
         }
 
         /// Adds one group's products to the core's partial sums.
-        func add(worker: Int, transformedGradient d: Transformed, transformedInput v: Transformed, tiles: Int) {
+        func add(worker: Int, transformedGradient d: ChannelsLast.Transformed, transformedInput v: ChannelsLast.Transformed, tiles: Int) {
             for xi in 0..<9 {
                 Kernels.gemm(transposeA: true, m: smallChannels, n: depth, k: tiles,
                              a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
@@ -234,18 +234,9 @@ enum PolyphaseWinograd {
     struct Group {
         let images: Range<Int>
         let tiles: Int
-        let large: Transformed
-        let small: Transformed
+        let large: ChannelsLast.Transformed
+        let small: ChannelsLast.Transformed
         let scratch: UnsafeMutablePointer<Float>
-    }
-
-    /// A group's transformed data in a core's buffer, laid out by `layout`.
-    struct Transformed {
-        let data: UnsafeMutablePointer<Float>
-        let layout: ChannelsLast.Layout
-
-        /// The matrix of position `xi`, a row per tile.
-        func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
     }
 
     /// Cuts the batch into groups whose transformed data takes about ``groupFloats``, but at
@@ -265,8 +256,8 @@ enum PolyphaseWinograd {
         let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, scratch))
         Convolution.forEachGroup(batch: batch, size: size) { worker, images in
             body(worker, Group(images: images, tiles: images.count * tilesPerImage,
-                               large: Transformed(data: workspace.first(worker), layout: large),
-                               small: Transformed(data: workspace.second(worker), layout: small),
+                               large: ChannelsLast.Transformed(data: workspace.first(worker), layout: large),
+                               small: ChannelsLast.Transformed(data: workspace.second(worker), layout: small),
                                scratch: workspace.third(worker)))
         }
     }

@@ -147,18 +147,9 @@ enum Winograd {
     struct Group {
         let images: Range<Int>
         let tiles: Int
-        let input: Transformed
-        let output: Transformed
+        let input: ChannelsLast.Transformed
+        let output: ChannelsLast.Transformed
         let scratch: UnsafeMutablePointer<Float>
-    }
-
-    /// A group's transformed data in a core's buffer, laid out by `layout`.
-    struct Transformed {
-        let data: UnsafeMutablePointer<Float>
-        let layout: ChannelsLast.Layout
-
-        /// The matrix of position `xi`, a row per tile.
-        func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
     }
 
     /// Cuts the batch into groups whose transformed data takes about ``groupFloats``, but at
@@ -178,8 +169,8 @@ enum Winograd {
         let workspace = Convolution.Workspace(rows: 1, columns: max(input.size, output.size, scratch))
         Convolution.forEachGroup(batch: batch, size: size) { worker, images in
             body(worker, Group(images: images, tiles: images.count * tilesPerImage,
-                               input: Transformed(data: workspace.first(worker), layout: input),
-                               output: Transformed(data: workspace.second(worker), layout: output),
+                               input: ChannelsLast.Transformed(data: workspace.first(worker), layout: input),
+                               output: ChannelsLast.Transformed(data: workspace.second(worker), layout: output),
                                scratch: workspace.third(worker)))
         }
     }
