@@ -135,7 +135,8 @@ public func gaussianKLDivergence(mean: Variable, logSigma: Variable, reduction: 
     precondition(mean.shape == logSigma.shape, "Mean \(mean.shape) and log sigma \(logSigma.shape) differ.")
     let (mu, logSigmaValue) = (mean.value, logSigma.value)
     let factor = reduction.factor(for: mu.shape)
-    let variance = logSigmaValue.map(vector: { Kernels.lanes(2 * $0, expf) }, scalar: { expf(2 * $0) })
+    let variance = logSigmaValue.map(vector: { Kernels.lanes(2 * $0, expf) }, scalar: { expf(2 * $0) },
+                                     grain: Tensor.transcendentalGrain)
     let terms = mu.zip(variance, logSigmaValue, vector: { m, v, l in m * m + v - 2 * l - 1 },
                        scalar: { m, v, l in m * m + v - 2 * l - 1 })
     let (meanNode, logSigmaNode) = (mean.node, logSigma.node)
@@ -163,13 +164,13 @@ public func categoricalKLDivergenceToUniform(logProbabilities: Variable, reducti
     let logClassCount = logf(Float(logAlpha.shape[1]))
     let factor = reduction.factor(for: logAlpha.shape)
     let terms = logAlpha.map(vector: { Kernels.lanes($0, expf) * ($0 + logClassCount) },
-                             scalar: { expf($0) * ($0 + logClassCount) })
+                             scalar: { expf($0) * ($0 + logClassCount) }, grain: Tensor.transcendentalGrain)
     let node = logProbabilities.node
     return Variable(Tensor(terms.sum() * factor), inputs: [logProbabilities]) { gradient in
         let g = gradient.scalar * factor
         // d/d(log α) of α (log α + log K) = α (log α + log K + 1)
         node?.accumulateGradient(logAlpha.map(
             vector: { Kernels.lanes($0, expf) * ($0 + (logClassCount + 1)) * g },
-            scalar: { expf($0) * ($0 + logClassCount + 1) * g }))
+            scalar: { expf($0) * ($0 + logClassCount + 1) * g }, grain: Tensor.transcendentalGrain))
     }
 }

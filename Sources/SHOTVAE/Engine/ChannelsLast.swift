@@ -40,6 +40,46 @@ enum ChannelsLast {
         func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
     }
 
+    /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
+    static let groupFloats = 160_000
+    /// A group's products aim at this many tiles (rows) at least.
+    static let groupTiles = 256
+
+    /// One group of images and the buffers of the core that transforms it: the transformed data
+    /// of the convolution's two sides (`first`: the side the input transform reads, the input of
+    /// ``Winograd`` or the large side of ``PolyphaseWinograd``; `second`: the other) and the
+    /// transforms' scratch.
+    struct Group {
+        let images: Range<Int>
+        let tiles: Int
+        let first: Transformed
+        let second: Transformed
+        let scratch: UnsafeMutablePointer<Float>
+    }
+
+    /// Cuts the batch into groups of images whose transformed data (`positions` matrices of a row
+    /// per tile on each side, rows of `rowLengths` floats) takes about ``groupFloats``, but at
+    /// least ``groupTiles`` tiles and one group per core, and hands each core its share with its
+    /// buffers and `scratchFloats` floats of scratch.
+    static func forEachGroup(
+        batch: Int, tilesPerImage: Int, positions: Int, rowLengths: (first: Int, second: Int), scratchFloats: Int,
+        _ body: (_ worker: Int, _ group: Group) -> Void
+    ) {
+        let perImage = positions * (rowLengths.first + rowLengths.second) * tilesPerImage
+        let byCache = groupFloats / perImage
+        let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
+        let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
+        let first = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.first)
+        let second = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.second)
+        let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats))
+        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
+            body(worker, Group(images: images, tiles: images.count * tilesPerImage,
+                               first: Transformed(data: workspace.first(worker), layout: first),
+                               second: Transformed(data: workspace.second(worker), layout: second),
+                               scratch: workspace.third(worker)))
+        }
+    }
+
     /// A per-channel affine map and leaky rectifier, `leakyReLU(scale[c] · x + shift[c])` (a batch
     /// norm and its activation), applied to an image as it is copied channels-last, so that the
     /// activation is never written out as a map of its own.

@@ -34,10 +34,6 @@ enum PolyphaseWinograd {
     /// Layers with fewer channels on either side (a grey-scale stem, an image output) keep
     /// im2col, as in ``Winograd``.
     static var minimumChannels: Int { Winograd.minimumChannels }
-    /// The transformed data of one group aims at ``Winograd``'s group size, in floats.
-    static var groupFloats: Int { Winograd.groupFloats }
-    /// A group's products aim at ``Winograd``'s width, in tiles, at least.
-    static var groupTiles: Int { Winograd.groupTiles }
 
     /// Whether this convolution runs here: 4x4, stride 2, padding 1, height and width multiples
     /// of 4 (so that the output's are even) and at least 8 (on a 4x4 input, a single tile per
@@ -116,7 +112,7 @@ enum PolyphaseWinograd {
         let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
-            let (images, tiles, v, m) = (group.images, group.tiles, group.large, group.small)
+            let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformInput(large + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
@@ -162,7 +158,7 @@ enum PolyphaseWinograd {
         let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
-            let (images, tiles, v, d) = (group.images, group.tiles, group.large, group.small)
+            let (images, tiles, v, d) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformGradient(small + n * smallChannels * shape.pixels / 4, channels: smallChannels, into: d.data,
                                         firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
@@ -228,38 +224,18 @@ enum PolyphaseWinograd {
 
     // MARK: - Groups
 
-    /// One group of images and the buffers of the core that transforms it: the large side's
-    /// `[9, tiles, 4C']` matrices (`C'` the channels padded to whole vectors), the small side's
-    /// `[9, tiles, O']` and the transforms' scratch.
-    struct Group {
-        let images: Range<Int>
-        let tiles: Int
-        let large: ChannelsLast.Transformed
-        let small: ChannelsLast.Transformed
-        let scratch: UnsafeMutablePointer<Float>
-    }
-
-    /// Cuts the batch into groups whose transformed data takes about ``groupFloats``, but at
-    /// least ``groupTiles`` tiles wide and one group per core, and hands each core its share.
+    /// ``ChannelsLast/forEachGroup(batch:tilesPerImage:positions:rowLengths:scratchFloats:_:)`` with
+    /// the large side's `[9, tiles, 4C']` matrices first (`C'` the channels padded to whole
+    /// vectors) and the small side's `[9, tiles, O']` second.
     static func forEachGroup(
         batch: Int, largeChannels: Int, smallChannels: Int, shape: PhaseTiles,
-        _ body: (_ worker: Int, _ group: Group) -> Void
+        _ body: (_ worker: Int, _ group: ChannelsLast.Group) -> Void
     ) {
-        let tilesPerImage = shape.tilesPerImage
-        let perImage = 9 * (4 * largeChannels + smallChannels) * tilesPerImage
-        let byCache = groupFloats / perImage
-        let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
-        let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
-        let large = ChannelsLast.Layout(positions: 9, rows: size * tilesPerImage, rowLength: 4 * PhaseTiles.paddedChannels(largeChannels))
-        let small = ChannelsLast.Layout(positions: 9, rows: size * tilesPerImage, rowLength: PhaseTiles.paddedChannels(smallChannels))
-        let scratch = max(shape.largeScratchSize(channels: largeChannels), shape.smallScratchSize(channels: smallChannels))
-        let workspace = Convolution.Workspace(rows: 1, columns: max(large.size, small.size, scratch))
-        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
-            body(worker, Group(images: images, tiles: images.count * tilesPerImage,
-                               large: ChannelsLast.Transformed(data: workspace.first(worker), layout: large),
-                               small: ChannelsLast.Transformed(data: workspace.second(worker), layout: small),
-                               scratch: workspace.third(worker)))
-        }
+        ChannelsLast.forEachGroup(
+            batch: batch, tilesPerImage: shape.tilesPerImage, positions: 9,
+            rowLengths: (4 * PhaseTiles.paddedChannels(largeChannels), PhaseTiles.paddedChannels(smallChannels)),
+            scratchFloats: max(shape.largeScratchSize(channels: largeChannels), shape.smallScratchSize(channels: smallChannels)),
+            body)
     }
 
     // MARK: - Kernel transforms

@@ -23,10 +23,6 @@ enum Winograd {
     /// Layers with fewer channels on either side (an RGB stem) keep im2col: products with a
     /// depth of a few channels run far below the `sgemm` peak.
     static let minimumChannels = 16
-    /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
-    static let groupFloats = 160_000
-    /// A group's products aim at this many tiles (rows) at least.
-    static let groupTiles = 256
 
     /// Whether this convolution runs here: 3x3, stride 1, padding 1, at least ``minimumChannels``
     /// on both sides, and maps of at least 4x4 (a single tile).
@@ -88,7 +84,7 @@ enum Winograd {
         let depth = ChannelsLast.paddedChannels(inChannels)
         let kernels = u.pointer
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { _, group in
-            let (images, tiles, v, m) = (group.images, group.tiles, group.input, group.output)
+            let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformInput(x + n * inChannels * shape.pixels, channels: inChannels, into: v.data,
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
@@ -121,7 +117,7 @@ enum Winograd {
         var partials = Convolution.zeroedPartials(count: transformSize)
         let sums = partials.mutablePointer
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { worker, group in
-            let (images, tiles, v, d) = (group.images, group.tiles, group.input, group.output)
+            let (images, tiles, v, d) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformInput(x + n * inChannels * shape.pixels, channels: inChannels, into: v.data,
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
@@ -142,36 +138,17 @@ enum Winograd {
 
     // MARK: - Groups
 
-    /// One group of images and the buffers of the core that transforms it: the input side's
-    /// `[36, tiles, C']` matrices, the output side's `[36, tiles, O']`, and the transforms' scratch.
-    struct Group {
-        let images: Range<Int>
-        let tiles: Int
-        let input: ChannelsLast.Transformed
-        let output: ChannelsLast.Transformed
-        let scratch: UnsafeMutablePointer<Float>
-    }
-
-    /// Cuts the batch into groups whose transformed data takes about ``groupFloats``, but at
-    /// least ``groupTiles`` tiles and one group per core, and hands each core its share.
+    /// ``ChannelsLast/forEachGroup(batch:tilesPerImage:positions:rowLengths:scratchFloats:_:)`` with
+    /// the input side's `[36, tiles, C']` matrices first and the output side's `[36, tiles, O']`
+    /// second.
     static func forEachGroup(
-        batch: Int, inChannels: Int, outChannels: Int, shape: Tiles, _ body: (_ worker: Int, _ group: Group) -> Void
+        batch: Int, inChannels: Int, outChannels: Int, shape: Tiles,
+        _ body: (_ worker: Int, _ group: ChannelsLast.Group) -> Void
     ) {
-        let tilesPerImage = shape.tilesPerImage
-        let (inPadded, outPadded) = (ChannelsLast.paddedChannels(inChannels), ChannelsLast.paddedChannels(outChannels))
-        let perImage = 36 * (inPadded + outPadded) * tilesPerImage
-        let byCache = groupFloats / perImage
-        let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
-        let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
-        let input = ChannelsLast.Layout(positions: 36, rows: size * tilesPerImage, rowLength: inPadded)
-        let output = ChannelsLast.Layout(positions: 36, rows: size * tilesPerImage, rowLength: outPadded)
-        let scratch = max(shape.inputScratchSize(channels: inChannels), shape.outputScratchSize(channels: outChannels))
-        let workspace = Convolution.Workspace(rows: 1, columns: max(input.size, output.size, scratch))
-        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
-            body(worker, Group(images: images, tiles: images.count * tilesPerImage,
-                               input: ChannelsLast.Transformed(data: workspace.first(worker), layout: input),
-                               output: ChannelsLast.Transformed(data: workspace.second(worker), layout: output),
-                               scratch: workspace.third(worker)))
-        }
+        ChannelsLast.forEachGroup(
+            batch: batch, tilesPerImage: shape.tilesPerImage, positions: 36,
+            rowLengths: (ChannelsLast.paddedChannels(inChannels), ChannelsLast.paddedChannels(outChannels)),
+            scratchFloats: max(shape.inputScratchSize(channels: inChannels), shape.outputScratchSize(channels: outChannels)),
+            body)
     }
 }

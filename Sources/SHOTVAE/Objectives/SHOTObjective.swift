@@ -33,7 +33,8 @@ open class SHOTObjective: SmoothELBOObjective {
         let lambda = unlabelledMixingCoefficient(generator: &context.generator)
         let partners = unlabelledPartners(posterior: pass.posterior, generator: &context.generator)
         // α^ = λ α + (1 - λ) α[idx], on the probabilities, not log α
-        let alpha = pass.posterior.logProbabilities.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
+        let alpha = pass.posterior.logProbabilities.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf,
+                                                              grain: Tensor.transcendentalGrain)
         let targetProbabilities = Interpolation.mix(alpha, partners: partners, coefficient: lambda)
         let (mixed, matching) = interpolatedPosterior(
             model: model, images: images, of: pass.posterior, partners: partners, coefficient: lambda,

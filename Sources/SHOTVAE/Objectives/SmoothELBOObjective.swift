@@ -60,7 +60,8 @@ open class SmoothELBOObjective: ELBOObjective {
     ) -> (mixed: SemiSupervisedVAE.Posterior, matching: Variable) {
         let mixedImages = Interpolation.mix(images, partners: partners, coefficient: lambda)
         let targetMean = Interpolation.mix(posterior.mean.value, partners: partners, coefficient: lambda)
-        let sigma = posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf)
+        let sigma = posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf,
+                                                 grain: Tensor.transcendentalGrain)
         let targetSigma = Interpolation.mix(sigma, partners: partners, coefficient: lambda)
         let mixed = model.encode(Variable(mixedImages), context: context)
         return (mixed, posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma))
