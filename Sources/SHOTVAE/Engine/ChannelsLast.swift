@@ -43,7 +43,7 @@ enum ChannelsLast {
     /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
     static let groupFloats = 160_000
     /// A group's products aim at this many tiles (rows) at least.
-    static let groupTiles = 256
+    static let groupTiles = 128
 
     /// One group of images and the buffers of the core that transforms it: the transformed data
     /// of the convolution's two sides (`first`: the side the input transform reads, the input of

@@ -61,7 +61,7 @@ enum Convolution {
     ) -> (output: Tensor, columns: Tensor?) {
         let batch = input.shape[0]
         let outChannels = weight.shape[0]
-        if PolyphaseWinograd.applies(g, outputChannels: outChannels) {
+        if PolyphaseWinograd.applies(g, outputChannels: outChannels, batch: batch) {
             return (PolyphaseWinograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), nil)
         }
         if Winograd.applies(g, outputChannels: outChannels) {
@@ -113,7 +113,7 @@ enum Convolution {
             return Winograd.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
                                      computesInput: computesInput, computesWeight: computesWeight)
         }
-        if kept == nil && PolyphaseWinograd.applies(g, outputChannels: weight.shape[0]) {
+        if kept == nil && PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {
             return PolyphaseWinograd.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
                                               computesInput: computesInput, computesWeight: computesWeight)
         }
@@ -195,7 +195,7 @@ enum Convolution {
         outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
-        if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0]) {
+        if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {
             return PolyphaseWinograd.transposedBackward(outputGradient: outputGradient, input: input, weight: weight,
                                                         geometry: g, computesInput: computesInput,
                                                         computesWeight: computesWeight)

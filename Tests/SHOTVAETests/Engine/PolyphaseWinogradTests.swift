@@ -2,16 +2,18 @@ import Testing
 
 @testable import SHOTVAE
 
-/// Polyphase F(2x2, 2x2) for 4x4 stride-2 convolutions against the definition of the
-/// convolution and its two gradients, summed in double precision: square and oblong maps, rows
-/// of tiles that fill the vector lanes and rows that do not, and batches that split into uneven
-/// groups; and the transposed convolution (its adjoint) through ``Convolution``.
+/// Polyphase F(4x4, 2x2) for 4x4 stride-2 convolutions against the definition of the
+/// convolution and its two gradients, summed in double precision: square and oblong maps, a
+/// single tile per image, small sides that are not multiples of the tile (the last tiles reach
+/// past the map), channel counts that do not fill the vector lanes, and batches that split into
+/// uneven groups; and the transposed convolution (its adjoint) through ``Convolution``.
 struct PolyphaseWinogradTests {
     typealias Shape = (batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int)
 
-    /// `height` and `width` are the input's (the large side).
+    /// `height` and `width` are the input's (the large side); every batch has at least
+    /// ``PolyphaseWinograd/minimumTiles`` tiles, so that ``Convolution`` takes this path.
     static let shapes: [Shape] = [
-        (3, 16, 20, 8, 8), (5, 17, 16, 8, 12), (2, 16, 16, 8, 20), (9, 32, 64, 16, 16), (4, 16, 24, 32, 32),
+        (32, 16, 20, 8, 8), (16, 17, 16, 8, 12), (6, 16, 16, 14, 20), (9, 32, 64, 16, 16), (4, 16, 24, 32, 32),
     ]
 
     func geometry(_ s: Shape) -> ConvolutionGeometry {
@@ -64,7 +66,7 @@ struct PolyphaseWinogradTests {
     func matchesTheDefinition(index: Int) {
         let s = Self.shapes[index]
         let g = geometry(s)
-        #expect(PolyphaseWinograd.applies(g, outputChannels: s.outChannels))
+        #expect(PolyphaseWinograd.applies(g, outputChannels: s.outChannels, batch: s.batch))
         let x = randomTensor([s.batch, s.inChannels, s.height, s.width], seed: 51)
         let w = randomTensor([s.outChannels, s.inChannels, 4, 4], seed: 52, scale: 0.2)
         let dy = randomTensor([s.batch, s.outChannels, s.height / 2, s.width / 2], seed: 53)
@@ -111,26 +113,34 @@ struct PolyphaseWinogradTests {
         #expect(weightOnly.weight?.scalars == weightGradient!.scalars)
     }
 
-    /// Other kernels, strides, paddings or sizes, and thin layers keep im2col.
+    /// Other kernels, strides, paddings, odd or small sizes, thin layers and small batches keep
+    /// im2col.
     @Test func appliesOnlyWhereItShould() {
         func g(_ c: Int, _ h: Int, _ w: Int, kernel: Int = 4, stride: Int = 2, padding: Int = 1) -> ConvolutionGeometry {
             ConvolutionGeometry(channels: c, height: h, width: w, kernelHeight: kernel, kernelWidth: kernel,
                                 stride: stride, padding: padding)
         }
-        #expect(PolyphaseWinograd.applies(g(32, 16, 16), outputChannels: 64))
-        #expect(!PolyphaseWinograd.applies(g(32, 14, 14), outputChannels: 64))
-        #expect(!PolyphaseWinograd.applies(g(32, 16, 18), outputChannels: 64))
-        #expect(!PolyphaseWinograd.applies(g(256, 4, 4), outputChannels: 512))
-        #expect(!PolyphaseWinograd.applies(g(32, 16, 16, stride: 1), outputChannels: 64))
-        #expect(!PolyphaseWinograd.applies(g(32, 16, 16, padding: 0), outputChannels: 64))
-        #expect(!PolyphaseWinograd.applies(g(32, 16, 16, kernel: 3), outputChannels: 64))
-        #expect(!PolyphaseWinograd.applies(g(1, 32, 32), outputChannels: 32))
-        #expect(!PolyphaseWinograd.applies(g(32, 32, 32), outputChannels: 1))
+        #expect(PolyphaseWinograd.applies(g(32, 16, 16), outputChannels: 64, batch: 128))
+        #expect(PolyphaseWinograd.applies(g(32, 14, 14), outputChannels: 64, batch: 128))
+        #expect(PolyphaseWinograd.applies(g(32, 8, 18), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(32, 15, 16), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(32, 16, 13), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(64, 6, 6), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(256, 4, 4), outputChannels: 512, batch: 128))
+        #expect(PolyphaseWinograd.applies(g(64, 8, 8), outputChannels: 64, batch: 32))
+        #expect(!PolyphaseWinograd.applies(g(64, 8, 8), outputChannels: 64, batch: 31))
+        #expect(!PolyphaseWinograd.applies(g(32, 16, 16), outputChannels: 64, batch: 4))
+        #expect(!PolyphaseWinograd.applies(g(32, 16, 16, stride: 1), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(32, 16, 16, padding: 0), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(32, 16, 16, kernel: 3), outputChannels: 64, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(1, 32, 32), outputChannels: 32, batch: 128))
+        #expect(!PolyphaseWinograd.applies(g(32, 32, 32), outputChannels: 1, batch: 128))
     }
 
     /// The largest error against the definition, relative to the largest output, on the MNIST
-    /// encoder's widest layer (32 to 64 channels, 16x16 to 8x8): the transforms only add and
-    /// subtract, so the error stays at the level of single-precision rounding.
+    /// encoder's widest layer (32 to 64 channels, 16x16 to 8x8). With coefficients up to 8 and ⅙
+    /// in the transforms, F(4x4, 2x2) rounds to a few units in the sixth significant digit
+    /// (3.8e-6 here).
     @Test func accuracyOnAWideLayer() {
         let s: Shape = (2, 32, 64, 16, 16)
         let x = randomTensor([s.batch, s.inChannels, s.height, s.width], seed: 71)
@@ -143,6 +153,6 @@ struct PolyphaseWinogradTests {
         }
         let y = PolyphaseWinograd.forward(input: x, weight: w, geometry: geometry(s)).scalars
         let error = zip(y, exact).map { abs(Double($0) - $1) }.max()! / exact.map(abs).max()!
-        #expect(error < 1e-6)
+        #expect(error < 1e-5)
     }
 }
