@@ -43,6 +43,24 @@ import Testing
         }
     }
 
+    /// Adam updates eight values at a time and the rest one at a time: a parameter of 19 values
+    /// (two vectors and a tail of three) steps bit for bit like 19 parameters of one value each.
+    @Test func adamLanesMatchTheScalarUpdate() {
+        let values = randomTensor([19], seed: 81).scalars
+        let whole = Parameter(Tensor(shape: [19], scalars: values))
+        let singles = values.map { Parameter(Tensor(shape: [1], scalars: [$0])) }
+        let (vectorized, scalar) = (Adam(parameters: [whole], learningRate: 0.01), Adam(parameters: singles, learningRate: 0.01))
+        for step in 0..<3 {
+            let gradient = randomTensor([19], seed: 82 + UInt64(step)).scalars
+            whole.gradient = Tensor(shape: [19], scalars: gradient)
+            for (p, g) in zip(singles, gradient) { p.gradient = Tensor(shape: [1], scalars: [g]) }
+            vectorized.step()
+            scalar.step()
+        }
+        #expect(whole.value.scalars == singles.map { $0.value.scalars[0] })
+        #expect(whole.value.scalars != values)
+    }
+
     @Test func parametersWithoutGradientsStayPut() {
         let p = Parameter(Tensor(shape: [2], scalars: [1, 2]))
         let optimizer = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
