@@ -13,19 +13,37 @@
 public func conv2d(
     _ input: Variable, weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0
 ) -> Variable {
+    convolution(input, weight: weight, bias: bias, stride: stride, padding: padding, rectifies: false)
+}
+
+/// `max(0, conv2d(input, weight, bias))` (a ``Conv2D`` followed by a ``ReLU``, see
+/// ``Sequential``): the rectifier is applied to the convolution's output while it is in cache,
+/// and its gradient, `dy · [y > 0]`, is read from that output. The values and gradients are
+/// those of the two operations one after the other.
+func rectifiedConv2d(_ input: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Int) -> Variable {
+    convolution(input, weight: weight, bias: bias, stride: stride, padding: padding, rectifies: true)
+}
+
+/// ``conv2d(_:weight:bias:stride:padding:)``, rectified if asked.
+private func convolution(
+    _ input: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Int, rectifies: Bool
+) -> Variable {
     let x = input.value
     let w = weight.value
     let g = conv2dGeometry(x, weight: w, bias: bias?.value, stride: stride, padding: padding)
     // Keep the patch matrices for the weight gradient when that saves a costly second im2col.
     let keep = weight.requiresGradient
         && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
-    let (y, columns) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep)
+    let (y, columns) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep,
+                                           rectifies: rectifies)
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     // Saved for the backward pass: the weight (a parameter's storage, shared), and the input
     // or its patch matrices only when the weight gradient needs them.
     let savedInput = weightNode != nil && columns == nil ? x : nil
     let weightShape = w.shape
-    return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
+    let rectified = rectifies ? y : nil
+    return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
+        let gradient = rectified.map { rectifierGradient(outputGradient, output: $0) } ?? outputGradient
         let (dx, dw) = Convolution.backward(
             outputGradient: gradient, input: savedInput, weight: w, geometry: g, columns: columns,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
@@ -37,11 +55,12 @@ public func conv2d(
     }
 }
 
-/// `max(0, conv2d(input, weight, bias))` for inference: no graph, and the rectifier applied to
-/// the output while it is in cache instead of in a pass of its own.
-func rectifiedConv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
-    let g = conv2dGeometry(input, weight: weight, bias: bias, stride: stride, padding: padding)
-    return Convolution.forward(input: input, weight: weight, bias: bias, geometry: g, rectifies: true).output
+/// The gradient of `y = max(0, x)` read from its output: `dy` where `y > 0`, zero elsewhere
+/// (`y > 0` exactly where `x > 0`).
+private func rectifierGradient(_ gradient: Tensor, output y: Tensor) -> Tensor {
+    let zero = Vector.zero
+    return gradient.zip(y, vector: { g, y in g.replacing(with: zero, where: y .<= zero) },
+                        scalar: { g, y in y > 0 ? g : 0 })
 }
 
 /// The geometry of `conv2d`, after checking the shapes.
@@ -73,6 +92,25 @@ public func convTranspose2d(
     _ input: Variable, weight: Variable, bias: Variable? = nil,
     stride: Int = 1, padding: Int = 0, outputPadding: Int = 0
 ) -> Variable {
+    transposedConvolution(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                          outputPadding: outputPadding, rectifies: false)
+}
+
+/// `max(0, convTranspose2d(input, weight, bias))` (a ``ConvTranspose2D`` followed by a
+/// ``ReLU``): the bias and the rectifier in one pass, and the rectifier's gradient read from the
+/// output, as in ``rectifiedConv2d(_:weight:bias:stride:padding:)``.
+func rectifiedConvTranspose2d(
+    _ input: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Int, outputPadding: Int
+) -> Variable {
+    transposedConvolution(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                          outputPadding: outputPadding, rectifies: true)
+}
+
+/// ``convTranspose2d(_:weight:bias:stride:padding:outputPadding:)``, rectified if asked.
+private func transposedConvolution(
+    _ input: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Int, outputPadding: Int,
+    rectifies: Bool
+) -> Variable {
     let x = input.value
     let w = weight.value
     precondition(x.rank == 4 && w.rank == 4, "convTranspose2d needs [N, Cin, H, W] and [Cin, Cout, kh, kw]; got \(x.shape) and \(w.shape).")
@@ -89,9 +127,11 @@ public func convTranspose2d(
     precondition(g.height > 0 && g.width > 0, "convTranspose2d: the output would be empty.")
     precondition(g.outputHeight == x.shape[2] && g.outputWidth == x.shape[3])
     if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias must be [\(outChannels)], got \(bias.shape).") }
-    let y = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g)
+    let y = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g, rectifies: rectifies)
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
-    return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { gradient in
+    let rectified = rectifies ? y : nil
+    return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
+        let gradient = rectified.map { rectifierGradient(outputGradient, output: $0) } ?? outputGradient
         let (dx, dw) = Convolution.transposedBackward(
             outputGradient: gradient, input: x, weight: w, geometry: g,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)

@@ -171,19 +171,21 @@ enum Convolution {
     }
 
     /// The transposed convolution of `input` `[N, O, outputHeight, outputWidth]` with `weight`
-    /// `[O, C, kh, kw]`: the adjoint of ``forward(input:weight:bias:geometry:keepColumns:)``,
-    /// giving `[N, C, H, W]` (plus `bias[C]`).
-    static func transposedForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
+    /// `[O, C, kh, kw]`: the adjoint of ``forward(input:weight:bias:geometry:keepColumns:rectifies:)``,
+    /// giving `[N, C, H, W]` (plus `bias[C]`, then `max(0, ·)` if `rectifies`, in one pass).
+    static func transposedForward(
+        input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, rectifies: Bool = false
+    ) -> Tensor {
         var y = backward(outputGradient: input, input: nil, weight: weight, geometry: g,
                          computesInput: true, computesWeight: false).input!
-        if let bias {
-            addChannelBias(bias.pointer, to: y.mutablePointer, batch: input.shape[0], channels: g.channels,
-                           pixels: g.inputPixels)
+        if bias != nil || rectifies {
+            addChannelBias(bias?.pointer, to: y.mutablePointer, batch: input.shape[0], channels: g.channels,
+                           pixels: g.inputPixels, rectifies: rectifies)
         }
-        return y
+        return withExtendedLifetime(bias) { y }
     }
 
-    /// The gradients of ``transposedForward(input:weight:bias:geometry:)``: with respect to its
+    /// The gradients of ``transposedForward(input:weight:bias:geometry:rectifies:)``: with respect to its
     /// input, the convolution of the output gradient, `W × columns(dy)`; with respect to its
     /// weight, `Σ_n x_n × columns(dy_n)ᵀ`. The output gradient is unfolded once for both.
     ///
@@ -368,17 +370,25 @@ enum Convolution {
         }
     }
 
-    /// `y[n, c, :] += bias[c]`.
+    /// `y[n, c, :] += bias[c]` (no bias: zero), then `max(0, ·)` if `rectifies`.
     static func addChannelBias(
-        _ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>,
-        batch: Int, channels: Int, pixels: Int
+        _ bias: UnsafePointer<Float>?, to y: UnsafeMutablePointer<Float>,
+        batch: Int, channels: Int, pixels: Int, rectifies: Bool = false
     ) {
-        for n in 0..<batch {
-            for c in 0..<channels {
-                let b = bias[c]
-                let row = y + (n * channels + c) * pixels
-                Kernels.map(UnsafePointer(row), row, count: pixels,
-                            vector: { $0 + Vector(repeating: b) }, scalar: { $0 + b })
+        let zero = Vector.zero
+        // One row per image and channel, the rows split across the cores.
+        Parallel.forEach(batch * channels, grain: max(1, Tensor.elementwiseGrain / max(1, pixels))) { rows in
+            for row in rows {
+                let b = bias?[row % channels] ?? 0
+                let values = y + row * pixels
+                if rectifies {
+                    Kernels.map(UnsafePointer(values), values, count: pixels,
+                                vector: { let z = $0 + Vector(repeating: b); return z.replacing(with: zero, where: z .< zero) },
+                                scalar: { max($0 + b, 0) })
+                } else {
+                    Kernels.map(UnsafePointer(values), values, count: pixels,
+                                vector: { $0 + Vector(repeating: b) }, scalar: { $0 + b })
+                }
             }
         }
     }

@@ -49,8 +49,9 @@ public final class Conv2D: Layer {
 }
 
 extension Conv2D: RectifierFusing {
-    func rectified(_ input: Variable) -> Variable {
-        Variable(rectifiedConv2d(input.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding))
+    func rectified(_ input: Variable, context: ForwardContext) -> Variable {
+        rectifiedConv2d(input, weight: context.variable(weight), bias: bias.map(context.variable),
+                        stride: stride, padding: padding)
     }
 }
 
@@ -107,5 +108,12 @@ public final class ConvTranspose2D: Layer {
     public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
         convTranspose2d(input, weight: context.variable(weight), bias: bias.map(context.variable),
                         stride: stride, padding: padding, outputPadding: outputPadding)
+    }
+}
+
+extension ConvTranspose2D: RectifierFusing {
+    func rectified(_ input: Variable, context: ForwardContext) -> Variable {
+        rectifiedConvTranspose2d(input, weight: context.variable(weight), bias: bias.map(context.variable),
+                                 stride: stride, padding: padding, outputPadding: outputPadding)
     }
 }

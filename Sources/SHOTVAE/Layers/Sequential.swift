@@ -11,9 +11,10 @@
 /// // parameters: "0.weight", "0.bias"
 /// ```
 ///
-/// In inference (not training, no gradients recorded), a ``Conv2D`` followed by a ``ReLU`` runs
-/// as one step: the rectifier is applied to the convolution's output while it is in cache,
-/// instead of in a pass over the whole batch of its own. The result is the same.
+/// A ``Conv2D`` or ``ConvTranspose2D`` followed by a ``ReLU`` runs as one step: the rectifier is
+/// applied to the convolution's output while it is in cache, instead of in a pass over the
+/// whole batch of its own, and in training its gradient is read from that output. The values
+/// and gradients are the same as the two layers'.
 public final class Sequential: Layer {
     /// The layers with their names, in order.
     public let children: [(name: String, layer: any Layer)]
@@ -31,15 +32,12 @@ public final class Sequential: Layer {
 
     /// Applies each layer to the output of the previous one.
     public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
-        guard !context.isTraining && !context.recordsGradients else {
-            return children.reduce(input) { $1.layer($0, context: context) }
-        }
         var x = input
         var index = 0
         while index < children.count {
             let layer = children[index].layer
             if index + 1 < children.count, children[index + 1].layer is ReLU, let fusing = layer as? any RectifierFusing {
-                x = fusing.rectified(x)
+                x = fusing.rectified(x, context: context)
                 index += 2
             } else {
                 x = layer(x, context: context)
@@ -50,11 +48,11 @@ public final class Sequential: Layer {
     }
 }
 
-/// A layer that can apply the rectifier `max(0, ·)` to its own output in inference, in the
-/// same pass (see ``Sequential``).
+/// A layer that can apply the rectifier `max(0, ·)` to its own output in the same pass (see
+/// ``Sequential``).
 protocol RectifierFusing: Layer {
-    /// `max(0, self(input))` in inference, without recording a graph.
-    func rectified(_ input: Variable) -> Variable
+    /// `max(0, self(input))`, with the gradients of the two one after the other.
+    func rectified(_ input: Variable, context: ForwardContext) -> Variable
 }
 
 /// A residual connection: `body(x) + shortcut(x)`, with the identity as the default shortcut
