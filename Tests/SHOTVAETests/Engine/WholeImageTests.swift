@@ -1,0 +1,89 @@
+import Testing
+
+@testable import SHOTVAE
+
+/// Convolutions whose window covers the whole image (``Convolution/WholeImage``) against their
+/// definition in double precision, through ``Convolution`` in every direction: the DCGAN
+/// decoder's 4x4 kernel on a 2x2 map with padding 1, an oblong kernel, and no padding.
+struct WholeImageTests {
+    /// `(batch, channels C, output channels O, height, width, kernel height, kernel width, padding)`.
+    typealias Shape = (batch: Int, channels: Int, outChannels: Int, height: Int, width: Int, kh: Int, kw: Int, padding: Int)
+
+    static let shapes: [Shape] = [(5, 9, 12, 2, 2, 4, 4, 1), (3, 4, 6, 2, 1, 4, 3, 1), (4, 3, 5, 3, 3, 3, 3, 0)]
+
+    func geometry(_ s: Shape, stride: Int = 2) -> ConvolutionGeometry {
+        ConvolutionGeometry(channels: s.channels, height: s.height, width: s.width, kernelHeight: s.kh, kernelWidth: s.kw,
+                            stride: stride, padding: s.padding)
+    }
+
+    /// `y[n, o] = Σ w[o, c, a + p, b + p] x[n, c, a, b]`, and the two gradients for `dy`.
+    func definition(_ s: Shape, x: Tensor, w: Tensor, dy: Tensor) -> (y: Tensor, dx: Tensor, dw: Tensor) {
+        var y = [Double](repeating: 0, count: s.batch * s.outChannels)
+        var dx = [Double](repeating: 0, count: x.count)
+        var dw = [Double](repeating: 0, count: w.count)
+        let (xs, ws, dys) = (x.scalars, w.scalars, dy.scalars)
+        for n in 0..<s.batch {
+            for o in 0..<s.outChannels {
+                for c in 0..<s.channels {
+                    for a in 0..<s.height {
+                        for b in 0..<s.width {
+                            let input = ((n * s.channels + c) * s.height + a) * s.width + b
+                            let tap = ((o * s.channels + c) * s.kh + a + s.padding) * s.kw + b + s.padding
+                            y[n * s.outChannels + o] += Double(ws[tap]) * Double(xs[input])
+                            dx[input] += Double(ws[tap]) * Double(dys[n * s.outChannels + o])
+                            dw[tap] += Double(dys[n * s.outChannels + o]) * Double(xs[input])
+                        }
+                    }
+                }
+            }
+        }
+        return (Tensor(shape: [s.batch, s.outChannels, 1, 1], scalars: y.map(Float.init)),
+                Tensor(shape: x.shape, scalars: dx.map(Float.init)), Tensor(shape: w.shape, scalars: dw.map(Float.init)))
+    }
+
+    @Test(arguments: 0..<3)
+    func matchesTheDefinition(index: Int) {
+        let s = Self.shapes[index]
+        let g = geometry(s)
+        #expect(Convolution.WholeImage.applies(g))
+        let x = randomTensor([s.batch, s.channels, s.height, s.width], seed: 91)
+        let w = randomTensor([s.outChannels, s.channels, s.kh, s.kw], seed: 92)
+        let dy = randomTensor([s.batch, s.outChannels, 1, 1], seed: 93)
+        let bias = randomTensor([s.outChannels], seed: 94)
+        let exact = definition(s, x: x, w: w, dy: dy)
+
+        let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g).output
+        expectClose(y, exact.y)
+        let shifted = Convolution.forward(input: x, weight: w, bias: bias, geometry: g, rectifies: true).output
+        let expected = zip(exact.y.scalars, Array(repeating: bias.scalars, count: s.batch).joined()).map { max($0 + $1, 0) }
+        expectClose(shifted, Tensor(shape: y.shape, scalars: expected))
+        #expect(expected.contains(0) && expected.contains { $0 > 0 })
+
+        let (dx, dw) = Convolution.backward(outputGradient: dy, input: x, weight: w, geometry: g,
+                                            computesInput: true, computesWeight: true)
+        expectClose(dx!, exact.dx)
+        expectClose(dw!, exact.dw)
+        // The taps on the border never meet the image: their gradient is zero.
+        if s.padding > 0 { #expect(dw!.scalars.contains(0)) }
+
+        // The transposed convolution from [N, O, 1, 1] is the input gradient's map; its gradients
+        // are the convolution of its output gradient, and the same weight gradient, sides swapped.
+        expectClose(Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g), exact.dx)
+        let (tdx, tdw) = Convolution.transposedBackward(outputGradient: x, input: dy, weight: w, geometry: g,
+                                                        computesInput: true, computesWeight: true)
+        expectClose(tdx!, exact.y)
+        expectClose(tdw!, exact.dw)
+    }
+
+    @Test func appliesOnlyWhereTheWindowIsTheImage() {
+        func g(_ h: Int, _ w: Int, kernel: Int, padding: Int, stride: Int = 2) -> ConvolutionGeometry {
+            ConvolutionGeometry(channels: 8, height: h, width: w, kernelHeight: kernel, kernelWidth: kernel,
+                                stride: stride, padding: padding)
+        }
+        #expect(Convolution.WholeImage.applies(g(2, 2, kernel: 4, padding: 1)))
+        #expect(Convolution.WholeImage.applies(g(1, 1, kernel: 1, padding: 0, stride: 1)))
+        #expect(!Convolution.WholeImage.applies(g(3, 3, kernel: 4, padding: 1)))  // one output, one row unread
+        #expect(!Convolution.WholeImage.applies(g(4, 4, kernel: 4, padding: 1)))  // 2x2 outputs
+        #expect(!Convolution.WholeImage.applies(g(2, 2, kernel: 3, padding: 1, stride: 1)))
+    }
+}
