@@ -40,6 +40,39 @@ enum ChannelsLast {
         func position(_ xi: Int) -> UnsafeMutablePointer<Float> { data + xi * layout.positionStride }
     }
 
+    /// Stores four, five or six vectors `stride` bytes apart from `base`, unrolled, so that the
+    /// values of a transform's result stay in registers (a loop over the array's elements keeps
+    /// it on the stack).
+    @inline(__always)
+    static func store(_ values: [4 of Channels], at base: UnsafeMutableRawPointer, stride: Int) {
+        base.storeBytes(of: values[0], as: Channels.self)
+        (base + stride).storeBytes(of: values[1], as: Channels.self)
+        (base + 2 * stride).storeBytes(of: values[2], as: Channels.self)
+        (base + 3 * stride).storeBytes(of: values[3], as: Channels.self)
+    }
+
+    @inline(__always)
+    static func store(_ values: [5 of Channels], at base: UnsafeMutableRawPointer, stride: Int) {
+        base.storeBytes(of: values[0], as: Channels.self)
+        (base + stride).storeBytes(of: values[1], as: Channels.self)
+        (base + 2 * stride).storeBytes(of: values[2], as: Channels.self)
+        (base + 3 * stride).storeBytes(of: values[3], as: Channels.self)
+        (base + 4 * stride).storeBytes(of: values[4], as: Channels.self)
+    }
+
+    @inline(__always)
+    static func store(_ values: [6 of Channels], at base: UnsafeMutableRawPointer, stride: Int) {
+        base.storeBytes(of: values[0], as: Channels.self)
+        (base + stride).storeBytes(of: values[1], as: Channels.self)
+        (base + 2 * stride).storeBytes(of: values[2], as: Channels.self)
+        (base + 3 * stride).storeBytes(of: values[3], as: Channels.self)
+        (base + 4 * stride).storeBytes(of: values[4], as: Channels.self)
+        (base + 5 * stride).storeBytes(of: values[5], as: Channels.self)
+    }
+
+    /// Bytes of one vector of channels.
+    static let vectorBytes = 4 * Channels.scalarCount
+
     /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
     static let groupFloats = 160_000
     /// A group's products aim at this many tiles (rows) at least.

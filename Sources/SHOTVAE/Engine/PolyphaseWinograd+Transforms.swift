@@ -16,33 +16,10 @@ extension PolyphaseWinograd.PhaseTiles {
         (smallRows * smallRowLength + 1) * Self.paddedChannels(channels) + 20 * Channels.scalarCount
     }
 
-    /// Bytes of one vector of channels.
-    private static let vectorBytes = 4 * Channels.scalarCount
-
     /// The byte offset of vector `(t, b)` of a tile's row transforms, rows of `rowLength` vectors.
     @inline(__always)
     private static func rowOffset(_ t: Int, _ b: Int, rowLength: Int) -> Int {
         4 * (t * rowLength + b) * Channels.scalarCount
-    }
-
-    /// Stores five vectors `stride` bytes apart from `base` (unrolled, so that the values stay
-    /// in registers).
-    @inline(__always)
-    private static func store(_ values: [5 of Channels], at base: UnsafeMutableRawPointer, stride: Int) {
-        base.storeBytes(of: values[0], as: Channels.self)
-        (base + stride).storeBytes(of: values[1], as: Channels.self)
-        (base + 2 * stride).storeBytes(of: values[2], as: Channels.self)
-        (base + 3 * stride).storeBytes(of: values[3], as: Channels.self)
-        (base + 4 * stride).storeBytes(of: values[4], as: Channels.self)
-    }
-
-    /// Stores four vectors `stride` bytes apart from `base` (unrolled).
-    @inline(__always)
-    private static func store(_ values: [4 of Channels], at base: UnsafeMutableRawPointer, stride: Int) {
-        base.storeBytes(of: values[0], as: Channels.self)
-        (base + stride).storeBytes(of: values[1], as: Channels.self)
-        (base + 2 * stride).storeBytes(of: values[2], as: Channels.self)
-        (base + 3 * stride).storeBytes(of: values[3], as: Channels.self)
     }
 
     // MARK: - The large side
@@ -77,8 +54,8 @@ extension PolyphaseWinograd.PhaseTiles {
                             origin.loadUnaligned(fromByteOffset: 4 * ((t * pw + s) * cp + c0), as: Channels.self)
                         }
                         let row = rows + Self.rowOffset(t, 0, rowLength: 10)
-                        Self.store(Self.inputTransform(p(0), p(2), p(4), p(6), p(8)), at: row, stride: Self.vectorBytes)
-                        Self.store(Self.inputTransform(p(1), p(3), p(5), p(7), p(9)), at: row + 5 * Self.vectorBytes, stride: Self.vectorBytes)
+                        ChannelsLast.store(Self.inputTransform(p(0), p(2), p(4), p(6), p(8)), at: row, stride: ChannelsLast.vectorBytes)
+                        ChannelsLast.store(Self.inputTransform(p(1), p(3), p(5), p(7), p(9)), at: row + 5 * ChannelsLast.vectorBytes, stride: ChannelsLast.vectorBytes)
                     }
                     // T down the rows, a column at a time.
                     for b in 0..<10 {
@@ -88,8 +65,8 @@ extension PolyphaseWinograd.PhaseTiles {
                         // Row a of the column: position 5 (a % 5) + b % 5, phase 2 (a / 5) + b / 5.
                         let column = destination + 4 * ((b % 5) * layout.positionStride + (b / 5) * cp + c0)
                         let positions = 4 * 5 * layout.positionStride
-                        Self.store(Self.inputTransform(q(0), q(2), q(4), q(6), q(8)), at: column, stride: positions)
-                        Self.store(Self.inputTransform(q(1), q(3), q(5), q(7), q(9)), at: column + 4 * 2 * cp, stride: positions)
+                        ChannelsLast.store(Self.inputTransform(q(0), q(2), q(4), q(6), q(8)), at: column, stride: positions)
+                        ChannelsLast.store(Self.inputTransform(q(1), q(3), q(5), q(7), q(9)), at: column + 4 * 2 * cp, stride: positions)
                     }
                 }
             }
@@ -126,9 +103,9 @@ extension PolyphaseWinograd.PhaseTiles {
                         }
                         // The odd phase's values go to even patch rows, the even phase's to odd ones.
                         let row = rows + Self.rowOffset(0, b, rowLength: 10)
-                        Self.store(Self.inputAdjoint(take(0), take(1), take(2), take(3), take(4)), at: row, stride: 20 * Self.vectorBytes)
-                        Self.store(Self.inputAdjoint(take(5), take(6), take(7), take(8), take(9)), at: row + 10 * Self.vectorBytes,
-                                   stride: 20 * Self.vectorBytes)
+                        ChannelsLast.store(Self.inputAdjoint(take(0), take(1), take(2), take(3), take(4)), at: row, stride: 20 * ChannelsLast.vectorBytes)
+                        ChannelsLast.store(Self.inputAdjoint(take(5), take(6), take(7), take(8), take(9)), at: row + 10 * ChannelsLast.vectorBytes,
+                                   stride: 20 * ChannelsLast.vectorBytes)
                     }
                     // Tᵀ along each patch row, added onto the image.
                     for t in 0..<10 {
@@ -181,8 +158,8 @@ extension PolyphaseWinograd.PhaseTiles {
                             source.loadUnaligned(fromByteOffset: 4 * ((5 * a + b) * layout.positionStride + c0),
                                                  as: Channels.self)
                         }
-                        Self.store(Self.outputTransform(at(0), at(1), at(2), at(3), at(4)),
-                                   at: rows + Self.rowOffset(a, 0, rowLength: 4), stride: Self.vectorBytes)
+                        ChannelsLast.store(Self.outputTransform(at(0), at(1), at(2), at(3), at(4)),
+                                   at: rows + Self.rowOffset(a, 0, rowLength: 4), stride: ChannelsLast.vectorBytes)
                     }
                     // Aᵀ down the rows, the bias and the rectifier, a column at a time.
                     let shift = UnsafeRawPointer(shifts + c0).loadUnaligned(as: Channels.self)
@@ -232,15 +209,15 @@ extension PolyphaseWinograd.PhaseTiles {
                             source.loadUnaligned(fromByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
                                                  as: Channels.self)
                         }
-                        Self.store(Self.gradientTransform(at(0), at(1), at(2), at(3)),
-                                   at: rows + Self.rowOffset(i, 0, rowLength: 5), stride: Self.vectorBytes)
+                        ChannelsLast.store(Self.gradientTransform(at(0), at(1), at(2), at(3)),
+                                   at: rows + Self.rowOffset(i, 0, rowLength: 5), stride: ChannelsLast.vectorBytes)
                     }
                     // A down the rows, a column at a time.
                     for b in 0..<5 {
                         @inline(__always) func q(_ i: Int) -> Channels {
                             rows.load(fromByteOffset: Self.rowOffset(i, b, rowLength: 5), as: Channels.self)
                         }
-                        Self.store(Self.gradientTransform(q(0), q(1), q(2), q(3)),
+                        ChannelsLast.store(Self.gradientTransform(q(0), q(1), q(2), q(3)),
                                    at: destination + 4 * (b * layout.positionStride + c0), stride: 4 * 5 * layout.positionStride)
                     }
                 }

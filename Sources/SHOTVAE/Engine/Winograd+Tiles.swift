@@ -71,19 +71,17 @@ extension Winograd {
                             @inline(__always) func p(_ s: Int) -> Channels {
                                 origin.loadUnaligned(fromByteOffset: 4 * ((t * pw + s) * cp + c0), as: Channels.self)
                             }
-                            let values = Self.inputTransform(p(0), p(1), p(2), p(3), p(4), p(5))
-                            for b in 0..<6 { rows.storeBytes(of: values[b], toByteOffset: row(t, b), as: Channels.self) }
+                            ChannelsLast.store(Self.inputTransform(p(0), p(1), p(2), p(3), p(4), p(5)),
+                                               at: rows + row(t, 0), stride: ChannelsLast.vectorBytes)
                         }
                         // Bᵀ down the rows, a column at a time.
                         for b in 0..<6 {
                             @inline(__always) func q(_ t: Int) -> Channels {
                                 rows.load(fromByteOffset: row(t, b), as: Channels.self)
                             }
-                            let values = Self.inputTransform(q(0), q(1), q(2), q(3), q(4), q(5))
-                            for a in 0..<6 {
-                                destination.storeBytes(of: values[a], toByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
-                                                       as: Channels.self)
-                            }
+                            ChannelsLast.store(Self.inputTransform(q(0), q(1), q(2), q(3), q(4), q(5)),
+                                               at: destination + 4 * (b * layout.positionStride + c0),
+                                               stride: 4 * 6 * layout.positionStride)
                         }
                     }
                 }
@@ -121,8 +119,8 @@ extension Winograd {
                                 source.loadUnaligned(fromByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
                                                      as: Channels.self)
                             }
-                            let values = Self.outputTransform(at(0), at(1), at(2), at(3), at(4), at(5))
-                            for j in 0..<4 { rows.storeBytes(of: values[j], toByteOffset: row(a, j), as: Channels.self) }
+                            ChannelsLast.store(Self.outputTransform(at(0), at(1), at(2), at(3), at(4), at(5)),
+                                               at: rows + row(a, 0), stride: ChannelsLast.vectorBytes)
                         }
                         // Aᵀ down the rows, the bias and the rectifier, a column at a time.
                         let shift = UnsafeRawPointer(shifts + c0).loadUnaligned(as: Channels.self)
@@ -131,12 +129,13 @@ extension Winograd {
                                 rows.load(fromByteOffset: row(a, j), as: Channels.self)
                             }
                             let values = Self.outputTransform(q(0), q(1), q(2), q(3), q(4), q(5))
-                            for i in 0..<4 {
+                            @inline(__always) func put(_ i: Int) {
                                 let biased = values[i] + shift
                                 let result = rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
                                 out.storeBytes(of: result, toByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
                                                as: Channels.self)
                             }
+                            put(0); put(1); put(2); put(3)
                         }
                     }
                 }
@@ -173,19 +172,17 @@ extension Winograd {
                                 source.loadUnaligned(fromByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
                                                      as: Channels.self)
                             }
-                            let values = Self.gradientTransform(at(0), at(1), at(2), at(3))
-                            for b in 0..<6 { rows.storeBytes(of: values[b], toByteOffset: row(i, b), as: Channels.self) }
+                            ChannelsLast.store(Self.gradientTransform(at(0), at(1), at(2), at(3)),
+                                               at: rows + row(i, 0), stride: ChannelsLast.vectorBytes)
                         }
                         // A down the rows, a column at a time.
                         for b in 0..<6 {
                             @inline(__always) func q(_ i: Int) -> Channels {
                                 rows.load(fromByteOffset: row(i, b), as: Channels.self)
                             }
-                            let values = Self.gradientTransform(q(0), q(1), q(2), q(3))
-                            for a in 0..<6 {
-                                destination.storeBytes(of: values[a], toByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
-                                                       as: Channels.self)
-                            }
+                            ChannelsLast.store(Self.gradientTransform(q(0), q(1), q(2), q(3)),
+                                               at: destination + 4 * (b * layout.positionStride + c0),
+                                               stride: 4 * 6 * layout.positionStride)
                         }
                     }
                 }
