@@ -59,6 +59,12 @@ enum Winograd {
         if computesInput {
             // The adjoint: the kernel flipped, input and output channels swapped.
             let u = transformedKernels(weight.pointer, outChannels: outChannels, inChannels: g.channels, flipped: true)
+            if computesWeight, let input {
+                let (dx, dw) = gradients(input: input.pointer, outputGradient: outputGradient.pointer, batch: batch,
+                                         inChannels: g.channels, outChannels: outChannels, flippedKernels: u,
+                                         height: g.height, width: g.width, inputActivation: inputActivation)
+                return (dx, dw)
+            }
             dx = convolve(outputGradient.pointer, batch: batch, inChannels: outChannels, outChannels: g.channels,
                           kernels: u, height: g.height, width: g.width)
         }
@@ -68,7 +74,7 @@ enum Winograd {
                                    inputActivation: inputActivation))
     }
 
-    // MARK: - The two passes
+    // MARK: - The passes
 
     /// The convolution of `x` `[N, C, H, W]` with kernels already transformed, `u` `[36, O, C']`
     /// (`C'` the input channels padded to whole vectors), plus `bias[o]`, then `max(0, ·)` if asked;
@@ -81,26 +87,9 @@ enum Winograd {
         let shape = Tiles(height: height, width: width)
         var output = Tensor(uninitializedShape: [batch, outChannels, height, width])
         let y = output.mutablePointer
-        let depth = ChannelsLast.paddedChannels(inChannels)
-        let kernels = u.pointer
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { _, group in
-            let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
-            for (i, n) in images.enumerated() {
-                shape.transformInput(x + n * inChannels * shape.pixels, channels: inChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
-                                     activation: inputActivation)
-            }
-            for xi in 0..<36 {
-                // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
-                Kernels.gemm(transposeB: true, m: tiles, n: outChannels, k: depth,
-                             a: v.position(xi), lda: v.layout.rowStride, b: kernels + xi * outChannels * depth,
-                             ldb: depth, c: m.position(xi), ldc: m.layout.rowStride)
-            }
-            for (i, n) in images.enumerated() {
-                shape.transformOutput(m.data, channels: outChannels, firstTile: i * shape.tilesPerImage, layout: m.layout,
-                                      into: y + n * outChannels * shape.pixels, bias: bias, rectifies: rectifies,
-                                      scratch: group.scratch)
-            }
+            shape.convolve(x, inChannels: inChannels, outChannels: outChannels, kernels: u.pointer, into: y, group: group,
+                           bias: bias, rectifies: rectifies, inputActivation: inputActivation)
         }
         return output
     }
@@ -112,28 +101,62 @@ enum Winograd {
         inChannels: Int, outChannels: Int, height: Int, width: Int, inputActivation: ChannelsLast.Activation? = nil
     ) -> Tensor {
         let shape = Tiles(height: height, width: width)
-        let depth = ChannelsLast.paddedChannels(inChannels)
-        let transformSize = 36 * outChannels * depth
-        var partials = Convolution.zeroedPartials(count: transformSize)
-        let sums = partials.mutablePointer
+        let sums = KernelGradientSums(inChannels: inChannels, outChannels: outChannels)
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { worker, group in
-            let (images, tiles, v, d) = (group.images, group.tiles, group.first, group.second)
-            for (i, n) in images.enumerated() {
-                shape.transformInput(x + n * inChannels * shape.pixels, channels: inChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
-                                     activation: inputActivation)
-                shape.transformGradient(dy + n * outChannels * shape.pixels, channels: outChannels, into: d.data,
-                                        firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
-            }
-            for xi in 0..<36 {
-                // dU[ξ] += D[ξ]ᵀ V[ξ]: O x C'.
-                Kernels.gemm(transposeA: true, m: outChannels, n: depth, k: tiles,
-                             a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
-                             beta: 1, c: sums + worker * transformSize + xi * outChannels * depth, ldc: depth)
-            }
+            shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
+                                    group: group, into: sums.partial(worker), inputActivation: inputActivation)
         }
-        let du = Convolution.sumPartials(partials, count: transformSize, shape: [36, outChannels, depth])
-        return kernelsFromTransforms(du.pointer, outChannels: outChannels, inChannels: inChannels)
+        return sums.kernels()
+    }
+
+    /// Both gradients in one pass over the batch: the adjoint convolution of `dy` with the flipped
+    /// kernels `u` `[36, C, O']` into `[N, C, H, W]`, then the kernel gradient from the same
+    /// group, whose output gradient is still in cache (read from memory once instead of twice).
+    static func gradients(
+        input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, batch: Int, inChannels: Int,
+        outChannels: Int, flippedKernels u: Tensor, height: Int, width: Int, inputActivation: ChannelsLast.Activation?
+    ) -> (input: Tensor, weight: Tensor) {
+        let shape = Tiles(height: height, width: width)
+        var dx = Tensor(uninitializedShape: [batch, inChannels, height, width])
+        let input = dx.mutablePointer
+        let sums = KernelGradientSums(inChannels: inChannels, outChannels: outChannels)
+        // Both sides' buffers hold either side's transforms.
+        let widest = max(inChannels, outChannels)
+        forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape) { worker, group in
+            shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, kernels: u.pointer, into: input,
+                           group: group)
+            shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
+                                    group: group, into: sums.partial(worker), inputActivation: inputActivation)
+        }
+        return (dx, sums.kernels())
+    }
+
+    /// The per-core partial sums `dU[ξ] = Σ_tiles D[ξ]ᵀ V[ξ]` of a kernel gradient, `[36, O, C']`
+    /// for each core.
+    struct KernelGradientSums {
+        let inChannels: Int
+        let outChannels: Int
+        let partials: Tensor
+        let sums: UnsafeMutablePointer<Float>
+        var size: Int { 36 * outChannels * ChannelsLast.paddedChannels(inChannels) }
+
+        init(inChannels: Int, outChannels: Int) {
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            var partials = Convolution.zeroedPartials(count: 36 * outChannels * ChannelsLast.paddedChannels(inChannels))
+            sums = partials.mutablePointer
+            self.partials = partials
+        }
+
+        /// The partial sums of core `worker`.
+        func partial(_ worker: Int) -> UnsafeMutablePointer<Float> { sums + worker * size }
+
+        /// The kernel gradient `[O, C, 3, 3]`: the partial sums added up, then `Gᵀ dU G`.
+        func kernels() -> Tensor {
+            let depth = ChannelsLast.paddedChannels(inChannels)
+            let du = Convolution.sumPartials(partials, count: size, shape: [36, outChannels, depth])
+            return kernelsFromTransforms(du.pointer, outChannels: outChannels, inChannels: inChannels)
+        }
     }
 
     // MARK: - Groups

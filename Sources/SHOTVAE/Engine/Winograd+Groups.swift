@@ -1,0 +1,51 @@
+extension Winograd.Tiles {
+    /// One group's share of a convolution with transformed kernels `u` `[36, O, C']`: its images'
+    /// patches into `group.first`, the 36 products into `group.second`, and their output tiles
+    /// into `y` `[N, O, H, W]` (plus `bias[o]`, then `max(0, ·)` if asked). With an
+    /// `inputActivation`, the patches are those of `x`'s activation.
+    func convolve(
+        _ x: UnsafePointer<Float>, inChannels: Int, outChannels: Int, kernels u: UnsafePointer<Float>,
+        into y: UnsafeMutablePointer<Float>, group: ChannelsLast.Group, bias: UnsafePointer<Float>? = nil,
+        rectifies: Bool = false, inputActivation: ChannelsLast.Activation? = nil
+    ) {
+        let (v, m) = (group.first, group.second)
+        let depth = ChannelsLast.paddedChannels(inChannels)
+        for (i, n) in group.images.enumerated() {
+            transformInput(x + n * inChannels * pixels, channels: inChannels, into: v.data, firstTile: i * tilesPerImage,
+                           layout: v.layout, scratch: group.scratch, activation: inputActivation)
+        }
+        for xi in 0..<36 {
+            // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
+            Kernels.gemm(transposeB: true, m: group.tiles, n: outChannels, k: depth,
+                         a: v.position(xi), lda: v.layout.rowStride, b: u + xi * outChannels * depth,
+                         ldb: depth, c: m.position(xi), ldc: m.layout.rowStride)
+        }
+        for (i, n) in group.images.enumerated() {
+            transformOutput(m.data, channels: outChannels, firstTile: i * tilesPerImage, layout: m.layout,
+                            into: y + n * outChannels * pixels, bias: bias, rectifies: rectifies, scratch: group.scratch)
+        }
+    }
+
+    /// One group's share of a kernel gradient, added to `sums` `[36, O, C']`: `dU[ξ] += D[ξ]ᵀ V[ξ]`,
+    /// with `V` the patches of `x` (of its activation, with an `inputActivation`) in
+    /// `group.first` and `D` the output gradient's tiles in `group.second`.
+    func addKernelGradient(
+        input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inChannels: Int, outChannels: Int,
+        group: ChannelsLast.Group, into sums: UnsafeMutablePointer<Float>, inputActivation: ChannelsLast.Activation?
+    ) {
+        let (v, d) = (group.first, group.second)
+        let depth = ChannelsLast.paddedChannels(inChannels)
+        for (i, n) in group.images.enumerated() {
+            transformInput(x + n * inChannels * pixels, channels: inChannels, into: v.data, firstTile: i * tilesPerImage,
+                           layout: v.layout, scratch: group.scratch, activation: inputActivation)
+            transformGradient(dy + n * outChannels * pixels, channels: outChannels, into: d.data,
+                              firstTile: i * tilesPerImage, layout: d.layout, scratch: group.scratch)
+        }
+        for xi in 0..<36 {
+            // dU[ξ] += D[ξ]ᵀ V[ξ]: O x C'.
+            Kernels.gemm(transposeA: true, m: outChannels, n: depth, k: group.tiles,
+                         a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
+                         beta: 1, c: sums + xi * outChannels * depth, ldc: depth)
+        }
+    }
+}
