@@ -34,18 +34,19 @@ private func convolution(
     // Keep the patch matrices for the weight gradient when that saves a costly second im2col.
     let keep = weight.requiresGradient
         && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
-    let (y, columns) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep,
-                                           rectifies: rectifies)
+    let (y, saved) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep,
+                                         rectifies: rectifies)
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
-    // Saved for the backward pass: the weight (a parameter's storage, shared), and the input
-    // or its patch matrices only when the weight gradient needs them.
-    let savedInput = weightNode != nil && columns == nil ? x : nil
+    // Saved for the backward pass: the weight (a parameter's storage, shared), the input or its
+    // patch matrices only when the weight gradient needs them, and what else the forward pass
+    // kept (transformed kernels).
+    let savedInput = weightNode != nil && saved.columns == nil ? x : nil
     let weightShape = w.shape
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
         let gradient = rectified.map { rectifierGradient(outputGradient, output: $0) } ?? outputGradient
         let (dx, dw) = Convolution.backward(
-            outputGradient: gradient, input: savedInput, weight: w, geometry: g, columns: columns,
+            outputGradient: gradient, input: savedInput, weight: w, geometry: g, saved: saved,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
         if let dx { inputNode?.accumulateGradient(dx) }
         if let dw { weightNode?.accumulateGradient(dw) }
@@ -127,13 +128,14 @@ private func transposedConvolution(
     precondition(g.height > 0 && g.width > 0, "convTranspose2d: the output would be empty.")
     precondition(g.outputHeight == x.shape[2] && g.outputWidth == x.shape[3])
     if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias must be [\(outChannels)], got \(bias.shape).") }
-    let y = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g, rectifies: rectifies)
+    let (y, saved) = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g,
+                                                   rectifies: rectifies)
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
         let gradient = rectified.map { rectifierGradient(outputGradient, output: $0) } ?? outputGradient
         let (dx, dw) = Convolution.transposedBackward(
-            outputGradient: gradient, input: x, weight: w, geometry: g,
+            outputGradient: gradient, input: x, weight: w, geometry: g, saved: saved,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
         if let dx { inputNode?.accumulateGradient(dx) }
         if let dw { weightNode?.accumulateGradient(dw) }

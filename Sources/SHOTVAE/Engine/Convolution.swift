@@ -32,6 +32,14 @@ enum Convolution {
     /// then dominates, and keeping the patches would cost more memory than time saved.
     static let keptColumnsChannelLimit = 128
 
+    /// What a forward pass keeps for its backward pass: the patch matrices (im2col, when asked),
+    /// or the transformed kernels (``PolyphaseWinograd``, whose input gradient multiplies by
+    /// the same ones).
+    struct Saved {
+        var columns: Tensor?
+        var transformedKernels: Tensor?
+    }
+
     /// How many images form one group for this geometry.
     static func groupSize(_ g: ConvolutionGeometry, batch: Int) -> Int {
         let imageBytes = max(1, g.patchSize * g.outputPixels * MemoryLayout<Float>.stride)
@@ -54,24 +62,26 @@ enum Convolution {
     ///   - input: `[N, C, H, W]`, described by `g` without the batch.
     ///   - weight: `[O, C, kh, kw]`.
     ///   - bias: `[O]`, or `nil`.
-    ///   - keepColumns: Whether to return the patch matrices for ``backward(outputGradient:input:weight:geometry:columns:computesInput:computesWeight:)``.
+    ///   - keepColumns: Whether to keep the patch matrices for ``backward(outputGradient:input:weight:geometry:saved:computesInput:computesWeight:)``.
     ///   - rectifies: Whether to apply `max(0, ·)` to the output (inference with a ReLU next),
     ///     on each group while it is in cache.
     /// - Returns: `[N, O, outputHeight, outputWidth]`, and the patch matrices if kept.
     static func forward(
         input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, keepColumns: Bool = false,
         rectifies: Bool = false
-    ) -> (output: Tensor, columns: Tensor?) {
+    ) -> (output: Tensor, saved: Saved) {
         let batch = input.shape[0]
         let outChannels = weight.shape[0]
         if WholeImage.applies(g) {
-            return (WholeImage.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), nil)
+            return (WholeImage.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), Saved())
         }
         if PolyphaseWinograd.applies(g, outputChannels: outChannels, batch: batch) {
-            return (PolyphaseWinograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), nil)
+            let (y, kernels) = PolyphaseWinograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies,
+                                                         geometry: g)
+            return (y, Saved(transformedKernels: kernels))
         }
         if Winograd.applies(g, outputChannels: outChannels) {
-            return (Winograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), nil)
+            return (Winograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), Saved())
         }
         let pixels = g.outputPixels
         let imageSize = g.channels * g.inputPixels
@@ -97,7 +107,7 @@ enum Convolution {
             multiply(w, rows: outChannels, depth: g.patchSize, patches, images: images, pixels: pixels,
                      into: y, workspace: workspace.second(worker), bias: b, rectifies: rectifies)
         }
-        return (output, kept)
+        return (output, Saved(columns: kept))
     }
 
     /// The gradients of ``forward(input:weight:bias:geometry:keepColumns:)`` with respect to its
@@ -107,13 +117,14 @@ enum Convolution {
     ///   - outputGradient: `[N, O, outputHeight, outputWidth]`.
     ///   - input: `[N, C, H, W]`; needed only for the weight gradient without kept columns.
     ///   - weight: `[O, C, kh, kw]`.
-    ///   - columns: The patch matrices kept by the forward pass, if any.
+    ///   - saved: What the forward pass kept: its patch matrices or its transformed kernels, if any.
     ///   - computesInput: Whether to compute `dx`.
     ///   - computesWeight: Whether to compute `dW`.
     static func backward(
         outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
-        columns kept: Tensor? = nil, computesInput: Bool, computesWeight: Bool
+        saved: Saved = Saved(), computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
+        let kept = saved.columns
         precondition(!computesWeight || input != nil || kept != nil, "The weight gradient needs the input or its patches.")
         if kept == nil && WholeImage.applies(g) {
             return WholeImage.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
@@ -124,7 +135,8 @@ enum Convolution {
                                      computesInput: computesInput, computesWeight: computesWeight)
         }
         if kept == nil && PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {
-            return PolyphaseWinograd.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
+            return PolyphaseWinograd.backward(outputGradient: outputGradient, input: input, weight: weight,
+                                              kernels: saved.transformedKernels, geometry: g,
                                               computesInput: computesInput, computesWeight: computesWeight)
         }
         let batch = outputGradient.shape[0]
@@ -182,17 +194,26 @@ enum Convolution {
 
     /// The transposed convolution of `input` `[N, O, outputHeight, outputWidth]` with `weight`
     /// `[O, C, kh, kw]`: the adjoint of ``forward(input:weight:bias:geometry:keepColumns:rectifies:)``,
-    /// giving `[N, C, H, W]` (plus `bias[C]`, then `max(0, ·)` if `rectifies`, in one pass).
+    /// giving `[N, C, H, W]` (plus `bias[C]`, then `max(0, ·)` if `rectifies`, in one pass); and
+    /// what its backward pass can use again.
     static func transposedForward(
         input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, rectifies: Bool = false
-    ) -> Tensor {
-        var y = backward(outputGradient: input, input: nil, weight: weight, geometry: g,
+    ) -> (output: Tensor, saved: Saved) {
+        var y: Tensor
+        var saved = Saved()
+        if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: input.shape[0]) {
+            let (output, kernels) = PolyphaseWinograd.transposedForward(input: input, weight: weight, geometry: g)
+            y = output
+            saved.transformedKernels = kernels
+        } else {
+            y = backward(outputGradient: input, input: nil, weight: weight, geometry: g,
                          computesInput: true, computesWeight: false).input!
+        }
         if bias != nil || rectifies {
             addChannelBias(bias?.pointer, to: y.mutablePointer, batch: input.shape[0], channels: g.channels,
                            pixels: g.inputPixels, rectifies: rectifies)
         }
-        return withExtendedLifetime(bias) { y }
+        return withExtendedLifetime(bias) { (y, saved) }
     }
 
     /// The gradients of ``transposedForward(input:weight:bias:geometry:rectifies:)``: with respect to its
@@ -203,8 +224,9 @@ enum Convolution {
     ///   - outputGradient: `[N, C, H, W]`.
     ///   - input: `[N, O, outputHeight, outputWidth]`.
     ///   - weight: `[O, C, kh, kw]`.
+    ///   - saved: What the forward pass kept (its transformed kernels), if anything.
     static func transposedBackward(
-        outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+        outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, saved: Saved = Saved(),
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         if WholeImage.applies(g) {
@@ -218,7 +240,7 @@ enum Convolution {
         }
         if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {
             return PolyphaseWinograd.transposedBackward(outputGradient: outputGradient, input: input, weight: weight,
-                                                        geometry: g, computesInput: computesInput,
+                                                        kernels: saved.transformedKernels, geometry: g, computesInput: computesInput,
                                                         computesWeight: computesWeight)
         }
         let batch = outputGradient.shape[0]

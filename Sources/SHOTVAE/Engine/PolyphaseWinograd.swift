@@ -52,31 +52,34 @@ enum PolyphaseWinograd {
     static let minimumTiles = 32
 
     /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o])`, then `max(0, y)` if `rectifies`: `input`
-    /// `[N, C, H, W]`, `weight` `[O, C, 4, 4]`, `bias` `[O]`.
+    /// `[N, C, H, W]`, `weight` `[O, C, 4, 4]`, `bias` `[O]`; and the transformed kernels, which
+    /// the input gradient multiplies by again.
     static func forward(
         input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false, geometry g: ConvolutionGeometry
-    ) -> Tensor {
+    ) -> (output: Tensor, kernels: Tensor) {
         let outChannels = weight.shape[0]
         let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
-        return withExtendedLifetime(bias) {
+        let y = withExtendedLifetime(bias) {
             down(input.pointer, kernels: u, partner: nil, batch: input.shape[0], largeChannels: g.channels,
                  smallChannels: outChannels, height: g.height, width: g.width, bias: bias?.pointer,
                  rectifies: rectifies).output!
         }
+        return (y, u)
     }
 
     /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its
     /// input and its weight, the output gradient transformed once for both; also a transposed
-    /// convolution (the input gradient alone).
+    /// convolution (the input gradient alone). `kernels`: the forward pass's transformed
+    /// kernels, if kept.
     static func backward(
-        outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
+        outputGradient: Tensor, input: Tensor?, weight: Tensor, kernels: Tensor? = nil, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         let outChannels = weight.shape[0]
         let partner = computesWeight ? input : nil
         guard computesInput || partner != nil else { return (nil, nil) }
         let u = computesInput
-            ? transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels) : nil
+            ? kernels ?? transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels) : nil
         let (dx, dw) = withExtendedLifetime(partner) {
             up(outputGradient.pointer, kernels: u, partner: partner?.pointer, batch: outputGradient.shape[0],
                largeChannels: g.channels, smallChannels: outChannels, height: g.height, width: g.width)
@@ -84,17 +87,27 @@ enum PolyphaseWinograd {
         return (dx, dw)
     }
 
-    /// The gradients of a transposed convolution from `input` `[N, O, H/2, W/2]` to `[N, C, H, W]`
-    /// with `weight` `[O, C, 4, 4]`: with respect to its input, the convolution of the output
-    /// gradient; with respect to its weight, the same sum as the convolution's, sides swapped. The
-    /// output gradient is transformed once for both.
+    /// The transposed convolution from `input` `[N, O, H/2, W/2]` to `[N, C, H, W]` with `weight`
+    /// `[O, C, 4, 4]` (the adjoint of ``forward(input:weight:bias:rectifies:geometry:)``), and the
+    /// transformed kernels, which its input gradient multiplies by again.
+    static func transposedForward(input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> (output: Tensor, kernels: Tensor) {
+        let u = transformedKernels(weight.pointer, smallChannels: weight.shape[0], largeChannels: g.channels)
+        let y = up(input.pointer, kernels: u, partner: nil, batch: input.shape[0], largeChannels: g.channels,
+                   smallChannels: weight.shape[0], height: g.height, width: g.width).output!
+        return (y, u)
+    }
+
+    /// The gradients of ``transposedForward(input:weight:geometry:)``: with respect to its input,
+    /// the convolution of the output gradient; with respect to its weight, the same sum as the
+    /// convolution's, sides swapped. The output gradient is transformed once for both.
+    /// `kernels`: the forward pass's transformed kernels, if kept.
     static func transposedBackward(
-        outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+        outputGradient: Tensor, input: Tensor, weight: Tensor, kernels: Tensor? = nil, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         guard computesInput || computesWeight else { return (nil, nil) }
         let u = computesInput
-            ? transformedKernels(weight.pointer, smallChannels: weight.shape[0], largeChannels: g.channels) : nil
+            ? kernels ?? transformedKernels(weight.pointer, smallChannels: weight.shape[0], largeChannels: g.channels) : nil
         let (dx, dw) = down(outputGradient.pointer, kernels: u, partner: computesWeight ? input.pointer : nil,
                             batch: input.shape[0], largeChannels: g.channels, smallChannels: weight.shape[0],
                             height: g.height, width: g.width)

@@ -86,20 +86,21 @@ import Testing
             channels: 3, height: size, width: size, kernelHeight: kernel, kernelWidth: kernel,
             stride: stride, padding: padding)
         #expect(Convolution.groupSize(g, batch: batch) > 1)
-        let (y, columns) = Convolution.forward(input: x, weight: w, bias: nil, geometry: g, keepColumns: true)
+        let (y, saved) = Convolution.forward(input: x, weight: w, bias: nil, geometry: g, keepColumns: true)
+        #expect((saved.columns == nil) == g.isPointwise)
         expectClose(y, naiveConvolution(x, w, stride: stride, padding: padding), relative: 1e-4, absolute: 1e-4)
         let dy = randomTensor(y.shape, seed: 22)
         let forward = Kernels.dot(y.pointer, dy.pointer, count: y.count)
         // With and without the kept patch matrices.
-        for kept in [columns, nil] {
+        for kept in [saved, Convolution.Saved()] {
             let (dx, dw) = Convolution.backward(
-                outputGradient: dy, input: x, weight: w, geometry: g, columns: kept, computesInput: true, computesWeight: true)
+                outputGradient: dy, input: x, weight: w, geometry: g, saved: kept, computesInput: true, computesWeight: true)
             expectClose(Kernels.dot(x.pointer, dx!.pointer, count: x.count), forward, relative: 1e-4, absolute: 1e-3)
             expectClose(Kernels.dot(w.pointer, dw!.pointer, count: w.count), forward, relative: 1e-4, absolute: 1e-3)
         }
         // The transposed convolution is the adjoint: ⟨convᵀ(dy), x⟩ = ⟨dy, conv(x)⟩, and its
         // gradients are the forward convolution and the same weight gradient.
-        let transposed = Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g)
+        let transposed = Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g).output
         expectClose(Kernels.dot(transposed.pointer, x.pointer, count: x.count), forward, relative: 1e-4, absolute: 1e-3)
         let (tdx, tdw) = Convolution.transposedBackward(
             outputGradient: x, input: dy, weight: w, geometry: g, computesInput: true, computesWeight: true)

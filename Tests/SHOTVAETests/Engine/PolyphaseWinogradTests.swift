@@ -71,9 +71,13 @@ struct PolyphaseWinogradTests {
         let w = randomTensor([s.outChannels, s.inChannels, 4, 4], seed: 52, scale: 0.2)
         let dy = randomTensor([s.batch, s.outChannels, s.height / 2, s.width / 2], seed: 53)
         let exact = definition(s, x: x, w: w, dy: dy)
-        let output = PolyphaseWinograd.forward(input: x, weight: w, geometry: g)
+        let (output, kernels) = PolyphaseWinograd.forward(input: x, weight: w, geometry: g)
         let (inputGradient, weightGradient) = PolyphaseWinograd.backward(
             outputGradient: dy, input: x, weight: w, geometry: g, computesInput: true, computesWeight: true)
+        // With the forward pass's transformed kernels, the same gradients.
+        let reusing = PolyphaseWinograd.backward(
+            outputGradient: dy, input: x, weight: w, kernels: kernels, geometry: g, computesInput: true, computesWeight: true)
+        #expect(reusing.input?.scalars == inputGradient!.scalars && reusing.weight?.scalars == weightGradient!.scalars)
         expectClose(output, exact.y, relative: 1e-4, absolute: 1e-4)
         expectClose(inputGradient!, exact.dx, relative: 1e-4, absolute: 1e-4)
         expectClose(weightGradient!, exact.dw, relative: 1e-4, absolute: 1e-3)
@@ -98,9 +102,14 @@ struct PolyphaseWinogradTests {
         let largeGradient = randomTensor([s.batch, s.inChannels, s.height, s.width], seed: 63)
         // As a convolution: input `largeGradient`, output gradient `small`.
         let exact = definition(s, x: largeGradient, w: w, dy: small)
-        let y = Convolution.transposedForward(input: small, weight: w, bias: nil, geometry: g)
+        let (y, saved) = Convolution.transposedForward(input: small, weight: w, bias: nil, geometry: g)
+        #expect(saved.transformedKernels != nil)
         let (inputGradient, weightGradient) = Convolution.transposedBackward(
             outputGradient: largeGradient, input: small, weight: w, geometry: g, computesInput: true, computesWeight: true)
+        // With the forward pass's transformed kernels, the same gradients.
+        let reusing = Convolution.transposedBackward(outputGradient: largeGradient, input: small, weight: w, geometry: g,
+                                                     saved: saved, computesInput: true, computesWeight: true)
+        #expect(reusing.input?.scalars == inputGradient!.scalars && reusing.weight?.scalars == weightGradient!.scalars)
         expectClose(y, exact.dx, relative: 1e-4, absolute: 1e-4)
         expectClose(inputGradient!, exact.y, relative: 1e-4, absolute: 1e-4)
         expectClose(weightGradient!, exact.dw, relative: 1e-4, absolute: 1e-3)
@@ -151,7 +160,7 @@ struct PolyphaseWinogradTests {
             exact[((n * s.outChannels + o) * s.height / 2 + py) * s.width / 2 + px] +=
                 Double(ws[(o * s.inChannels + c) * 16 + k]) * Double(xs[((n * s.inChannels + c) * s.height + iy) * s.width + ix])
         }
-        let y = PolyphaseWinograd.forward(input: x, weight: w, geometry: geometry(s)).scalars
+        let y = PolyphaseWinograd.forward(input: x, weight: w, geometry: geometry(s)).output.scalars
         let error = zip(y, exact).map { abs(Double($0) - $1) }.max()! / exact.map(abs).max()!
         #expect(error < 1e-5)
     }

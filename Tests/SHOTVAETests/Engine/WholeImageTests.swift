@@ -68,7 +68,7 @@ struct WholeImageTests {
 
         // The transposed convolution from [N, O, 1, 1] is the input gradient's map; its gradients
         // are the convolution of its output gradient, and the same weight gradient, sides swapped.
-        expectClose(Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g), exact.dx)
+        expectClose(Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g).output, exact.dx)
         let (tdx, tdw) = Convolution.transposedBackward(outputGradient: x, input: dy, weight: w, geometry: g,
                                                         computesInput: true, computesWeight: true)
         expectClose(tdx!, exact.y)
