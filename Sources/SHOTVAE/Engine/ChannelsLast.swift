@@ -70,6 +70,21 @@ enum ChannelsLast {
         (base + 5 * stride).storeBytes(of: values[5], as: Channels.self)
     }
 
+    /// Stores a column of four output values `stride` bytes apart from `base`, each plus `shift`
+    /// (a bias) and then through `max(0, ·)` if `rectifies`, while they are in registers.
+    @inline(__always)
+    static func storeOutputs(
+        _ values: [4 of Channels], shift: Channels, rectifies: Bool, at base: UnsafeMutableRawPointer, stride: Int
+    ) {
+        let zero = Channels()
+        @inline(__always) func put(_ i: Int) {
+            let biased = values[i] + shift
+            let result = rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
+            (base + i * stride).storeBytes(of: result, as: Channels.self)
+        }
+        put(0); put(1); put(2); put(3)
+    }
+
     /// Bytes of one vector of channels.
     static let vectorBytes = 4 * Channels.scalarCount
 

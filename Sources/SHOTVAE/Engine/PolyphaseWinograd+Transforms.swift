@@ -146,7 +146,6 @@ extension PolyphaseWinograd.PhaseTiles {
         Kernels.fill(shifts, with: 0, count: cp)
         if let bias { shifts.update(from: bias, count: channels) }
         let rows = UnsafeMutableRawPointer(shifts + cp)
-        let zero = Channels()
         let out = UnsafeMutableRawPointer(scratch)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
@@ -167,14 +166,9 @@ extension PolyphaseWinograd.PhaseTiles {
                         @inline(__always) func q(_ a: Int) -> Channels {
                             rows.load(fromByteOffset: Self.rowOffset(a, j, rowLength: 4), as: Channels.self)
                         }
-                        let values = Self.outputTransform(q(0), q(1), q(2), q(3), q(4))
-                        @inline(__always) func put(_ i: Int) {
-                            let biased = values[i] + shift
-                            let result = rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
-                            out.storeBytes(of: result, toByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
-                                           as: Channels.self)
-                        }
-                        put(0); put(1); put(2); put(3)
+                        ChannelsLast.storeOutputs(Self.outputTransform(q(0), q(1), q(2), q(3), q(4)), shift: shift,
+                                                  rectifies: rectifies, at: out + 4 * ((4 * ty * ow + 4 * tx + j) * cp + c0),
+                                                  stride: 4 * ow * cp)
                     }
                 }
             }

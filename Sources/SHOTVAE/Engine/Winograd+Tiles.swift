@@ -107,7 +107,6 @@ extension Winograd {
             if let bias { shifts.update(from: bias, count: channels) }
             let rows = UnsafeMutableRawPointer(shifts + cp)
             @inline(__always) func row(_ a: Int, _ j: Int) -> Int { 4 * (a * 4 + j) * Channels.scalarCount }
-            let zero = Channels()
             let out = UnsafeMutableRawPointer(scratch)
             for ty in 0..<tilesHigh {
                 for tx in 0..<tilesWide {
@@ -128,14 +127,10 @@ extension Winograd {
                             @inline(__always) func q(_ a: Int) -> Channels {
                                 rows.load(fromByteOffset: row(a, j), as: Channels.self)
                             }
-                            let values = Self.outputTransform(q(0), q(1), q(2), q(3), q(4), q(5))
-                            @inline(__always) func put(_ i: Int) {
-                                let biased = values[i] + shift
-                                let result = rectifies ? biased.replacing(with: zero, where: biased .< zero) : biased
-                                out.storeBytes(of: result, toByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
-                                               as: Channels.self)
-                            }
-                            put(0); put(1); put(2); put(3)
+                            ChannelsLast.storeOutputs(Self.outputTransform(q(0), q(1), q(2), q(3), q(4), q(5)),
+                                                      shift: shift, rectifies: rectifies,
+                                                      at: out + 4 * ((4 * ty * ow + 4 * tx + j) * cp + c0),
+                                                      stride: 4 * ow * cp)
                         }
                     }
                 }
