@@ -105,6 +105,40 @@ enum ChannelsLast {
         let scratch: UnsafeMutablePointer<Float>
     }
 
+    /// The per-core partial sums of a kernel gradient in the Winograd domain, `dU[ξ] = Σ_tiles
+    /// D[ξ]ᵀ V[ξ]` with `D` the output gradient's transform and `V` the input's: `[positions,
+    /// rows, depth]` for each core, each zeroed by its own core.
+    struct KernelGradientSums {
+        let positions: Int
+        let rows: Int
+        let depth: Int
+        private let partials: Tensor
+        private let sums: UnsafeMutablePointer<Float>
+        var size: Int { positions * rows * depth }
+
+        init(positions: Int, rows: Int, depth: Int) {
+            (self.positions, self.rows, self.depth) = (positions, rows, depth)
+            var partials = Convolution.zeroedPartials(count: positions * rows * depth)
+            sums = partials.mutablePointer
+            self.partials = partials
+        }
+
+        /// Adds one group's products to core `worker`'s partial sums: `d` holds the output
+        /// gradient's transform (`rows` columns), `v` the input's (`depth` columns).
+        func add(worker: Int, transformedGradient d: Transformed, transformedInput v: Transformed, tiles: Int) {
+            for xi in 0..<positions {
+                Kernels.gemm(transposeA: true, m: rows, n: depth, k: tiles,
+                             a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
+                             beta: 1, c: sums + worker * size + xi * rows * depth, ldc: depth)
+            }
+        }
+
+        /// The partial sums added up: `dU` `[positions, rows, depth]`.
+        func total() -> Tensor {
+            Convolution.sumPartials(partials, count: size, shape: [positions, rows, depth])
+        }
+    }
+
     /// Cuts the batch into groups of images whose transformed data (`positions` matrices of a row
     /// per tile on each side, rows of `rowLengths` floats) takes about ``groupFloats``, but at
     /// least ``groupTiles`` tiles and one group per core, and hands each core its share with its

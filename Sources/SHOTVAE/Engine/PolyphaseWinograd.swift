@@ -129,7 +129,7 @@ enum PolyphaseWinograd {
         let shape = PhaseTiles(height: height, width: width)
         var output = u.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
         let y = output?.mutablePointer
-        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
+        let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
@@ -160,7 +160,7 @@ enum PolyphaseWinograd {
                 sums.add(worker: worker, transformedGradient: m, transformedInput: v, tiles: tiles)
             }
         }
-        return (output, sums?.kernels())
+        return (output, sums.map { kernels(from: $0, largeChannels: largeChannels) })
     }
 
     /// One pass from the small side `small` `[N, O, H/2, W/2]` towards the large one, the small
@@ -175,7 +175,7 @@ enum PolyphaseWinograd {
         let shape = PhaseTiles(height: height, width: width)
         var output = u.map { _ in Tensor(uninitializedShape: [batch, largeChannels, height, width]) }
         let dx = output?.mutablePointer
-        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
+        let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
             let (images, tiles, v, d) = (group.images, group.tiles, group.first, group.second)
@@ -205,40 +205,20 @@ enum PolyphaseWinograd {
                 sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: tiles)
             }
         }
-        return (output, sums?.kernels())
+        return (output, sums.map { kernels(from: $0, largeChannels: largeChannels) })
     }
 
-    /// The per-core partial sums `dU[ξ] = Σ_tiles D[ξ]ᵀ V[ξ]` of a kernel gradient, `[25, O, 4C']`
-    /// for each core.
-    struct KernelGradientSums {
-        let smallChannels: Int
-        let largeChannels: Int
-        let partials: Tensor
-        let sums: UnsafeMutablePointer<Float>
-        var depth: Int { 4 * PhaseTiles.paddedChannels(largeChannels) }
-        var size: Int { PhaseTiles.positions * smallChannels * depth }
+    /// The kernel gradient's partial sums, `[25, O, 4C']` per core.
+    static func kernelGradientSums(smallChannels: Int, largeChannels: Int) -> ChannelsLast.KernelGradientSums {
+        ChannelsLast.KernelGradientSums(positions: PhaseTiles.positions, rows: smallChannels,
+                                        depth: 4 * PhaseTiles.paddedChannels(largeChannels))
+    }
 
-        init(smallChannels: Int, largeChannels: Int) {
-            self.smallChannels = smallChannels
-            self.largeChannels = largeChannels
-            var partials = Convolution.zeroedPartials(count: PhaseTiles.positions * smallChannels * 4 * PhaseTiles.paddedChannels(largeChannels))
-            sums = partials.mutablePointer
-            self.partials = partials
-        }
-
-        /// Adds one group's products to the core's partial sums.
-        func add(worker: Int, transformedGradient d: ChannelsLast.Transformed, transformedInput v: ChannelsLast.Transformed, tiles: Int) {
-            for xi in 0..<PhaseTiles.positions {
-                Kernels.gemm(transposeA: true, m: smallChannels, n: depth, k: tiles,
-                             a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
-                             beta: 1, c: sums + worker * size + xi * smallChannels * depth, ldc: depth)
-            }
-        }
-
-        /// The kernel gradient `[O, C, 4, 4]`: the partial sums added up, then `Kᵀ`.
-        func kernels() -> Tensor {
-            let du = Convolution.sumPartials(partials, count: size, shape: [PhaseTiles.positions, smallChannels, depth])
-            return kernelsFromTransforms(du.pointer, smallChannels: smallChannels, largeChannels: largeChannels)
+    /// The kernel gradient `[O, C, 4, 4]` from its partial sums: added up, then `Kᵀ`.
+    static func kernels(from sums: ChannelsLast.KernelGradientSums, largeChannels: Int) -> Tensor {
+        let du = sums.total()
+        return withExtendedLifetime(du) {
+            kernelsFromTransforms(du.pointer, smallChannels: sums.rows, largeChannels: largeChannels)
         }
     }
 

@@ -26,26 +26,21 @@ extension Winograd.Tiles {
         }
     }
 
-    /// One group's share of a kernel gradient, added to `sums` `[36, O, C']`: `dU[ξ] += D[ξ]ᵀ V[ξ]`,
-    /// with `V` the patches of `x` (of its activation, with an `inputActivation`) in
-    /// `group.first` and `D` the output gradient's tiles in `group.second`.
+    /// One group's share of a kernel gradient, added to core `worker`'s partial sums `[36, O, C']`:
+    /// `dU[ξ] += D[ξ]ᵀ V[ξ]`, with `V` the patches of `x` (of its activation, with an
+    /// `inputActivation`) in `group.first` and `D` the output gradient's tiles in `group.second`.
     func addKernelGradient(
         input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inChannels: Int, outChannels: Int,
-        group: ChannelsLast.Group, into sums: UnsafeMutablePointer<Float>, inputActivation: ChannelsLast.Activation?
+        group: ChannelsLast.Group, into sums: ChannelsLast.KernelGradientSums, worker: Int,
+        inputActivation: ChannelsLast.Activation?
     ) {
         let (v, d) = (group.first, group.second)
-        let depth = ChannelsLast.paddedChannels(inChannels)
         for (i, n) in group.images.enumerated() {
             transformInput(x + n * inChannels * pixels, channels: inChannels, into: v.data, firstTile: i * tilesPerImage,
                            layout: v.layout, scratch: group.scratch, activation: inputActivation)
             transformGradient(dy + n * outChannels * pixels, channels: outChannels, into: d.data,
                               firstTile: i * tilesPerImage, layout: d.layout, scratch: group.scratch)
         }
-        for xi in 0..<36 {
-            // dU[ξ] += D[ξ]ᵀ V[ξ]: O x C'.
-            Kernels.gemm(transposeA: true, m: outChannels, n: depth, k: group.tiles,
-                         a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
-                         beta: 1, c: sums + xi * outChannels * depth, ldc: depth)
-        }
+        sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: group.tiles)
     }
 }

@@ -101,12 +101,12 @@ enum Winograd {
         inChannels: Int, outChannels: Int, height: Int, width: Int, inputActivation: ChannelsLast.Activation? = nil
     ) -> Tensor {
         let shape = Tiles(height: height, width: width)
-        let sums = KernelGradientSums(inChannels: inChannels, outChannels: outChannels)
+        let sums = kernelGradientSums(inChannels: inChannels, outChannels: outChannels)
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { worker, group in
             shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
-                                    group: group, into: sums.partial(worker), inputActivation: inputActivation)
+                                    group: group, into: sums, worker: worker, inputActivation: inputActivation)
         }
-        return sums.kernels()
+        return kernels(from: sums, inChannels: inChannels)
     }
 
     /// Both gradients in one pass over the batch: the adjoint convolution of `dy` with the flipped
@@ -119,44 +119,27 @@ enum Winograd {
         let shape = Tiles(height: height, width: width)
         var dx = Tensor(uninitializedShape: [batch, inChannels, height, width])
         let input = dx.mutablePointer
-        let sums = KernelGradientSums(inChannels: inChannels, outChannels: outChannels)
+        let sums = kernelGradientSums(inChannels: inChannels, outChannels: outChannels)
         // Both sides' buffers hold either side's transforms.
         let widest = max(inChannels, outChannels)
         forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape) { worker, group in
             shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, kernels: u.pointer, into: input,
                            group: group)
             shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
-                                    group: group, into: sums.partial(worker), inputActivation: inputActivation)
+                                    group: group, into: sums, worker: worker, inputActivation: inputActivation)
         }
-        return (dx, sums.kernels())
+        return (dx, kernels(from: sums, inChannels: inChannels))
     }
 
-    /// The per-core partial sums `dU[ξ] = Σ_tiles D[ξ]ᵀ V[ξ]` of a kernel gradient, `[36, O, C']`
-    /// for each core.
-    struct KernelGradientSums {
-        let inChannels: Int
-        let outChannels: Int
-        let partials: Tensor
-        let sums: UnsafeMutablePointer<Float>
-        var size: Int { 36 * outChannels * ChannelsLast.paddedChannels(inChannels) }
+    /// The kernel gradient's partial sums, `[36, O, C']` per core.
+    static func kernelGradientSums(inChannels: Int, outChannels: Int) -> ChannelsLast.KernelGradientSums {
+        ChannelsLast.KernelGradientSums(positions: 36, rows: outChannels, depth: ChannelsLast.paddedChannels(inChannels))
+    }
 
-        init(inChannels: Int, outChannels: Int) {
-            self.inChannels = inChannels
-            self.outChannels = outChannels
-            var partials = Convolution.zeroedPartials(count: 36 * outChannels * ChannelsLast.paddedChannels(inChannels))
-            sums = partials.mutablePointer
-            self.partials = partials
-        }
-
-        /// The partial sums of core `worker`.
-        func partial(_ worker: Int) -> UnsafeMutablePointer<Float> { sums + worker * size }
-
-        /// The kernel gradient `[O, C, 3, 3]`: the partial sums added up, then `Gᵀ dU G`.
-        func kernels() -> Tensor {
-            let depth = ChannelsLast.paddedChannels(inChannels)
-            let du = Convolution.sumPartials(partials, count: size, shape: [36, outChannels, depth])
-            return kernelsFromTransforms(du.pointer, outChannels: outChannels, inChannels: inChannels)
-        }
+    /// The kernel gradient `[O, C, 3, 3]` from its partial sums: added up, then `Gᵀ dU G`.
+    static func kernels(from sums: ChannelsLast.KernelGradientSums, inChannels: Int) -> Tensor {
+        let du = sums.total()
+        return withExtendedLifetime(du) { kernelsFromTransforms(du.pointer, outChannels: sums.rows, inChannels: inChannels) }
     }
 
     // MARK: - Groups
