@@ -14,9 +14,7 @@ extension Variable {
         let zero = Vector.zero
         return Variable(x.map(vector: { $0.replacing(with: zero, where: $0 .< zero) }, scalar: { max($0, 0) }),
                         inputs: [self]) { [node] gradient in
-            node?.accumulateGradient(gradient.zip(
-                x, vector: { g, x in g.replacing(with: zero, where: x .<= zero) },
-                scalar: { g, x in x > 0 ? g : 0 }))
+            node?.accumulateGradient(rectifierGradient(gradient, where: x))
         }
     }
 
@@ -124,4 +122,13 @@ extension Variable {
             node?.accumulateGradient(gradient.zip(y, vector: { $0 / (2 * $1) }, scalar: { $0 / (2 * $1) }))
         }
     }
+}
+
+/// The gradient of the rectifier, `dy` where `reference > 0`, zero elsewhere. The reference is the
+/// rectifier's input or its output, which are positive at the same places (``Variable/relu()``
+/// and the convolutions fused with it read whichever they keep).
+func rectifierGradient(_ gradient: Tensor, where reference: Tensor) -> Tensor {
+    let zero = Vector.zero
+    return gradient.zip(reference, vector: { g, r in g.replacing(with: zero, where: r .<= zero) },
+                        scalar: { g, r in r > 0 ? g : 0 })
 }

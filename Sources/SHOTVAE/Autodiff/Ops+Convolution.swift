@@ -44,7 +44,7 @@ private func convolution(
     let weightShape = w.shape
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
-        let gradient = rectified.map { rectifierGradient(outputGradient, output: $0) } ?? outputGradient
+        let gradient = rectified.map { rectifierGradient(outputGradient, where: $0) } ?? outputGradient
         let (dx, dw) = Convolution.backward(
             outputGradient: gradient, input: savedInput, weight: w, geometry: g, saved: saved,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
@@ -54,14 +54,6 @@ private func convolution(
             biasNode.accumulateGradient(gradient.summed(to: [1, weightShape[0], 1, 1]).reshaped(to: [weightShape[0]]))
         }
     }
-}
-
-/// The gradient of `y = max(0, x)` read from its output: `dy` where `y > 0`, zero elsewhere
-/// (`y > 0` exactly where `x > 0`).
-private func rectifierGradient(_ gradient: Tensor, output y: Tensor) -> Tensor {
-    let zero = Vector.zero
-    return gradient.zip(y, vector: { g, y in g.replacing(with: zero, where: y .<= zero) },
-                        scalar: { g, y in y > 0 ? g : 0 })
 }
 
 /// The geometry of `conv2d`, after checking the shapes.
@@ -133,7 +125,7 @@ private func transposedConvolution(
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
-        let gradient = rectified.map { rectifierGradient(outputGradient, output: $0) } ?? outputGradient
+        let gradient = rectified.map { rectifierGradient(outputGradient, where: $0) } ?? outputGradient
         let (dx, dw) = Convolution.transposedBackward(
             outputGradient: gradient, input: x, weight: w, geometry: g, saved: saved,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
