@@ -65,14 +65,7 @@ extension Convolution {
             Kernels.parallelGemm(transposeB: true, m: batch, n: outChannels, k: imageSize,
                                  a: input.pointer, lda: imageSize, b: cut.pointer, ldb: imageSize, c: y, ldc: outChannels)
             if bias != nil || rectifies {
-                // A row of the output per image: the bias is per column.
-                let b = bias?.pointer
-                for n in 0..<batch {
-                    for o in 0..<outChannels {
-                        let value = y[n * outChannels + o] + (b?[o] ?? 0)
-                        y[n * outChannels + o] = rectifies ? max(value, 0) : value
-                    }
-                }
+                addChannelBias(bias?.pointer, to: y, batch: batch, channels: outChannels, pixels: 1, rectifies: rectifies)
             }
             return withExtendedLifetime(bias) { output }
         }

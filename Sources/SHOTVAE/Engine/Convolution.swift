@@ -336,20 +336,11 @@ enum Convolution {
         Kernels.gemm(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width, c: product, ldc: width)
         if images.count > 1 || bias != nil || rectifies {
             // Block (row, image) of the product to block (image, row) of the output.
-            let zero = Vector.zero
             for row in 0..<rows {
-                let shift = bias?[row] ?? 0
-                let shifts = Vector(repeating: shift)
                 for image in 0..<images.count {
-                    let source = UnsafePointer(product + (row * images.count + image) * pixels)
-                    let target = destination + (image * rows + row) * pixels
-                    if rectifies {
-                        Kernels.map(source, target, count: pixels,
-                                    vector: { ($0 + shifts).replacing(with: zero, where: $0 + shifts .< zero) },
-                                    scalar: { max($0 + shift, 0) })
-                    } else {
-                        Kernels.map(source, target, count: pixels, vector: { $0 + shifts }, scalar: { $0 + shift })
-                    }
+                    shift(UnsafePointer(product + (row * images.count + image) * pixels),
+                          into: destination + (image * rows + row) * pixels, count: pixels,
+                          by: bias?[row] ?? 0, rectifies: rectifies)
                 }
             }
         }
@@ -416,21 +407,29 @@ enum Convolution {
         _ bias: UnsafePointer<Float>?, to y: UnsafeMutablePointer<Float>,
         batch: Int, channels: Int, pixels: Int, rectifies: Bool = false
     ) {
-        let zero = Vector.zero
         // One row per image and channel, the rows split across the cores.
         Parallel.forEach(batch * channels, grain: max(1, Tensor.elementwiseGrain / max(1, pixels))) { rows in
             for row in rows {
-                let b = bias?[row % channels] ?? 0
                 let values = y + row * pixels
-                if rectifies {
-                    Kernels.map(UnsafePointer(values), values, count: pixels,
-                                vector: { let z = $0 + Vector(repeating: b); return z.replacing(with: zero, where: z .< zero) },
-                                scalar: { max($0 + b, 0) })
-                } else {
-                    Kernels.map(UnsafePointer(values), values, count: pixels,
-                                vector: { $0 + Vector(repeating: b) }, scalar: { $0 + b })
-                }
+                shift(UnsafePointer(values), into: values, count: pixels, by: bias?[row % channels] ?? 0,
+                      rectifies: rectifies)
             }
+        }
+    }
+
+    /// `target[i] = source[i] + shift`, then `max(0, ·)` if `rectifies` (a bias and a ReLU).
+    @inline(__always)
+    private static func shift(
+        _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, by shift: Float,
+        rectifies: Bool
+    ) {
+        let (shifts, zero) = (Vector(repeating: shift), Vector.zero)
+        if rectifies {
+            Kernels.map(source, target, count: count,
+                        vector: { let z = $0 + shifts; return z.replacing(with: zero, where: z .< zero) },
+                        scalar: { max($0 + shift, 0) })
+        } else {
+            Kernels.map(source, target, count: count, vector: { $0 + shifts }, scalar: { $0 + shift })
         }
     }
 }
