@@ -54,12 +54,14 @@ extension Convolution {
         }
 
         /// `y[n, o] = Σ Ŵ[o, ·] x[n, ·] (+ bias[o])`, then `max(0, ·)` if `rectifies`: `input`
-        /// `[N, C, H, W]` to `[N, O, 1, 1]`.
+        /// `[N, C, H, W]` to `[N, O, 1, 1]`; and the cut kernels `Ŵ` (those given in `cut`, or made
+        /// here), which the input gradient multiplies by again.
         static func forward(
-            input: Tensor, weight: Tensor, bias: Tensor?, rectifies: Bool, geometry g: ConvolutionGeometry
-        ) -> Tensor {
+            input: Tensor, weight: Tensor, cut given: Tensor? = nil, bias: Tensor?, rectifies: Bool,
+            geometry g: ConvolutionGeometry
+        ) -> (output: Tensor, cut: Tensor) {
             let (batch, outChannels, imageSize) = (input.shape[0], weight.shape[0], g.channels * g.inputPixels)
-            let cut = cutKernels(weight, geometry: g)
+            let cut = given ?? cutKernels(weight, geometry: g)
             var output = Tensor(uninitializedShape: [batch, outChannels, 1, 1])
             let y = output.mutablePointer
             Kernels.parallelGemm(transposeB: true, m: batch, n: outChannels, k: imageSize,
@@ -67,21 +69,22 @@ extension Convolution {
             if bias != nil || rectifies {
                 addChannelBias(bias?.pointer, to: y, batch: batch, channels: outChannels, pixels: 1, rectifies: rectifies)
             }
-            return withExtendedLifetime(bias) { output }
+            return withExtendedLifetime(bias) { (output, cut) }
         }
 
-        /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its
-        /// input, `dx[n, ·] = Σ_o dy[n, o] Ŵ[o, ·]` (also a transposed convolution from `[N, O, 1,
-        /// 1]`), and its weight, `dŴ = dyᵀ x`.
+        /// The gradients of ``forward(input:weight:cut:bias:rectifies:geometry:)`` with respect to
+        /// its input, `dx[n, ·] = Σ_o dy[n, o] Ŵ[o, ·]` (also a transposed convolution from `[N, O,
+        /// 1, 1]`), and its weight, `dŴ = dyᵀ x`. `cut`: the cut kernels, if the forward pass kept
+        /// them.
         static func backward(
-            outputGradient: Tensor, input: Tensor?, weight: Tensor, geometry g: ConvolutionGeometry,
-            computesInput: Bool, computesWeight: Bool
+            outputGradient: Tensor, input: Tensor?, weight: Tensor, cut given: Tensor? = nil,
+            geometry g: ConvolutionGeometry, computesInput: Bool, computesWeight: Bool
         ) -> (input: Tensor?, weight: Tensor?) {
             let (batch, outChannels, imageSize) = (outputGradient.shape[0], weight.shape[0], g.channels * g.inputPixels)
             let dy = outputGradient.pointer
             var dx: Tensor?
             if computesInput {
-                let cut = cutKernels(weight, geometry: g)
+                let cut = given ?? cutKernels(weight, geometry: g)
                 var result = Tensor(uninitializedShape: [batch, g.channels, g.height, g.width])
                 Kernels.parallelGemm(m: batch, n: imageSize, k: outChannels, a: dy, lda: outChannels,
                                      b: cut.pointer, ldb: imageSize, c: result.mutablePointer, ldc: imageSize)

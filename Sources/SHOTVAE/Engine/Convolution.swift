@@ -33,8 +33,8 @@ enum Convolution {
     static let keptColumnsChannelLimit = 128
 
     /// What a forward pass keeps for its backward pass: the patch matrices (im2col, when asked),
-    /// or the transformed kernels (``PolyphaseWinograd``, whose input gradient multiplies by
-    /// the same ones).
+    /// or the kernels in the form it multiplied by, which the other pass multiplies by again
+    /// (transformed for ``PolyphaseWinograd``, cut to the image for ``WholeImage``).
     struct Saved {
         var columns: Tensor?
         var transformedKernels: Tensor?
@@ -65,7 +65,8 @@ enum Convolution {
     ///   - keepColumns: Whether to keep the patch matrices for ``backward(outputGradient:input:weight:geometry:saved:computesInput:computesWeight:)``.
     ///   - rectifies: Whether to apply `max(0, ·)` to the output (inference with a ReLU next),
     ///     on each group while it is in cache.
-    /// - Returns: `[N, O, outputHeight, outputWidth]`, and the patch matrices if kept.
+    /// - Returns: `[N, O, outputHeight, outputWidth]`, and what the backward pass can use again
+    ///   (the patch matrices if kept, or the kernels in the form multiplied by).
     static func forward(
         input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry, keepColumns: Bool = false,
         rectifies: Bool = false
@@ -73,7 +74,8 @@ enum Convolution {
         let batch = input.shape[0]
         let outChannels = weight.shape[0]
         if WholeImage.applies(g) {
-            return (WholeImage.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), Saved())
+            let (y, cut) = WholeImage.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g)
+            return (y, Saved(transformedKernels: cut))
         }
         if PolyphaseWinograd.applies(g, outputChannels: outChannels, batch: batch) {
             let (y, kernels) = PolyphaseWinograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies,
@@ -127,7 +129,8 @@ enum Convolution {
         let kept = saved.columns
         precondition(!computesWeight || input != nil || kept != nil, "The weight gradient needs the input or its patches.")
         if kept == nil && WholeImage.applies(g) {
-            return WholeImage.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
+            return WholeImage.backward(outputGradient: outputGradient, input: input, weight: weight,
+                                       cut: saved.transformedKernels, geometry: g,
                                        computesInput: computesInput, computesWeight: computesWeight)
         }
         if kept == nil && Winograd.applies(g, outputChannels: weight.shape[0]) {
@@ -201,7 +204,12 @@ enum Convolution {
     ) -> (output: Tensor, saved: Saved) {
         var y: Tensor
         var saved = Saved()
-        if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: input.shape[0]) {
+        if WholeImage.applies(g) {
+            let cut = WholeImage.cutKernels(weight, geometry: g)
+            y = WholeImage.backward(outputGradient: input, input: nil, weight: weight, cut: cut, geometry: g,
+                                    computesInput: true, computesWeight: false).input!
+            saved.transformedKernels = cut
+        } else if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: input.shape[0]) {
             let (output, kernels) = PolyphaseWinograd.transposedForward(input: input, weight: weight, geometry: g)
             y = output
             saved.transformedKernels = kernels
@@ -233,7 +241,9 @@ enum Convolution {
             // The input gradient is the convolution of the output gradient; the weight gradient
             // is the convolution's, the two sides swapped.
             let dx = computesInput
-                ? WholeImage.forward(input: outputGradient, weight: weight, bias: nil, rectifies: false, geometry: g) : nil
+                ? WholeImage.forward(input: outputGradient, weight: weight, cut: saved.transformedKernels, bias: nil,
+                                     rectifies: false, geometry: g).output
+                : nil
             let dw = WholeImage.backward(outputGradient: input, input: outputGradient, weight: weight, geometry: g,
                                          computesInput: false, computesWeight: computesWeight).weight
             return (dx, dw)

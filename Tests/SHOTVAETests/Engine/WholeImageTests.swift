@@ -52,8 +52,9 @@ struct WholeImageTests {
         let bias = randomTensor([s.outChannels], seed: 94)
         let exact = definition(s, x: x, w: w, dy: dy)
 
-        let y = Convolution.forward(input: x, weight: w, bias: nil, geometry: g).output
+        let (y, saved) = Convolution.forward(input: x, weight: w, bias: nil, geometry: g)
         expectClose(y, exact.y)
+        #expect(saved.transformedKernels != nil)
         let shifted = Convolution.forward(input: x, weight: w, bias: bias, geometry: g, rectifies: true).output
         let expected = zip(exact.y.scalars, Array(repeating: bias.scalars, count: s.batch).joined()).map { max($0 + $1, 0) }
         expectClose(shifted, Tensor(shape: y.shape, scalars: expected))
@@ -65,14 +66,24 @@ struct WholeImageTests {
         expectClose(dw!, exact.dw)
         // The taps on the border never meet the image: their gradient is zero.
         if s.padding > 0 { #expect(dw!.scalars.contains(0)) }
+        // With the forward pass's cut kernels, the same gradients.
+        let reusing = Convolution.backward(outputGradient: dy, input: x, weight: w, geometry: g, saved: saved,
+                                           computesInput: true, computesWeight: true)
+        #expect(reusing.input?.scalars == dx!.scalars && reusing.weight?.scalars == dw!.scalars)
 
         // The transposed convolution from [N, O, 1, 1] is the input gradient's map; its gradients
         // are the convolution of its output gradient, and the same weight gradient, sides swapped.
-        expectClose(Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g).output, exact.dx)
+        let transposed = Convolution.transposedForward(input: dy, weight: w, bias: nil, geometry: g)
+        expectClose(transposed.output, exact.dx)
+        #expect(transposed.saved.transformedKernels != nil)
         let (tdx, tdw) = Convolution.transposedBackward(outputGradient: x, input: dy, weight: w, geometry: g,
                                                         computesInput: true, computesWeight: true)
         expectClose(tdx!, exact.y)
         expectClose(tdw!, exact.dw)
+        let reusingTransposed = Convolution.transposedBackward(outputGradient: x, input: dy, weight: w, geometry: g,
+                                                               saved: transposed.saved, computesInput: true,
+                                                               computesWeight: true)
+        #expect(reusingTransposed.input?.scalars == tdx!.scalars && reusingTransposed.weight?.scalars == tdw!.scalars)
     }
 
     @Test func appliesOnlyWhereTheWindowIsTheImage() {
