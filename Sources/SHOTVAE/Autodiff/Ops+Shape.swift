@@ -36,6 +36,22 @@ extension Variable {
         }
     }
 
+    /// The rows (entries along the first axis) in `range`: one batch's share of a pass that
+    /// ran several batches as one.
+    public func rows(_ range: Range<Int>) -> Variable {
+        let source = value
+        precondition(!source.shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= source.shape[0],
+                     "Rows \(range) are out of range for shape \(source.shape).")
+        let rowSize = source.count / max(source.shape[0], 1)
+        var result = Tensor(uninitializedShape: [range.count] + source.shape.dropFirst())
+        result.mutablePointer.update(from: source.pointer + range.lowerBound * rowSize, count: range.count * rowSize)
+        return Variable(result, inputs: [self]) { [node] gradient in
+            var dx = Tensor(shape: source.shape)
+            (dx.mutablePointer + range.lowerBound * rowSize).update(from: gradient.pointer, count: range.count * rowSize)
+            node?.accumulateGradient(dx)
+        }
+    }
+
     /// Pads the last two axes of `[N, C, H, W]` by `padding` on every side with their mirror
     /// image, not repeating the edge (PyTorch's `ReflectionPad2d`): the CIFAR augmentation
     /// pads this way before its random crop.

@@ -1,5 +1,8 @@
 /// `max(x, 0)` elementwise.
 public final class ReLU: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// Creates the layer.
     public init() {}
     /// Applies the rectifier.
@@ -8,6 +11,9 @@ public final class ReLU: Layer {
 
 /// `x` for positive `x`, `negativeSlope · x` otherwise.
 public final class LeakyReLU: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// The slope for negative inputs.
     public let negativeSlope: Float
     /// Creates the layer; the paper's WideResNet uses a slope of 0.1.
@@ -20,6 +26,9 @@ public final class LeakyReLU: Layer {
 
 /// The hyperbolic tangent elementwise.
 public final class Tanh: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// Creates the layer.
     public init() {}
     /// Applies tanh.
@@ -28,6 +37,9 @@ public final class Tanh: Layer {
 
 /// The logistic sigmoid elementwise.
 public final class Sigmoid: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// Creates the layer.
     public init() {}
     /// Applies the sigmoid.
@@ -39,6 +51,9 @@ public final class Sigmoid: Layer {
 ///
 /// The mask comes from the context's generator, so a seed reproduces it.
 public final class Dropout: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// The probability of dropping an element.
     public let probability: Float
 

@@ -1,5 +1,8 @@
 /// A 2-D convolution layer over NCHW batches (PyTorch's `Conv2d`).
 public final class Conv2D: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// The kernel, `[outputChannels, inputChannels, kernelSize, kernelSize]`.
     public let weight: Parameter
     /// The bias, `[outputChannels]`, or `nil`.
@@ -58,6 +61,9 @@ extension Conv2D: RectifierFusing {
 /// A 2-D transposed convolution layer over NCHW batches (PyTorch's `ConvTranspose2d`): it
 /// upsamples by `stride`, as in the decoders of the paper.
 public final class ConvTranspose2D: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// The kernel, `[inputChannels, outputChannels, kernelSize, kernelSize]` (PyTorch's layout).
     public let weight: Parameter
     /// The bias, `[outputChannels]`, or `nil`.

@@ -1,5 +1,8 @@
 /// A fully connected layer, `y = x Wᵀ + b`, with PyTorch's weight layout `[out, in]`.
 public final class Dense: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// The weight, `[outputCount, inputCount]`.
     public let weight: Parameter
     /// The bias, `[outputCount]`, or `nil`.

@@ -33,6 +33,16 @@ public protocol Layer: AnyObject {
 
     /// The layers this one is made of, with their local names, in a fixed order.
     var children: [(name: String, layer: any Layer)] { get }
+
+    /// Whether each example's output depends on that example alone, in training as in
+    /// inference, so that two batches run as one give each batch the output it gets alone.
+    /// Objectives then run several batches of a step as one, in fewer and larger products (see
+    /// ``SemiSupervisedVAE/reconstruct(_:context:)``).
+    ///
+    /// The default is `true` for a layer made of children that all are, and `false` for a
+    /// layer without children: a custom layer whose outputs do not mix examples (as batch
+    /// normalization does with its batch statistics) returns `true` to take part.
+    var treatsExamplesIndependently: Bool { get }
 }
 
 extension Layer {
@@ -42,6 +52,10 @@ extension Layer {
     public var localBuffers: [(name: String, buffer: Buffer)] { [] }
     /// No children.
     public var children: [(name: String, layer: any Layer)] { [] }
+    /// `true` when the layer has children and every one of them treats examples independently.
+    public var treatsExamplesIndependently: Bool {
+        !children.isEmpty && children.allSatisfy { $0.layer.treatsExamplesIndependently }
+    }
 
     /// Runs the layer on a batch given as a tensor.
     public func callAsFunction(_ input: Tensor, context: ForwardContext) -> Variable {

@@ -1,5 +1,8 @@
 /// Flattens every axis after the first: `[N, d1, d2, ...]` becomes `[N, d1·d2·...]`.
 public final class Flatten: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// Creates the layer.
     public init() {}
     /// Flattens the input.
@@ -8,6 +11,9 @@ public final class Flatten: Layer {
 
 /// Reshapes each example: `[N, ...]` becomes `[N] + shape`.
 public final class Reshape: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// The shape of one example.
     public let shape: [Int]
     /// Creates the layer.
@@ -22,6 +28,9 @@ public final class Reshape: Layer {
 
 /// The mean over each feature map: `[N, C, H, W]` becomes `[N, C]`.
 public final class GlobalAveragePooling: Layer {
+    /// `true`: each example's output depends on that example alone.
+    public var treatsExamplesIndependently: Bool { true }
+
     /// Creates the layer.
     public init() {}
     /// Pools the input.

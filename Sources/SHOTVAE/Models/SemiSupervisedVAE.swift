@@ -88,6 +88,13 @@ open class SemiSupervisedVAE: Layer {
         [("encoder", encoder), ("continuousHead", continuousHead), ("discreteHead", discreteHead), ("decoder", decoder)]
     }
 
+    /// Whether the encoder, the heads and the decoder all treat examples independently; then
+    /// ``reconstruct(_:context:)`` runs several batches as one. A subclass whose passes mix
+    /// examples returns `false`.
+    open var treatsExamplesIndependently: Bool {
+        children.allSatisfy { $0.layer.treatsExamplesIndependently }
+    }
+
     /// The reconstruction of `input` with a sampled class latent.
     open func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
         reconstruct(input, classes: .sampled, context: context).output
@@ -116,18 +123,22 @@ open class SemiSupervisedVAE: Layer {
         let z = sampler.continuous(
             mean: posterior.mean, logSigma: posterior.logSigma,
             noise: continuousNoise(shape: posterior.mean.shape, context: context))
-        let y: Variable
+        let y = classLatent(classes, logProbabilities: posterior.logProbabilities, context: context)
+        return Pass(posterior: posterior, z: z, y: y, output: decode(z: z, y: y, context: context))
+    }
+
+    /// The decoder's `y` for `classes`, given the posterior's log α (a `.sampled` input draws
+    /// its Gumbel noise here).
+    func classLatent(_ classes: ClassInput, logProbabilities: Variable, context: ForwardContext) -> Variable {
         switch classes {
         case .labels(let labels):
-            y = Variable(LatentSampler.oneHot(labels, classCount: classCount))
+            return Variable(LatentSampler.oneHot(labels, classCount: classCount))
         case .distributions(let distributions):
-            y = Variable(distributions)
+            return Variable(distributions)
         case .sampled:
-            y = sampler.categorical(
-                logProbabilities: posterior.logProbabilities,
-                gumbel: gumbelNoise(shape: posterior.logProbabilities.shape, context: context))
+            return sampler.categorical(
+                logProbabilities: logProbabilities, gumbel: gumbelNoise(shape: logProbabilities.shape, context: context))
         }
-        return Pass(posterior: posterior, z: z, y: y, output: decode(z: z, y: y, context: context))
     }
 
     /// The standard-normal ε of the reparameterization, drawn from the context's generator.

@@ -11,6 +11,9 @@ open class ELBOObjective: VariationalObjective {
     /// The weights, capacities and settings, as schedules.
     public var configuration: ObjectiveConfiguration
 
+    /// The current step's plain passes, while its halves are computed.
+    private var plainPasses: PlainPasses?
+
     /// Creates the objective.
     public init(configuration: ObjectiveConfiguration) {
         self.configuration = configuration
@@ -32,7 +35,9 @@ open class ELBOObjective: VariationalObjective {
     }
 
     /// The labelled half's loss, differentiated and released, then the unlabelled half's: the
-    /// same gradient as `loss(...).total.backward()` with only one half's graph in memory.
+    /// same gradient as `loss(...).total.backward()` with only one half's graph in memory. When
+    /// the two halves' plain passes run as one batch (see ``labelledPass(model:batch:context:)``),
+    /// their graphs are one, and the sum of the halves is differentiated once.
     public func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
@@ -47,7 +52,9 @@ open class ELBOObjective: VariationalObjective {
     }
 
     /// Computes the labelled half's loss, then the unlabelled half's (whichever batches are
-    /// given), and hands each to `body` before the next is computed; returns the named terms.
+    /// given), and hands each to `body` before the next is computed, releasing the labelled
+    /// half's plain pass in between; returns the named terms. When both halves' plain passes
+    /// run as one batch, their graphs are one, and `body` gets the sum of the halves once.
     private func forEachHalf(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext, _ body: (Variable) -> Void
@@ -55,13 +62,48 @@ open class ELBOObjective: VariationalObjective {
         precondition(labeled != nil || unlabeled != nil, "An objective needs a labelled or an unlabelled batch.")
         let weights = self.weights(at: progress)
         var terms = ObjectiveTerms()
+        let passes = PlainPasses(model: model, labeled: labeled, unlabeled: unlabeled, context: context)
+        plainPasses = passes
+        defer { plainPasses = nil }
+        var labelled: Variable?
         if let labeled {
-            body(labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms))
+            labelled = labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
+        }
+        if let part = labelled, !passes.joint {
+            body(part)
+            labelled = nil
+            passes.releaseLabelled()
         }
         if let unlabeled {
-            body(unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms))
+            let part = unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
+            body(labelled.map { $0 + part } ?? part)
+        } else if let labelled {
+            body(labelled)
         }
         return terms.entries
+    }
+
+    /// The plain pass of this step's labelled batch, with its one-hot labels as `y`: the pass
+    /// every objective of the family starts its labelled half with, computed once per step.
+    ///
+    /// On a model that ``Layer/treatsExamplesIndependently``, in a step with both halves, the
+    /// first request for either half's plain pass runs both as one batch
+    /// (``SemiSupervisedVAE/reconstruct(_:context:)``), in fewer and larger products. A
+    /// subclass that overrides a half should take its plain pass from here or from
+    /// ``unlabelledPass(model:images:context:)``, not from `model.reconstruct`, to keep that
+    /// saving (and to not compute the pass twice). Outside a step, or for another batch, the
+    /// pass is computed on its own.
+    public func labelledPass(model: SemiSupervisedVAE, batch: LabeledBatch, context: ForwardContext) -> SemiSupervisedVAE.Pass {
+        if let passes = plainPasses, let pass = passes.labelled(model: model, batch: batch) { return pass }
+        return model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
+    }
+
+    /// The plain pass of this step's unlabelled batch, with a Gumbel-softmax sample as `y`: the
+    /// pass every objective of the family starts its unlabelled half with, computed once per
+    /// step and shared as ``labelledPass(model:batch:context:)`` describes.
+    public func unlabelledPass(model: SemiSupervisedVAE, images: Tensor, context: ForwardContext) -> SemiSupervisedVAE.Pass {
+        if let passes = plainPasses, let pass = passes.unlabelled(model: model, images: images) { return pass }
+        return model.reconstruct(Variable(images), classes: .sampled, context: context)
     }
 
     /// The configuration's schedules evaluated at `progress`.
@@ -83,7 +125,7 @@ open class ELBOObjective: VariationalObjective {
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> (pass: SemiSupervisedVAE.Pass, evidence: Variable) {
-        let pass = model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
+        let pass = labelledPass(model: model, batch: batch, context: context)
         return (pass, evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms))
     }
 
@@ -92,7 +134,7 @@ open class ELBOObjective: VariationalObjective {
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let pass = model.reconstruct(Variable(images), classes: .sampled, context: context)
+        let pass = unlabelledPass(model: model, images: images, context: context)
         return evidenceLoss(pass, images: images, weights: weights, part: "unlabelled", terms: &terms) * weights.elbo
     }
 
@@ -140,3 +182,4 @@ open class ELBOObjective: VariationalObjective {
         }
     }
 }
+

@@ -27,7 +27,7 @@ open class SHOTObjective: SmoothELBOObjective {
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let pass = model.reconstruct(Variable(images), classes: .sampled, context: context)
+        let pass = unlabelledPass(model: model, images: images, context: context)
         let evidence = evidenceLoss(pass, images: images, weights: weights, part: "unlabelled", terms: &terms)
 
         let lambda = unlabelledMixingCoefficient(generator: &context.generator)

@@ -51,6 +51,12 @@ import Testing
         }
     }
 
+    @Test func rowRangesThatOverlapAndCover() {
+        checkGradients([randomTensor([5, 2, 3], seed: 12)]) { v in
+            SHOTVAE.concat([v[0].rows(0..<2), v[0].rows(2..<5)], axis: 0) * v[0] + v[0].rows(1..<4).sum() * 0.5
+        }
+    }
+
     @Test func reflectPadding() {
         checkGradients([randomTensor([2, 2, 4, 5], seed: 11)]) { $0[0].reflectPadded(by: 2) }
     }

@@ -57,7 +57,7 @@ import SHOTVAE
                                      context: ForwardContext, terms: inout ObjectiveTerms) -> Variable {
             let base = super.unlabelledLoss(model: model, images: images, weights: weights,
                                             context: context, terms: &terms)
-            let logAlpha = model.encode(Variable(images), context: context).logProbabilities
+            let logAlpha = unlabelledPass(model: model, images: images, context: context).posterior.logProbabilities
             let entropy = -(logAlpha.exp() * logAlpha).sum() / Float(images.shape[0])
             terms.record("unlabelled", "entropy", entropy)
             return base + entropy * 0.1

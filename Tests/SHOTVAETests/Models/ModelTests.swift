@@ -19,6 +19,79 @@ import Testing
         #expect(pass.output.value.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
     }
 
+    /// A model like its parent that runs every batch on its own.
+    final class SeparatePasses: SemiSupervisedVAE {
+        override var treatsExamplesIndependently: Bool { false }
+    }
+
+    /// Two models with the same encoder and decoder layers and equal heads: one runs batches as
+    /// one, the other one at a time.
+    static func jointAndSeparate(seed: UInt64) -> (joint: SemiSupervisedVAE, separate: SemiSupervisedVAE) {
+        var rng = RandomGenerator(seed: seed)
+        let base = SemiSupervisedVAE.multilayerPerceptron(
+            imageShape: [1, 4, 4], hiddenCount: 8, latentCount: 3, classCount: 4, generator: &rng)
+        var first = rng, second = rng
+        return (SemiSupervisedVAE(encoder: base.encoder, featureCount: 8, latentCount: 3, classCount: 4,
+                                  decoder: base.decoder, generator: &first),
+                SeparatePasses(encoder: base.encoder, featureCount: 8, latentCount: 3, classCount: 4,
+                               decoder: base.decoder, generator: &second))
+    }
+
+    /// Batches run as one give each batch the pass it gets alone: the same draws in the same
+    /// order, the same values and the same gradients.
+    @Test func batchesRunAsOneMatchOnePassPerBatch() {
+        let (joint, separate) = Self.jointAndSeparate(seed: 11)
+        #expect(joint.treatsExamplesIndependently && !separate.treatsExamplesIndependently)
+        var rng = RandomGenerator(seed: 12)
+        let batches: [(images: Tensor, classes: SemiSupervisedVAE.ClassInput)] = [
+            (Tensor(uniform: [3, 1, 4, 4], generator: &rng), .labels([2, 0, 3])),
+            (Tensor(uniform: [5, 1, 4, 4], generator: &rng), .sampled),
+            (Tensor(uniform: [2, 1, 4, 4], generator: &rng), .distributions(Tensor(uniform: [2, 4], generator: &rng))),
+        ]
+        func run(_ model: SemiSupervisedVAE) -> (values: [Tensor], gradients: [Tensor?], next: UInt64) {
+            model.zeroGradients()
+            let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 13))
+            let passes = model.reconstruct(batches, context: context)
+            let values = passes.flatMap {
+                [$0.posterior.mean.value, $0.posterior.logSigma.value, $0.posterior.logProbabilities.value,
+                 $0.z.value, $0.y.value, $0.output.value]
+            }
+            // A loss that weighs each batch differently, so that a misplaced row would show.
+            let loss = passes.enumerated().map { index, pass in
+                ((pass.output * pass.output).sum() + (pass.z * pass.z).sum() + (pass.y * pass.posterior.logProbabilities).sum()) * Float(index + 1)
+            }.reduce(Variable(Tensor(0)), +)
+            loss.backward()
+            return (values, model.parameters.map(\.gradient), context.generator.next())
+        }
+        let a = run(joint), b = run(separate)
+        #expect(a.next == b.next, "the same number of draws")
+        #expect(a.values.map(\.shape) == b.values.map(\.shape))
+        for (x, y) in zip(a.values, b.values) { expectClose(x, y, relative: 1e-5, absolute: 1e-6) }
+        for (x, y) in zip(a.gradients, b.gradients) {
+            guard let x, let y else { Issue.record("missing gradient"); continue }
+            expectClose(x, y, relative: 1e-5, absolute: 1e-6)
+        }
+    }
+
+    /// Batch normalization mixes a batch's examples, so a model with it runs batches apart; a
+    /// custom layer takes part only when it says so.
+    @Test func onlyLayersThatSaySoRunBatchesAsOne() {
+        final class Opaque: Layer {
+            func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable { input }
+        }
+        final class Transparent: Layer {
+            var treatsExamplesIndependently: Bool { true }
+            func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable { input }
+        }
+        var rng = RandomGenerator(seed: 1)
+        #expect(SemiSupervisedVAE.mnist(generator: &rng).treatsExamplesIndependently)
+        #expect(!BatchNorm(featureCount: 4).treatsExamplesIndependently)
+        #expect(!WideResNet(depth: 10, widthFactor: 1, generator: &rng).treatsExamplesIndependently)
+        #expect(!Sequential([Dense(inputCount: 2, outputCount: 2, generator: &rng), Opaque()]).treatsExamplesIndependently)
+        #expect(Sequential([Dense(inputCount: 2, outputCount: 2, generator: &rng), Transparent()]).treatsExamplesIndependently)
+        #expect(!Sequential([]).treatsExamplesIndependently)
+    }
+
     /// `meanPixel` moves only the bias of the decoder's last layer, to atanh(meanPixel), and
     /// draws nothing from the generator: every other initial weight stays the same.
     @Test func meanPixelStartsTheDecoderOutputAtTheDataMean() {
