@@ -293,16 +293,19 @@ enum Convolution {
 
     // MARK: - Implementation details
 
-    /// Splits `0..<batch` into groups of `size` images and hands each core a contiguous share.
+    /// Splits `0..<batch` into groups of at most `size` images, as many groups for every core
+    /// and of sizes that differ by one image at most (132 images in groups of up to 32: six
+    /// groups of 22, not four of 32 and one of 4), and hands each core a contiguous share.
     static func forEachGroup(batch: Int, size: Int, _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
-        let groups = (batch + size - 1) / size
-        let workers = max(1, min(Parallel.coreCount, groups))
+        let fewest = (batch + size - 1) / size
+        let workers = max(1, min(Parallel.coreCount, fewest))
+        let groups = min(batch, (fewest + workers - 1) / workers * workers)
         Parallel.forEach(workers, grain: 1) { range in
             for worker in range {
                 let first = groups * worker / workers
                 let last = groups * (worker + 1) / workers
                 for group in first..<last {
-                    body(worker, (group * size)..<min(batch, (group + 1) * size))
+                    body(worker, (batch * group / groups)..<(batch * (group + 1) / groups))
                 }
             }
         }
