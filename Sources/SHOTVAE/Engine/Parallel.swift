@@ -3,18 +3,17 @@ import Foundation
 
 /// The engine's one thread policy.
 ///
-/// The machine's cores are shared by two kinds of work that never overlap in time:
+/// OpenBLAS runs single-threaded (``Kernels/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// sets it on first use), and the engine itself splits every large piece of work, matrix
+/// products included, into one contiguous chunk per core: ``forEach(_:grain:_:)`` runs the
+/// chunks with `DispatchQueue.concurrentPerform`, which blocks until all of them finish.
+/// Convolutions hand each core its own groups of images, with their own products;
+/// ``Kernels/parallelGemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits
+/// one large product by rows or columns. Small work runs inline on the calling thread, where
+/// a thread hand-off would cost more than it saves.
 ///
-/// - **Matrix products** go to OpenBLAS, which splits each `sgemm` over its own worker
-///   threads (by default one per core; `OPENBLAS_NUM_THREADS` overrides it). Only the
-///   thread that runs the training step calls OpenBLAS, never a chunk of ``forEach(_:grain:_:)``.
-/// - **Everything else** that is large enough (im2col, batch-norm statistics, elementwise
-///   passes over millions of values) is split by ``forEach(_:grain:_:)`` into one contiguous
-///   chunk per core and run with `DispatchQueue.concurrentPerform`, which blocks until all
-///   chunks finish. Small work runs inline on the calling thread, where a thread hand-off
-///   would cost more than it saves.
-///
-/// Because the two never run at the same time, at most one thread per core is busy.
+/// So at most one thread per core is busy, and no OpenBLAS worker thread spins while the
+/// engine's run.
 enum Parallel {
     /// The number of cores the process may use.
     static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
