@@ -5,10 +5,14 @@
 #   make demo   the main job: see README.md.
 
 SWIFT        ?= swift
+# The CPU the Swift code is compiled for (see Package.swift): haswell, whose AVX2 and FMA
+# instructions double the width of the engine's vector loops, when this machine has both;
+# otherwise the portable default. Override with SHOTVAE_TARGET_CPU=native (or empty).
+export SHOTVAE_TARGET_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo haswell)
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: test demo deps build bench fixtures format
+.PHONY: test demo deps build bench compare fixtures format
 
 # Installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) when any is missing;
 # `apt-get update` runs only in that case.
@@ -42,6 +46,10 @@ bench: build
 	$(SWIFT) run -c release shotvae-bench conv
 	$(SWIFT) run -c release shotvae-bench mnist-step
 	$(SWIFT) run -c release shotvae-bench wrn-step
+
+# SHOTVAE's workloads and the PyTorch references side by side (see README.md, Performance).
+compare: build
+	$(SWIFT) run -c release shotvae-bench compare
 
 # Regenerates the PyTorch golden fixtures (needs Debian's python3-torch).
 fixtures:
