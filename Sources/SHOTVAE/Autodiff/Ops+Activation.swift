@@ -44,10 +44,10 @@ extension Variable {
     /// receive a gradient again; `sech²(x)` stays positive up to |x| ≈ 50.
     public func tanh() -> Variable {
         let x = value
-        let y = x.map(vector: { Kernels.lanes($0, tanhf) }, scalar: tanhf, grain: Tensor.transcendentalGrain)
+        let y = x.map(vector: Kernels.hyperbolicTangent, scalar: tanhf, grain: Tensor.transcendentalGrain)
         return Variable(y, inputs: [self]) { [node] gradient in
             node?.accumulateGradient(gradient.zip(
-                x, vector: { g, x in g * Kernels.lanes(x, Kernels.squaredHyperbolicSecant) },
+                x, vector: { g, x in g * Kernels.squaredHyperbolicSecant(x) },
                 scalar: { g, x in g * Kernels.squaredHyperbolicSecant(x) }, grain: Tensor.transcendentalGrain))
         }
     }
