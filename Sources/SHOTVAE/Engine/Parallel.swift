@@ -6,7 +6,8 @@ import Foundation
 /// OpenBLAS runs single-threaded (``Kernels/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// sets it on first use), and the engine itself splits every large piece of work, matrix
 /// products included, into one contiguous chunk per core: ``forEach(_:grain:_:)`` runs the
-/// chunks with `DispatchQueue.concurrentPerform`, which blocks until all of them finish.
+/// chunks on the ``WorkerPool`` and the calling thread (or with `DispatchQueue.concurrentPerform`
+/// when the pool is busy with another job), and returns when all of them have finished.
 /// Convolutions hand each core its own groups of images, with their own products;
 /// ``Kernels/parallelGemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits
 /// one large product by rows or columns. Small work runs inline on the calling thread, where
@@ -32,6 +33,7 @@ enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
+        if WorkerPool.shared.run(count: count, chunks: chunks, body) { return }
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
