@@ -44,11 +44,14 @@ extension Variable {
     /// receive a gradient again; `sech²(x)` stays positive up to |x| ≈ 50.
     public func tanh() -> Variable {
         let x = value
-        let y = x.map(vector: Kernels.hyperbolicTangent, scalar: tanhf, grain: Tensor.transcendentalGrain)
+        let y = x.elementwise(grain: Tensor.transcendentalGrain) { first, count, destination in
+            Kernels.hyperbolicTangent(x.pointer + first, destination, count: count)
+        }
         return Variable(y, inputs: [self]) { [node] gradient in
-            node?.accumulateGradient(gradient.zip(
-                x, vector: { g, x in g * Kernels.squaredHyperbolicSecant(x) },
-                scalar: { g, x in g * Kernels.squaredHyperbolicSecant(x) }, grain: Tensor.transcendentalGrain))
+            precondition(gradient.shape == x.shape, "Gradient \(gradient.shape) for a value of shape \(x.shape).")
+            node?.accumulateGradient(gradient.elementwise(grain: Tensor.transcendentalGrain) { first, count, destination in
+                Kernels.hyperbolicTangentGradient(gradient.pointer + first, x.pointer + first, destination, count: count)
+            })
         }
     }
 
@@ -128,7 +131,8 @@ extension Variable {
 /// rectifier's input or its output, which are positive at the same places (``Variable/relu()``
 /// and the convolutions fused with it read whichever they keep).
 func rectifierGradient(_ gradient: Tensor, where reference: Tensor) -> Tensor {
-    let zero = Vector.zero
-    return gradient.zip(reference, vector: { g, r in g.replacing(with: zero, where: r .<= zero) },
-                        scalar: { g, r in r > 0 ? g : 0 })
+    precondition(gradient.shape == reference.shape, "Shapes \(gradient.shape) and \(reference.shape) differ.")
+    return gradient.elementwise { first, count, destination in
+        Kernels.rectifierGradient(gradient.pointer + first, reference.pointer + first, destination, count: count)
+    }
 }

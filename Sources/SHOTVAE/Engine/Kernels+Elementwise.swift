@@ -157,9 +157,21 @@ extension Kernels {
         max(x, 0) + log1pf(expf(-abs(x)))
     }
 
-    /// `sech²(x) = 4t / (1 + t)²` with `t = exp(-2|x|)`, without overflow.
-    static func squaredHyperbolicSecant(_ x: Float) -> Float {
-        let t = expf(-2 * abs(x))
-        return 4 * t / ((1 + t) * (1 + t))
+    /// `output[i] = reference[i] > 0 ? gradient[i] : 0`: a rectifier's gradient, its sign read
+    /// from its input or its output.
+    static func rectifierGradient(
+        _ gradient: UnsafePointer<Float>, _ reference: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        var i = 0
+        while i + Vector.scalarCount <= count {
+            let g = gradient.vector(at: i)
+            output.store(g.replacing(with: 0, where: reference.vector(at: i) .<= 0), at: i)
+            i += Vector.scalarCount
+        }
+        while i < count {
+            output[i] = reference[i] > 0 ? gradient[i] : 0
+            i += 1
+        }
     }
 }

@@ -9,6 +9,23 @@ extension Tensor {
     /// about 1 ms of a 26 ms step on one core).
     static let transcendentalGrain = 1 << 12
 
+    /// A tensor of this shape whose elements `kernel` writes chunk by chunk, split across the
+    /// cores from `grain` elements per core: `kernel(first, count, destination)` writes
+    /// elements `first ..< first + count` at `destination` (already offset). For kernels whose
+    /// per-element work must inline into their loops (a closure per vector, as ``map(vector:scalar:grain:)``
+    /// calls it, costs a call per eight elements).
+    @inline(__always)
+    func elementwise(
+        grain: Int = elementwiseGrain, _ kernel: (_ first: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
+        var result = Tensor(uninitializedShape: shape)
+        let destination = result.mutablePointer
+        Parallel.forEach(count, grain: grain) { range in
+            kernel(range.lowerBound, range.count, destination + range.lowerBound)
+        }
+        return result
+    }
+
     /// A tensor of the same shape with `vector`/`scalar` applied to every element, split across
     /// the cores from `grain` elements per core.
     @inline(__always)
