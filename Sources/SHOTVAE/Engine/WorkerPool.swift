@@ -105,8 +105,12 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             var generation = ticket.load(ordering: .acquiring) >> Self.chunkBits
             if generation == seen {
+                // The clock is read once every 64 looks at the ticket.
                 let start = DispatchTime.now().uptimeNanoseconds
-                while generation == seen, DispatchTime.now().uptimeNanoseconds - start < Self.spinNanoseconds {
+                var looks = 0
+                while generation == seen {
+                    looks += 1
+                    if looks % 64 == 0, DispatchTime.now().uptimeNanoseconds - start >= Self.spinNanoseconds { break }
                     generation = ticket.load(ordering: .acquiring) >> Self.chunkBits
                 }
             }
