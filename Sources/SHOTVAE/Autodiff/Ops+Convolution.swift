@@ -41,18 +41,16 @@ private func convolution(
     // patch matrices only when the weight gradient needs them, and what else the forward pass
     // kept (transformed kernels).
     let savedInput = weightNode != nil && saved.columns == nil ? x : nil
-    let weightShape = w.shape
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
-        let gradient = rectified.map { rectifierGradient(outputGradient, where: $0) } ?? outputGradient
+        let (gradient, biasGradient) = Convolution.outputGradient(
+            outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
         let (dx, dw) = Convolution.backward(
             outputGradient: gradient, input: savedInput, weight: w, geometry: g, saved: saved,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
         if let dx { inputNode?.accumulateGradient(dx) }
         if let dw { weightNode?.accumulateGradient(dw) }
-        if let biasNode {
-            biasNode.accumulateGradient(gradient.summed(to: [1, weightShape[0], 1, 1]).reshaped(to: [weightShape[0]]))
-        }
+        if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
     }
 }
 
@@ -125,12 +123,13 @@ private func transposedConvolution(
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
-        let gradient = rectified.map { rectifierGradient(outputGradient, where: $0) } ?? outputGradient
+        let (gradient, biasGradient) = Convolution.outputGradient(
+            outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
         let (dx, dw) = Convolution.transposedBackward(
             outputGradient: gradient, input: x, weight: w, geometry: g, saved: saved,
             computesInput: inputNode != nil, computesWeight: weightNode != nil)
         if let dx { inputNode?.accumulateGradient(dx) }
         if let dw { weightNode?.accumulateGradient(dw) }
-        biasNode?.accumulateGradient(gradient.summed(to: [1, outChannels, 1, 1]).reshaped(to: [outChannels]))
+        if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
     }
 }
