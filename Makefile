@@ -5,10 +5,6 @@
 #   make demo   the main job: see README.md.
 
 SWIFT        ?= swift
-# The CPU the Swift code is compiled for (see Package.swift): haswell, whose AVX2 and FMA
-# instructions double the width of the engine's vector loops, when this machine has both;
-# otherwise the portable default. Override with SHOTVAE_TARGET_CPU=native (or empty).
-export SHOTVAE_TARGET_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo haswell)
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

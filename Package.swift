@@ -1,12 +1,22 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
-// The CPU the Swift code is compiled for, from the environment: `SHOTVAE_TARGET_CPU=haswell`
-// lets the engine's eight-lane loops use AVX2 and FMA instructions, which the Makefile asks
-// for when the build machine has them. Unset (a plain `swift build`, or SHOTVAE built as a
-// dependency), the code runs on any x86-64 CPU, in 4-lane SSE instructions.
-let targetCPU = Context.environment["SHOTVAE_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
-let swiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// The CPU the Swift code is compiled for. SHOTVAE_TARGET_CPU names it (`haswell`, `native`,
+// ...; empty for portable x86-64 code). Unset, a build of this package itself (or as a local
+// path dependency) on a Linux machine whose processor has AVX2 and FMA is compiled for
+// `haswell`, which doubles the width of the engine's eight-lane loops; a build as a versioned
+// dependency (checked out under `checkouts/`, where SwiftPM refuses unsafe flags) and any other
+// machine get portable code.
+func targetCPU() -> String? {
+    if let chosen = Context.environment["SHOTVAE_TARGET_CPU"] { return chosen.isEmpty ? nil : chosen }
+    guard !Context.packageDirectory.contains("/checkouts/"),
+          let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " ")
+    else { return nil }
+    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
+}
+let swiftSettings: [SwiftSetting] = targetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "SHOTVAE",

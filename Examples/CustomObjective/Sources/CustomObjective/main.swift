@@ -20,6 +20,9 @@ final class ChannelGain: Layer {
     }
 
     var localParameters: [(name: String, parameter: Parameter)] { [("gain", gain)] }
+    // Each image's output depends on that image alone, so the model may run both halves of
+    // a step as one batch.
+    var treatsExamplesIndependently: Bool { true }
 
     func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
         input * context.variable(gain)
