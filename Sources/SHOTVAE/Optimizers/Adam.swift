@@ -72,8 +72,14 @@ public class Adam: Optimizer {
     }
 
     /// Updates every parameter that has a gradient.
+    ///
+    /// The update is elementwise, so all the parameters' values form one pass split across the
+    /// cores (the small tensors too, which alone would each run on one core), without changing
+    /// a bit of the result.
     public func step() {
         let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+        // First gather every parameter's tensors and its step's coefficients.
+        var updated: [(index: Int, value: Tensor, m: Tensor, v: Tensor, g: Tensor, stepSize: Float, correction: Float)] = []
         for (index, parameter) in parameters.enumerated() {
             guard var g = parameter.gradient else { continue }
             var value = parameter.value
@@ -85,8 +91,8 @@ public class Adam: Optimizer {
                     g = g.zip(value, vector: { $0 + decay * $1 }, scalar: { $0 + decay * $1 })
                 }
             }
-            var m = firstMoments[index] ?? Tensor(shape: value.shape)
-            var v = secondMoments[index] ?? Tensor(shape: value.shape)
+            let m = firstMoments[index] ?? Tensor(shape: value.shape)
+            let v = secondMoments[index] ?? Tensor(shape: value.shape)
             firstMoments[index] = nil
             secondMoments[index] = nil
             steps[index] += 1
@@ -94,36 +100,60 @@ public class Adam: Optimizer {
             let t = Double(steps[index])
             let stepSize = Float(Double(learningRate) / (1 - pow(Double(b1), t)))
             let correction = Float((1 - pow(Double(b2), t)).squareRoot())
-            let count = value.count
-            let p = value.mutablePointer
-            let mp = m.mutablePointer
-            let vp = v.mutablePointer
-            let gp = g.pointer
-            // Elementwise, so the cores can share a large tensor without changing a bit of the result;
-            // eight lanes at a time, then one (the same operations in the same order).
-            Parallel.forEach(count, grain: 1 << 16) { range in
-                var i = range.lowerBound
-                while i + Vector.scalarCount <= range.upperBound {
-                    let gi = gp.vector(at: i)
-                    let mi = mp.vector(at: i) * b1 + (1 - b1) * gi
-                    let vi = vp.vector(at: i) * b2 + (1 - b2) * gi * gi
-                    mp.store(mi, at: i)
-                    vp.store(vi, at: i)
-                    p.store(p.vector(at: i) - stepSize * (mi / (vi.squareRoot() / correction + eps)), at: i)
-                    i += Vector.scalarCount
-                }
-                for i in i..<range.upperBound {
-                    let gi = gp[i]
-                    let mi = mp[i] * b1 + (1 - b1) * gi
-                    let vi = vp[i] * b2 + (1 - b2) * gi * gi
-                    mp[i] = mi
-                    vp[i] = vi
-                    p[i] -= stepSize * (mi / (vi.squareRoot() / correction + eps))
+            updated.append((index, value, m, v, g, stepSize, correction))
+        }
+        // Then one pass over all their values: segment `k` covers `starts[k] ..< starts[k + 1]`.
+        var starts = [0]
+        var lanes: [(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                     g: UnsafePointer<Float>, stepSize: Float, correction: Float)] = []
+        for k in updated.indices {
+            lanes.append((updated[k].value.mutablePointer, updated[k].m.mutablePointer, updated[k].v.mutablePointer,
+                          updated[k].g.pointer, updated[k].stepSize, updated[k].correction))
+            starts.append(starts[k] + updated[k].value.count)
+        }
+        withExtendedLifetime(updated) {
+            Parallel.forEach(starts.last ?? 0, grain: 1 << 16) { range in
+                for k in lanes.indices where starts[k] < range.upperBound && starts[k + 1] > range.lowerBound {
+                    let lane = lanes[k]
+                    let lower = max(range.lowerBound, starts[k]) - starts[k]
+                    let upper = min(range.upperBound, starts[k + 1]) - starts[k]
+                    Self.update(lane.p, lane.m, lane.v, lane.g, lower..<upper, b1: b1, b2: b2, eps: eps,
+                                stepSize: lane.stepSize, correction: lane.correction)
                 }
             }
-            firstMoments[index] = m
-            secondMoments[index] = v
-            parameter.variable.value = value
+        }
+        for entry in updated {
+            firstMoments[entry.index] = entry.m
+            secondMoments[entry.index] = entry.v
+            parameters[entry.index].variable.value = entry.value
+        }
+    }
+
+    /// Adam's update of the values in `range`, eight lanes at a time, then one (the same
+    /// operations in the same order).
+    @inline(__always)
+    private static func update(
+        _ p: UnsafeMutablePointer<Float>, _ mp: UnsafeMutablePointer<Float>, _ vp: UnsafeMutablePointer<Float>,
+        _ gp: UnsafePointer<Float>, _ range: Range<Int>, b1: Float, b2: Float, eps: Float, stepSize: Float,
+        correction: Float
+    ) {
+        var i = range.lowerBound
+        while i + Vector.scalarCount <= range.upperBound {
+            let gi = gp.vector(at: i)
+            let mi = mp.vector(at: i) * b1 + (1 - b1) * gi
+            let vi = vp.vector(at: i) * b2 + (1 - b2) * gi * gi
+            mp.store(mi, at: i)
+            vp.store(vi, at: i)
+            p.store(p.vector(at: i) - stepSize * (mi / (vi.squareRoot() / correction + eps)), at: i)
+            i += Vector.scalarCount
+        }
+        for i in i..<range.upperBound {
+            let gi = gp[i]
+            let mi = mp[i] * b1 + (1 - b1) * gi
+            let vi = vp[i] * b2 + (1 - b2) * gi * gi
+            mp[i] = mi
+            vp[i] = vi
+            p[i] -= stepSize * (mi / (vi.squareRoot() / correction + eps))
         }
     }
 
