@@ -7,6 +7,10 @@
 /// ``SmoothELBOObjective`` smooths the labelled half, ``SHOTObjective`` adds optimal
 /// interpolation to the unlabelled half. Each step of the computation is an `open` method, so
 /// a subclass can change one idea and keep the rest.
+///
+/// An objective keeps the plain passes of the step it is computing (see
+/// ``labelledPass(model:batch:context:)``), so one instance computes one step at a time: give
+/// each thread that trains its own objective.
 open class ELBOObjective: VariationalObjective {
     /// The weights, capacities and settings, as schedules.
     public var configuration: ObjectiveConfiguration
