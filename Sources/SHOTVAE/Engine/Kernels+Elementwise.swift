@@ -163,15 +163,7 @@ extension Kernels {
         _ gradient: UnsafePointer<Float>, _ reference: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
         count: Int
     ) {
-        var i = 0
-        while i + Vector.scalarCount <= count {
-            let g = gradient.vector(at: i)
-            output.store(g.replacing(with: 0, where: reference.vector(at: i) .<= 0), at: i)
-            i += Vector.scalarCount
-        }
-        while i < count {
-            output[i] = reference[i] > 0 ? gradient[i] : 0
-            i += 1
-        }
+        zip(gradient, reference, output, count: count, vector: { g, r in g.replacing(with: 0, where: r .<= 0) },
+            scalar: { g, r in r > 0 ? g : 0 })
     }
 }

@@ -1,7 +1,7 @@
 // Transcendental functions eight lanes at a time, for the elementwise passes over whole
 // activations (a decoder's tanh output and its gradient), where calling the C library once per
 // lane costs more than the rest of the pass. Each stays within a few units in the last place of
-// the C library's single-precision result (KernelTests sweeps them).
+// the C library's single-precision result (TranscendentalTests sweeps them).
 
 extension Kernels {
     /// `exp(x)` in every lane: `2ⁿ · exp(r)` with `n = round(x / ln 2)` and `|r| ≤ ln 2 / 2`,
@@ -64,51 +64,17 @@ extension Kernels {
         return 4 * t / ((1 + t) * (1 + t))
     }
 
-    /// `output[i] = tanh(input[i])`, the tail padded to a vector.
+    /// `output[i] = tanh(input[i])`; the tail too goes through the vector code, one lane at a time.
     static func hyperbolicTangent(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
-        lanes(input, output, count: count) { hyperbolicTangent($0) }
+        map(input, output, count: count, vector: { hyperbolicTangent($0) },
+            scalar: { hyperbolicTangent(Vector(repeating: $0))[0] })
     }
 
     /// `output[i] = gradient[i] · sech²(input[i])`: the gradient of `tanh` at `input`.
     static func hyperbolicTangentGradient(
         _ gradient: UnsafePointer<Float>, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int
     ) {
-        lanes(gradient, input, output, count: count) { $0 * squaredHyperbolicSecant($1) }
-    }
-
-    /// `output[i] = f(a[i])` eight lanes at a time, the tail through a zero-padded vector, so that
-    /// every element goes through the same code.
-    @inline(__always)
-    private static func lanes(
-        _ a: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int, _ f: (Vector) -> Vector
-    ) {
-        var i = 0
-        while i + Vector.scalarCount <= count {
-            output.store(f(a.vector(at: i)), at: i)
-            i += Vector.scalarCount
-        }
-        guard i < count else { return }
-        var x = Vector()
-        for j in 0..<(count - i) { x[j] = a[i + j] }
-        let y = f(x)
-        for j in 0..<(count - i) { output[i + j] = y[j] }
-    }
-
-    /// `output[i] = f(a[i], b[i])` eight lanes at a time, the tail through zero-padded vectors.
-    @inline(__always)
-    private static func lanes(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
-        _ f: (Vector, Vector) -> Vector
-    ) {
-        var i = 0
-        while i + Vector.scalarCount <= count {
-            output.store(f(a.vector(at: i), b.vector(at: i)), at: i)
-            i += Vector.scalarCount
-        }
-        guard i < count else { return }
-        var x = Vector(), y = Vector()
-        for j in 0..<(count - i) { (x[j], y[j]) = (a[i + j], b[i + j]) }
-        let z = f(x, y)
-        for j in 0..<(count - i) { output[i + j] = z[j] }
+        zip(gradient, input, output, count: count, vector: { $0 * squaredHyperbolicSecant($1) },
+            scalar: { $0 * squaredHyperbolicSecant(Vector(repeating: $1))[0] })
     }
 }

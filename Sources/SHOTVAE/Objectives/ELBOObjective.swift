@@ -186,4 +186,3 @@ open class ELBOObjective: VariationalObjective {
         }
     }
 }
-
