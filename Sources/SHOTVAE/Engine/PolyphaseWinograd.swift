@@ -131,18 +131,24 @@ enum PolyphaseWinograd {
         let y = output?.mutablePointer
         let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
+        // `U[ξ]ᵀ` in panels, packed once for all the groups.
+        let panels = u.map {
+            Kernels.packedPanels($0.pointer, count: PhaseTiles.positions, columns: smallChannels, depth: depth, rowStride: depth)
+        }
+        let panelsSize = Kernels.packedPanelsSize(columns: smallChannels, depth: depth)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformInput(large + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
             }
-            if let u, let y {
+            if let panels, let y {
                 for xi in 0..<PhaseTiles.positions {
                     // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
-                    Kernels.gemm(transposeB: true, m: tiles, n: smallChannels, k: depth,
-                                 a: v.position(xi), lda: v.layout.rowStride, b: u.pointer + xi * smallChannels * depth,
-                                 ldb: depth, c: m.position(xi), ldc: m.layout.rowStride)
+                    Kernels.product(rows: tiles, columns: smallChannels, depth: depth,
+                                    a: v.position(xi), rowStride: v.layout.rowStride, depthStride: 1,
+                                    b: .init(packed: panels.pointer + xi * panelsSize, depth: depth),
+                                    c: m.position(xi), ldc: m.layout.rowStride, accumulates: false)
                 }
                 for (i, n) in images.enumerated() {
                     shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage,
@@ -185,10 +191,11 @@ enum PolyphaseWinograd {
             }
             if let u, let dx {
                 for xi in 0..<PhaseTiles.positions {
-                    // N[ξ]ᵀ = D[ξ]ᵀ U[ξ]: tiles x 4C'.
-                    Kernels.gemm(m: tiles, n: depth, k: smallChannels,
-                                 a: d.position(xi), lda: d.layout.rowStride, b: u.pointer + xi * smallChannels * depth,
-                                 ldb: depth, c: v.position(xi), ldc: v.layout.rowStride)
+                    // N[ξ]ᵀ = D[ξ]ᵀ U[ξ]: tiles x 4C' (whole panels: C' is whole vectors).
+                    Kernels.product(rows: tiles, columns: depth, depth: smallChannels,
+                                    a: d.position(xi), rowStride: d.layout.rowStride, depthStride: 1,
+                                    b: .init(rowMajor: u.pointer + xi * smallChannels * depth, rowStride: depth, columns: depth),
+                                    c: v.position(xi), ldc: v.layout.rowStride, accumulates: false)
                 }
                 for (i, n) in images.enumerated() {
                     shape.transformInputAdjoint(v.data, channels: largeChannels, firstTile: i * shape.tilesPerImage,

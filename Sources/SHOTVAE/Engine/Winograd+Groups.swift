@@ -1,10 +1,11 @@
 extension Winograd.Tiles {
-    /// One group's share of a convolution with transformed kernels `u` `[36, O, C']`: its images'
-    /// patches into `group.first`, the 36 products into `group.second`, and their output tiles
-    /// into `y` `[N, O, H, W]` (plus `bias[o]`, then `max(0, ·)` if asked). With an
-    /// `inputActivation`, the patches are those of `x`'s activation.
+    /// One group's share of a convolution with transformed kernels `U[ξ]ᵀ` in panels (`panels`,
+    /// from ``Winograd/packed(_:outChannels:inChannels:)``): its images' patches into
+    /// `group.first`, the 36 products into `group.second`, and their output tiles into `y` `[N,
+    /// O, H, W]` (plus `bias[o]`, then `max(0, ·)` if asked). With an `inputActivation`, the
+    /// patches are those of `x`'s activation.
     func convolve(
-        _ x: UnsafePointer<Float>, inChannels: Int, outChannels: Int, kernels u: UnsafePointer<Float>,
+        _ x: UnsafePointer<Float>, inChannels: Int, outChannels: Int, panels: UnsafePointer<Float>,
         into y: UnsafeMutablePointer<Float>, group: ChannelsLast.Group, bias: UnsafePointer<Float>? = nil,
         rectifies: Bool = false, inputActivation: ChannelsLast.Activation? = nil
     ) {
@@ -14,11 +15,13 @@ extension Winograd.Tiles {
             transformInput(x + n * inChannels * pixels, channels: inChannels, into: v.data, firstTile: i * tilesPerImage,
                            layout: v.layout, scratch: group.scratch, activation: inputActivation)
         }
+        let panelsSize = Kernels.packedPanelsSize(columns: outChannels, depth: depth)
         for xi in 0..<36 {
             // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
-            Kernels.gemm(transposeB: true, m: group.tiles, n: outChannels, k: depth,
-                         a: v.position(xi), lda: v.layout.rowStride, b: u + xi * outChannels * depth,
-                         ldb: depth, c: m.position(xi), ldc: m.layout.rowStride)
+            Kernels.product(rows: group.tiles, columns: outChannels, depth: depth,
+                            a: v.position(xi), rowStride: v.layout.rowStride, depthStride: 1,
+                            b: .init(packed: panels + xi * panelsSize, depth: depth),
+                            c: m.position(xi), ldc: m.layout.rowStride, accumulates: false)
         }
         for (i, n) in group.images.enumerated() {
             transformOutput(m.data, channels: outChannels, firstTile: i * tilesPerImage, layout: m.layout,

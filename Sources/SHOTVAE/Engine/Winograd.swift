@@ -87,8 +87,9 @@ enum Winograd {
         let shape = Tiles(height: height, width: width)
         var output = Tensor(uninitializedShape: [batch, outChannels, height, width])
         let y = output.mutablePointer
+        let panels = packed(u, outChannels: outChannels, inChannels: inChannels)
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { _, group in
-            shape.convolve(x, inChannels: inChannels, outChannels: outChannels, kernels: u.pointer, into: y, group: group,
+            shape.convolve(x, inChannels: inChannels, outChannels: outChannels, panels: panels.pointer, into: y, group: group,
                            bias: bias, rectifies: rectifies, inputActivation: inputActivation)
         }
         return output
@@ -120,15 +121,23 @@ enum Winograd {
         var dx = Tensor(uninitializedShape: [batch, inChannels, height, width])
         let input = dx.mutablePointer
         let sums = kernelGradientSums(inChannels: inChannels, outChannels: outChannels)
+        let panels = packed(u, outChannels: inChannels, inChannels: outChannels)
         // Both sides' buffers hold either side's transforms.
         let widest = max(inChannels, outChannels)
         forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape) { worker, group in
-            shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, kernels: u.pointer, into: input,
+            shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, panels: panels.pointer, into: input,
                            group: group)
             shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
                                     group: group, into: sums, worker: worker, inputActivation: inputActivation)
         }
         return (dx, kernels(from: sums, inChannels: inChannels))
+    }
+
+    /// Transformed kernels `u` `[36, O, C']` as the products read them: each `U[ξ]ᵀ` packed in
+    /// panels (``Kernels/packedPanels(_:count:columns:depth:rowStride:)``), once for all the groups.
+    static func packed(_ u: Tensor, outChannels: Int, inChannels: Int) -> Tensor {
+        let depth = ChannelsLast.paddedChannels(inChannels)
+        return Kernels.packedPanels(u.pointer, count: 36, columns: outChannels, depth: depth, rowStride: depth)
     }
 
     /// The kernel gradient's partial sums, `[36, O, C']` per core.

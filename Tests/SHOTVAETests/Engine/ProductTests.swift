@@ -1,0 +1,118 @@
+import Testing
+
+@testable import SHOTVAE
+
+/// The Winograd passes' matrix products (`Kernels+Product.swift`) against the definition, in
+/// the three ways the passes call them, with blocks of fewer than six rows and panels of fewer
+/// than 16 columns.
+@Suite struct ProductTests {
+    /// `(m, n, k)`: whole blocks and panels, then every kind of remainder.
+    static let sizes: [(m: Int, n: Int, k: Int)] = [
+        (12, 32, 16), (1, 16, 1), (7, 20, 9), (128, 64, 128), (13, 47, 33), (5, 3, 70), (6, 8, 8),
+    ]
+
+    /// `C[i, j] = Σ_p A[i, p] B[p, j]` in double precision, `A[i, p]` at `a[i · rowStride + p · depthStride]`.
+    func definition(m: Int, n: Int, k: Int, a: [Float], rowStride: Int, depthStride: Int, b: (Int, Int) -> Float) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                for p in 0..<k { c[i * n + j] += Double(a[i * rowStride + p * depthStride]) * Double(b(p, j)) }
+            }
+        }
+        return c
+    }
+
+    func expectMatches(_ c: [Float], ldc: Int, _ expected: [Double], m: Int, n: Int, k: Int) {
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n { worst = max(worst, abs(Double(c[i * ldc + j]) - expected[i * n + j])) }
+        }
+        // Sums of k products of standard normals, in single precision.
+        #expect(worst <= 1e-5 * Double(k).squareRoot() * 4, "m \(m) n \(n) k \(k): largest error \(worst)")
+    }
+
+    func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
+        count == 0 ? [] : randomTensor([count], seed: seed).scalars
+    }
+
+    /// `B` given transposed and packed (the convolutions): columns past `n` are zero in the
+    /// panels and never stored, so `C`'s padding keeps its values.
+    @Test(arguments: 0..<sizes.count)
+    func packedTransposeMatchesTheDefinition(index: Int) {
+        let (m, n, k) = Self.sizes[index]
+        let (lda, ldt, ldc) = (k + 3, k + 5, n + 7)
+        let a = randomFloats(m * lda, seed: 1), bt = randomFloats(n * ldt, seed: 2)
+        var packed = [Float](repeating: .nan, count: Kernels.packedPanelsSize(columns: n, depth: k))
+        Kernels.packPanels(transposed: bt, columns: n, depth: k, rowStride: ldt, into: &packed)
+        for q in 0..<(n + 15) / 16 {
+            for p in 0..<k {
+                for l in 0..<16 {
+                    let j = 16 * q + l
+                    #expect(packed[(q * k + p) * 16 + l] == (j < n ? bt[j * ldt + p] : 0))
+                }
+            }
+        }
+        var c = [Float](repeating: 42, count: m * ldc)
+        packed.withUnsafeBufferPointer { panels in
+            Kernels.product(rows: m, columns: n, depth: k, a: a, rowStride: lda, depthStride: 1,
+                            b: .init(packed: panels.baseAddress!, depth: k), c: &c, ldc: ldc, accumulates: false)
+        }
+        expectMatches(c, ldc: ldc, definition(m: m, n: n, k: k, a: a, rowStride: lda, depthStride: 1) { p, j in bt[j * ldt + p] },
+                      m: m, n: n, k: k)
+        #expect((0..<m).allSatisfy { i in (n..<ldc).allSatisfy { c[i * ldc + $0] == 42 } })
+    }
+
+    /// `B` read in place (the adjoint passes), columns in whole panels.
+    @Test(arguments: 0..<sizes.count)
+    func rowMajorMatchesTheDefinition(index: Int) {
+        let (m, size, k) = Self.sizes[index]
+        let n = (size + 15) / 16 * 16
+        let (lda, ldb, ldc) = (k + 1, n + 8, n + 4)
+        let a = randomFloats(m * lda, seed: 3), b = randomFloats(k * ldb, seed: 4)
+        var c = [Float](repeating: .nan, count: m * ldc)
+        b.withUnsafeBufferPointer { matrix in
+            Kernels.product(rows: m, columns: n, depth: k, a: a, rowStride: lda, depthStride: 1,
+                            b: .init(rowMajor: matrix.baseAddress!, rowStride: ldb, columns: n), c: &c, ldc: ldc,
+                            accumulates: false)
+        }
+        expectMatches(c, ldc: ldc, definition(m: m, n: n, k: k, a: a, rowStride: lda, depthStride: 1) { p, j in b[p * ldb + j] },
+                      m: m, n: n, k: k)
+    }
+
+    /// `A` transposed in place and `C` accumulated (the kernel gradients' sums).
+    @Test(arguments: 0..<sizes.count)
+    func transposedAccumulationMatchesTheDefinition(index: Int) {
+        let (m, size, k) = Self.sizes[index]
+        let n = (size + 15) / 16 * 16
+        let (ldd, ldv) = (m + 8, n + 8)
+        let d = randomFloats(k * ldd, seed: 5), v = randomFloats(k * ldv, seed: 6)
+        let start = randomFloats(m * n, seed: 7)
+        var c = start
+        v.withUnsafeBufferPointer { matrix in
+            Kernels.product(rows: m, columns: n, depth: k, a: d, rowStride: 1, depthStride: ldd,
+                            b: .init(rowMajor: matrix.baseAddress!, rowStride: ldv, columns: n), c: &c, ldc: n,
+                            accumulates: true)
+        }
+        var expected = definition(m: m, n: n, k: k, a: d, rowStride: 1, depthStride: ldd) { p, j in v[p * ldv + j] }
+        for index in expected.indices { expected[index] += Double(start[index]) }
+        expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
+    }
+
+    /// Packing many matrices across the cores gives each one's panels in turn.
+    @Test func packedPanelsPacksEveryMatrix() {
+        let (count, n, k) = (5, 24, 12)
+        let matrices = randomFloats(count * n * k, seed: 8)
+        let packed = matrices.withUnsafeBufferPointer {
+            Kernels.packedPanels($0.baseAddress!, count: count, columns: n, depth: k, rowStride: k)
+        }
+        let size = Kernels.packedPanelsSize(columns: n, depth: k)
+        #expect(packed.shape == [count, size])
+        for index in 0..<count {
+            var one = [Float](repeating: .nan, count: size)
+            matrices.withUnsafeBufferPointer {
+                Kernels.packPanels(transposed: $0.baseAddress! + index * n * k, columns: n, depth: k, rowStride: k, into: &one)
+            }
+            #expect(Array(packed.scalars[index * size..<(index + 1) * size]) == one)
+        }
+    }
+}
