@@ -90,8 +90,12 @@ enum ChannelsLast {
 
     /// The transformed data of one group aims at this many floats (640 KB, within the L2 cache).
     static let groupFloats = 160_000
-    /// A group's products aim at this many tiles (rows) at least.
-    static let groupTiles = 128
+    /// A group's products aim at this many tiles (rows) at least. Smaller groups keep more of
+    /// their transforms in cache and let a core that is free claim the next one sooner: at
+    /// batch 1,000, the MNIST encoder ran at 19,700 images/s with groups of 48 tiles, against
+    /// 16,900 with 128 (alternating passes in one process), and the training step took 49.8 ms
+    /// against 51.3.
+    static let groupTiles = 48
 
     /// One group of images and the buffers of the core that transforms it: the transformed data
     /// of the convolution's two sides (`first`: the side the input transform reads, the input of
@@ -150,11 +154,11 @@ enum ChannelsLast {
 
     /// Cuts the batch into groups of images whose transformed data (`positions` matrices of a row
     /// per tile on each side, rows of `rowLengths` floats) takes about ``groupFloats``, but at
-    /// least ``groupTiles`` tiles and one group per core, and hands each core its share with its
-    /// buffers and `scratchFloats` floats of scratch.
+    /// least ``groupTiles`` tiles and one group per core, and hands the groups to the cores as
+    /// `sharing` says, each with its core's buffers and `scratchFloats` floats of scratch.
     static func forEachGroup(
         batch: Int, tilesPerImage: Int, positions: Int, rowLengths: (first: Int, second: Int), scratchFloats: Int,
-        _ body: (_ worker: Int, _ group: Group) -> Void
+        sharing: Convolution.Sharing, _ body: (_ worker: Int, _ group: Group) -> Void
     ) {
         let perImage = positions * (rowLengths.first + rowLengths.second) * tilesPerImage
         let byCache = groupFloats / perImage
@@ -163,7 +167,7 @@ enum ChannelsLast {
         let first = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.first)
         let second = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.second)
         let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats))
-        Convolution.forEachGroup(batch: batch, size: size) { worker, images in
+        Convolution.forEachGroup(batch: batch, size: size, sharing: sharing) { worker, images in
             body(worker, Group(images: images, tiles: images.count * tilesPerImage,
                                first: Transformed(data: workspace.first(worker), layout: first),
                                second: Transformed(data: workspace.second(worker), layout: second),

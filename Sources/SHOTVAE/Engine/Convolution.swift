@@ -97,7 +97,7 @@ enum Convolution {
         let w = weight.pointer
         let y = output.mutablePointer
         let b = bias?.pointer
-        forEachGroup(batch: batch, size: size) { worker, images in
+        forEachGroup(batch: batch, size: size, sharing: .claimed) { worker, images in
             let patches: UnsafePointer<Float>
             if g.isPointwise && images.count == 1 {
                 patches = x + images.lowerBound * imageSize
@@ -157,7 +157,7 @@ enum Convolution {
         let x = input?.pointer
         let store = kept?.pointer
         let w = weight.pointer
-        forEachGroup(batch: batch, size: size) { worker, images in
+        forEachGroup(batch: batch, size: size, sharing: partials == nil ? .claimed : .fixed) { worker, images in
             let width = images.count * pixels
             let gradient = gather(dy, images: images, channels: outChannels, pixels: pixels, workspace: workspace.second(worker))
             if let sums {
@@ -267,7 +267,7 @@ enum Convolution {
         let dy = outputGradient.pointer
         let x = input.pointer
         let w = weight.pointer
-        forEachGroup(batch: batch, size: size) { worker, images in
+        forEachGroup(batch: batch, size: size, sharing: partials == nil ? .claimed : .fixed) { worker, images in
             let width = images.count * pixels
             let patches: UnsafePointer<Float>
             if g.isPointwise && images.count == 1 {
@@ -292,24 +292,6 @@ enum Convolution {
     }
 
     // MARK: - Implementation details
-
-    /// Splits `0..<batch` into groups of at most `size` images, as many groups for every core
-    /// and of sizes that differ by one image at most (132 images in groups of up to 32: six
-    /// groups of 22, not four of 32 and one of 4), and hands each core a contiguous share.
-    static func forEachGroup(batch: Int, size: Int, _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
-        let fewest = (batch + size - 1) / size
-        let workers = max(1, min(Parallel.coreCount, fewest))
-        let groups = min(batch, (fewest + workers - 1) / workers * workers)
-        Parallel.forEach(workers, grain: 1) { range in
-            for worker in range {
-                let first = groups * worker / workers
-                let last = groups * (worker + 1) / workers
-                for group in first..<last {
-                    body(worker, (batch * group / groups)..<(batch * (group + 1) / groups))
-                }
-            }
-        }
-    }
 
     /// Unfolds the images of a group side by side: `columns[patchSize, images.count · pixels]`.
     static func unfold(

@@ -136,7 +136,8 @@ enum PolyphaseWinograd {
             Kernels.packedPanels($0.pointer, count: PhaseTiles.positions, columns: smallChannels, depth: depth, rowStride: depth)
         }
         let panelsSize = Kernels.packedPanelsSize(columns: smallChannels, depth: depth)
-        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
+        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
+                     sharing: sums == nil ? .claimed : .fixed) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformInput(large + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
@@ -183,7 +184,8 @@ enum PolyphaseWinograd {
         let dx = output?.mutablePointer
         let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
-        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape) { worker, group in
+        forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
+                     sharing: sums == nil ? .claimed : .fixed) { worker, group in
             let (images, tiles, v, d) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformGradient(small + n * smallChannels * shape.smallPixels, channels: smallChannels, into: d.data,
@@ -231,17 +233,17 @@ enum PolyphaseWinograd {
 
     // MARK: - Groups
 
-    /// ``ChannelsLast/forEachGroup(batch:tilesPerImage:positions:rowLengths:scratchFloats:_:)`` with
+    /// ``ChannelsLast/forEachGroup(batch:tilesPerImage:positions:rowLengths:scratchFloats:sharing:_:)`` with
     /// the large side's `[25, tiles, 4C']` matrices first (`C'` the channels padded to whole
     /// vectors) and the small side's `[25, tiles, O']` second.
     static func forEachGroup(
-        batch: Int, largeChannels: Int, smallChannels: Int, shape: PhaseTiles,
+        batch: Int, largeChannels: Int, smallChannels: Int, shape: PhaseTiles, sharing: Convolution.Sharing,
         _ body: (_ worker: Int, _ group: ChannelsLast.Group) -> Void
     ) {
         ChannelsLast.forEachGroup(
             batch: batch, tilesPerImage: shape.tilesPerImage, positions: PhaseTiles.positions,
             rowLengths: (4 * PhaseTiles.paddedChannels(largeChannels), PhaseTiles.paddedChannels(smallChannels)),
             scratchFloats: max(shape.largeScratchSize(channels: largeChannels), shape.smallScratchSize(channels: smallChannels)),
-            body)
+            sharing: sharing, body)
     }
 }

@@ -88,7 +88,7 @@ enum Winograd {
         var output = Tensor(uninitializedShape: [batch, outChannels, height, width])
         let y = output.mutablePointer
         let panels = packed(u, outChannels: outChannels, inChannels: inChannels)
-        forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { _, group in
+        forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape, sharing: .claimed) { _, group in
             shape.convolve(x, inChannels: inChannels, outChannels: outChannels, panels: panels.pointer, into: y, group: group,
                            bias: bias, rectifies: rectifies, inputActivation: inputActivation)
         }
@@ -103,7 +103,7 @@ enum Winograd {
     ) -> Tensor {
         let shape = Tiles(height: height, width: width)
         let sums = kernelGradientSums(inChannels: inChannels, outChannels: outChannels)
-        forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape) { worker, group in
+        forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape, sharing: .fixed) { worker, group in
             shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
                                     group: group, into: sums, worker: worker, inputActivation: inputActivation)
         }
@@ -124,7 +124,7 @@ enum Winograd {
         let panels = packed(u, outChannels: inChannels, inChannels: outChannels)
         // Both sides' buffers hold either side's transforms.
         let widest = max(inChannels, outChannels)
-        forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape) { worker, group in
+        forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape, sharing: .fixed) { worker, group in
             shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, panels: panels.pointer, into: input,
                            group: group)
             shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
@@ -153,17 +153,17 @@ enum Winograd {
 
     // MARK: - Groups
 
-    /// ``ChannelsLast/forEachGroup(batch:tilesPerImage:positions:rowLengths:scratchFloats:_:)`` with
+    /// ``ChannelsLast/forEachGroup(batch:tilesPerImage:positions:rowLengths:scratchFloats:sharing:_:)`` with
     /// the input side's `[36, tiles, C']` matrices first and the output side's `[36, tiles, O']`
     /// second.
     static func forEachGroup(
-        batch: Int, inChannels: Int, outChannels: Int, shape: Tiles,
+        batch: Int, inChannels: Int, outChannels: Int, shape: Tiles, sharing: Convolution.Sharing,
         _ body: (_ worker: Int, _ group: ChannelsLast.Group) -> Void
     ) {
         ChannelsLast.forEachGroup(
             batch: batch, tilesPerImage: shape.tilesPerImage, positions: 36,
             rowLengths: (ChannelsLast.paddedChannels(inChannels), ChannelsLast.paddedChannels(outChannels)),
             scratchFloats: max(shape.inputScratchSize(channels: inChannels), shape.outputScratchSize(channels: outChannels)),
-            body)
+            sharing: sharing, body)
     }
 }
