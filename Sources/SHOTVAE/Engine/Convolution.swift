@@ -178,12 +178,12 @@ enum Convolution {
             if let dxPointer {
                 let destination = dxPointer + images.lowerBound * imageSize
                 if g.isPointwise && images.count == 1 {
-                    Kernels.gemm(transposeA: true, m: g.channels, n: pixels, k: outChannels,
-                                 a: w, lda: g.channels, b: gradient, ldb: pixels, c: destination, ldc: pixels)
+                    Kernels.multiply(transposeA: true, m: g.channels, n: pixels, k: outChannels,
+                                     a: w, lda: g.channels, b: gradient, ldb: pixels, c: destination, ldc: pixels)
                 } else {
                     let columns = workspace.first(worker)
-                    Kernels.gemm(transposeA: true, m: g.patchSize, n: width, k: outChannels,
-                                 a: w, lda: g.patchSize, b: gradient, ldb: width, c: columns, ldc: width)
+                    Kernels.multiply(transposeA: true, m: g.patchSize, n: width, k: outChannels,
+                                     a: w, lda: g.patchSize, b: gradient, ldb: width, c: columns, ldc: width)
                     Kernels.fill(destination, with: 0, count: images.count * imageSize)
                     for i in 0..<images.count {
                         Kernels.col2im(columns + i * pixels, rowStride: width, g, into: destination + i * imageSize,
@@ -328,7 +328,7 @@ enum Convolution {
         let width = images.count * pixels
         let destination = output + images.lowerBound * rows * pixels
         let product = images.count == 1 ? destination : workspace
-        Kernels.gemm(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width, c: product, ldc: width)
+        Kernels.multiply(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width, c: product, ldc: width)
         if images.count > 1 || bias != nil || rectifies {
             // Block (row, image) of the product to block (image, row) of the output.
             for row in 0..<rows {

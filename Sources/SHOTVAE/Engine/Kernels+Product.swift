@@ -164,3 +164,25 @@ extension Kernels {
         }
     }
 }
+
+extension Kernels {
+    /// `C = op(A) B` for a row-major `B` read in place, on the calling thread: by
+    /// ``product(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:)`` when `B`'s
+    /// `n` columns are whole panels, else by `sgemm`. `lda`, `ldb` and `ldc` as in
+    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+    ///
+    /// The convolutions' products by im2col have a depth of a few kernel taps or channels
+    /// (16 for the MNIST VAE's grey-scale stem), where `sgemm`'s packing and its pass to clear
+    /// `C` cost more than the multiply-adds.
+    static func multiply(
+        transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard n % panelWidth == 0, k > 0 else {
+            gemm(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            return
+        }
+        product(rows: m, columns: n, depth: k, a: a, rowStride: transposeA ? 1 : lda, depthStride: transposeA ? lda : 1,
+                b: Panels(rowMajor: b, rowStride: ldb, columns: n), c: c, ldc: ldc, accumulates: false)
+    }
+}

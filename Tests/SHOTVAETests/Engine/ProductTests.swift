@@ -98,6 +98,20 @@ import Testing
         expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
     }
 
+    /// `multiply` (the im2col convolutions' products) gives `op(A) B` whether its columns are
+    /// whole panels (the product) or not (`sgemm`), with `A` transposed or not.
+    @Test(arguments: [(true, 48), (false, 48), (true, 20), (false, 20)])
+    func multiplyMatchesTheDefinition(transposeA: Bool, n: Int) {
+        let (m, k) = (13, 16)
+        let lda = transposeA ? m + 2 : k + 2
+        let a = randomFloats((transposeA ? k : m) * lda, seed: 9), b = randomFloats(k * n, seed: 10)
+        var c = [Float](repeating: .nan, count: m * n)
+        Kernels.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: n, c: &c, ldc: n)
+        let expected = definition(m: m, n: n, k: k, a: a, rowStride: transposeA ? 1 : lda,
+                                  depthStride: transposeA ? lda : 1) { p, j in b[p * n + j] }
+        expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
+    }
+
     /// Packing many matrices across the cores gives each one's panels in turn.
     @Test func packedPanelsPacksEveryMatrix() {
         let (count, n, k) = (5, 24, 12)
