@@ -129,20 +129,12 @@ enum ChannelsLast {
 
         /// Adds one group's products to core `worker`'s partial sums, `dU[ξ] += D[ξ]ᵀ V[ξ]`: `d`
         /// holds the output gradient's transform (`rows` columns), `v` the input's (`depth`
-        /// columns). `sgemm` takes the depths that are not whole panels of ``Kernels/product(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:)``.
+        /// columns).
         func add(worker: Int, transformedGradient d: Transformed, transformedInput v: Transformed, tiles: Int) {
             for xi in 0..<positions {
-                let partial = sums + worker * size + xi * rows * depth
-                if depth % Kernels.panelWidth == 0 {
-                    Kernels.product(rows: rows, columns: depth, depth: tiles,
-                                    a: d.position(xi), rowStride: 1, depthStride: d.layout.rowStride,
-                                    b: .init(rowMajor: v.position(xi), rowStride: v.layout.rowStride, columns: depth),
-                                    c: partial, ldc: depth, accumulates: true)
-                } else {
-                    Kernels.gemm(transposeA: true, m: rows, n: depth, k: tiles,
+                Kernels.multiply(transposeA: true, m: rows, n: depth, k: tiles,
                                  a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
-                                 beta: 1, c: partial, ldc: depth)
-                }
+                                 c: sums + worker * size + xi * rows * depth, ldc: depth, accumulates: true)
             }
         }
 

@@ -98,17 +98,22 @@ import Testing
         expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
     }
 
-    /// `multiply` (the im2col convolutions' products) gives `op(A) B` whether its columns are
-    /// whole panels (the product) or not (`sgemm`), with `A` transposed or not.
-    @Test(arguments: [(true, 48), (false, 48), (true, 20), (false, 20)])
-    func multiplyMatchesTheDefinition(transposeA: Bool, n: Int) {
+    /// `multiply` (the im2col convolutions' products, the kernel gradients' sums) gives
+    /// `op(A) B`, or adds it to `C`, whether its columns are whole panels (the product) or not
+    /// (`sgemm`), with `A` transposed or not.
+    @Test(arguments: [(true, 48), (false, 48), (true, 20), (false, 20)], [false, true])
+    func multiplyMatchesTheDefinition(shape: (transposeA: Bool, n: Int), accumulates: Bool) {
+        let (transposeA, n) = shape
         let (m, k) = (13, 16)
         let lda = transposeA ? m + 2 : k + 2
         let a = randomFloats((transposeA ? k : m) * lda, seed: 9), b = randomFloats(k * n, seed: 10)
-        var c = [Float](repeating: .nan, count: m * n)
-        Kernels.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: n, c: &c, ldc: n)
-        let expected = definition(m: m, n: n, k: k, a: a, rowStride: transposeA ? 1 : lda,
+        let start = randomFloats(m * n, seed: 11)
+        var c = accumulates ? start : [Float](repeating: .nan, count: m * n)
+        Kernels.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: n, c: &c, ldc: n,
+                         accumulates: accumulates)
+        var expected = definition(m: m, n: n, k: k, a: a, rowStride: transposeA ? 1 : lda,
                                   depthStride: transposeA ? lda : 1) { p, j in b[p * n + j] }
+        if accumulates { for index in expected.indices { expected[index] += Double(start[index]) } }
         expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
     }
 
