@@ -11,9 +11,10 @@ extension Tensor {
 
     /// A tensor of this shape whose elements `kernel` writes chunk by chunk, split across the
     /// cores from `grain` elements per core: `kernel(first, count, destination)` writes
-    /// elements `first ..< first + count` at `destination` (already offset). For kernels whose
-    /// per-element work must inline into their loops (a closure per vector, as ``map(vector:scalar:grain:)``
-    /// calls it, costs a call per eight elements).
+    /// elements `first ..< first + count` at `destination` (already offset). ``map(vector:scalar:grain:)``
+    /// and the `zip`s are built on it; kernels whose per-element work is a function of their own
+    /// (tanh's vector code) call it directly, so that the work inlines into their loops (passed
+    /// to `map` as a closure per vector, it cost a call per eight elements).
     @inline(__always)
     func elementwise(
         grain: Int = elementwiseGrain, _ kernel: (_ first: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
@@ -30,15 +31,10 @@ extension Tensor {
     /// the cores from `grain` elements per core.
     @inline(__always)
     func map(vector: (Vector) -> Vector, scalar: (Float) -> Float, grain: Int = elementwiseGrain) -> Tensor {
-        var result = Tensor(uninitializedShape: shape)
-        let count = self.count
         let source = pointer
-        let destination = result.mutablePointer
-        Parallel.forEach(count, grain: grain) { range in
-            Kernels.map(source + range.lowerBound, destination + range.lowerBound, count: range.count,
-                        vector: vector, scalar: scalar)
+        return elementwise(grain: grain) { first, count, destination in
+            Kernels.map(source + first, destination, count: count, vector: vector, scalar: scalar)
         }
-        return result
     }
 
     /// The elementwise combination of two tensors of the same shape, split across the cores from
@@ -49,15 +45,10 @@ extension Tensor {
         grain: Int = elementwiseGrain
     ) -> Tensor {
         precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
-        var result = Tensor(uninitializedShape: shape)
-        let a = pointer
-        let b = other.pointer
-        let destination = result.mutablePointer
-        Parallel.forEach(count, grain: grain) { range in
-            Kernels.zip(a + range.lowerBound, b + range.lowerBound, destination + range.lowerBound,
-                        count: range.count, vector: vector, scalar: scalar)
+        let (a, b) = (pointer, other.pointer)
+        return elementwise(grain: grain) { first, count, destination in
+            Kernels.zip(a + first, b + first, destination, count: count, vector: vector, scalar: scalar)
         }
-        return result
     }
 
     /// The elementwise combination of three tensors of the same shape.
@@ -69,17 +60,10 @@ extension Tensor {
         precondition(
             shape == second.shape && shape == third.shape,
             "Shapes \(shape), \(second.shape) and \(third.shape) differ.")
-        var result = Tensor(uninitializedShape: shape)
-        let a = pointer
-        let b = second.pointer
-        let c = third.pointer
-        let destination = result.mutablePointer
-        Parallel.forEach(count, grain: Self.elementwiseGrain) { range in
-            let offset = range.lowerBound
-            Kernels.zip3(a + offset, b + offset, c + offset, destination + offset,
-                         count: range.count, vector: vector, scalar: scalar)
+        let (a, b, c) = (pointer, second.pointer, third.pointer)
+        return elementwise { first, count, destination in
+            Kernels.zip3(a + first, b + first, c + first, destination, count: count, vector: vector, scalar: scalar)
         }
-        return result
     }
 
     /// The elementwise combination of two tensors under NumPy broadcasting.
