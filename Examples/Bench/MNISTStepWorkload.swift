@@ -3,8 +3,8 @@ import Foundation
 import SHOTVAE
 
 /// The `mnist-step` workload: one training step of the paper's MNIST convolutional VAE on 128
-/// unlabelled and 4 labelled images with the loss of Benchmarks/peers/torch_mnist_vae.py (the
-/// section 7 recipe: squared error, capacities, 50 · BCE on the labelled batch), its gradient
+/// unlabeled and 4 labeled images with the loss of Benchmarks/peers/torch_mnist_vae.py (the
+/// section 7 recipe: squared error, capacities, 50 · BCE on the labeled batch), its gradient
 /// (one backward pass per half, as the trainer runs it) and an Adam step. `--objective shot`
 /// times the full SHOT-VAE step instead.
 struct MNISTStepWorkload: ParsableCommand {
@@ -66,7 +66,7 @@ struct MNISTStepWorkload: ParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
             }
         } else {
-            print(String(format: "mnist-step (%@): median %.2f ms (p10 %.2f, p90 %.2f) over %d steps, %.1f steps/s, %.0f unlabelled images/s, %.1f GFLOP/s",
+            print(String(format: "mnist-step (%@): median %.2f ms (p10 %.2f, p90 %.2f) over %d steps, %.1f steps/s, %.0f unlabeled images/s, %.1f GFLOP/s",
                          objective.rawValue, median * 1e3, low * 1e3, high * 1e3, summary.samples.count,
                          1 / median, 128 / median, flopsPerStep / median * 1e-9))
             print(String(format: "mnist-infer: encoder at batch 1000, %.0f images/s", inference))

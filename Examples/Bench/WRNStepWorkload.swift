@@ -4,14 +4,14 @@ import Foundation
 import SHOTVAE
 
 /// The `wrn-step` workload: one SHOT-VAE training step with the WideResNet-28-2 encoder and the
-/// DCGAN decoder on 64 labelled + 64 unlabelled 32x32 images, as Benchmarks/peers/torch_shot_wrn.py
+/// DCGAN decoder on 64 labeled + 64 unlabeled 32x32 images, as Benchmarks/peers/torch_shot_wrn.py
 /// times it: the plain and mixed passes of both halves, the gradient (one backward pass per
 /// half, as the trainer runs it; the reference sums the halves first), an SGD step.
 struct WRNStepWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "wrn-step", abstract: "One SHOT-VAE step with WideResNet-28-2 (64 labelled + 64 unlabelled images, SGD).")
+        commandName: "wrn-step", abstract: "One SHOT-VAE step with WideResNet-28-2 (64 labeled + 64 unlabeled images, SGD).")
 
-    @Option(help: "Labelled and unlabelled images per batch.")
+    @Option(help: "Labeled and unlabeled images per batch.")
     var batch = 64
 
     @Option(help: "Timed steps (at least 3).")
@@ -42,8 +42,8 @@ struct WRNStepWorkload: ParsableCommand {
         let settings = ObjectiveConfiguration(
             reconstruction: .bernoulli, elboWeight: .constant(1e-3), continuousKLWeight: .constant(1e-3),
             discreteKLWeight: .constant(1e-3), continuousCapacity: .constant(0), discreteCapacity: .constant(2.3),
-            posteriorMatchingWeight: .constant(1), labelledClassificationWeight: .constant(1),
-            unlabelledClassificationWeight: .constant(1))
+            posteriorMatchingWeight: .constant(1), labeledClassificationWeight: .constant(1),
+            unlabeledClassificationWeight: .constant(1))
         let objective = DecodingMixedSHOT(configuration: settings)
         let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 2))
         if decodeMixed {
@@ -70,7 +70,7 @@ struct WRNStepWorkload: ParsableCommand {
         }
         let summary = Stopwatch(targetSeconds: 0, minimumRepetitions: max(3, steps), maximumRepetitions: max(3, steps)).median(trainStep)
         // The training augmentation of shotvae-cifar (reflect-pad 4, random crop, random flip),
-        // applied to the step's labelled and unlabelled batches as the trainer applies it.
+        // applied to the step's labeled and unlabeled batches as the trainer applies it.
         let augmentation = PadCropFlip()
         var augmentationGenerator = RandomGenerator(seed: 3)
         let augmentationSeconds = Stopwatch(targetSeconds: 0.5).median {
@@ -101,7 +101,7 @@ struct WRNStepWorkload: ParsableCommand {
             }
         } else {
             let (low, high) = summary.spread
-            print(String(format: "wrn-step: median %.3f s (p10 %.3f, p90 %.3f) over %d steps, %.1f unlabelled images/s, %.1f GFLOP/s (%.1f GFLOP performed%@)",
+            print(String(format: "wrn-step: median %.3f s (p10 %.3f, p90 %.3f) over %d steps, %.1f unlabeled images/s, %.1f GFLOP/s (%.1f GFLOP performed%@)",
                          median, low, high, summary.samples.count, b / median, performedFlops / median * 1e-9,
                          performedFlops * 1e-9, decodeMixed ? "" : ", mixed passes not decoded"))
             print(String(format: "roofline: %.1f GFLOP at the same-run sgemm rate %.1f GFLOP/s = %.2f s; this step reaches %.0f%% of it",

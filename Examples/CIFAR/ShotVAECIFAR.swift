@@ -3,7 +3,7 @@ import Foundation
 import SHOTVAE
 
 /// `shotvae-cifar`: SHOT-VAE on CIFAR-10 or CIFAR-100 with the paper's WideResNet encoder and
-/// DCGAN decoder (PAPER.md sections 5 and 6).
+/// DCGAN decoder (Method.md sections 5 and 6).
 @main
 struct ShotVAECIFAR: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +31,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The official binary .tar.gz archive, or the folder it extracts to.")
     var dataDir: String
 
-    @Option(help: "Labelled training images, the same number per class (default: 4000 for CIFAR-10, 10000 for CIFAR-100).")
+    @Option(help: "Labeled training images, the same number per class (default: 4000 for CIFAR-10, 10000 for CIFAR-100).")
     var labels: Int?
 
     @Option(help: "Validation images held out per class (default: 500 for CIFAR-10, 50 for CIFAR-100, as in the paper).")
@@ -40,7 +40,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The encoder: wrn-28-2 or wrn-28-10.")
     var network: Network = .wrn28x2
 
-    @Option(help: "Images per batch, labelled and unlabelled alike (the official code uses 768).")
+    @Option(help: "Images per batch, labeled and unlabeled alike (the official code uses 768).")
     var batchSize = 64
 
     @Option(help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100).")
@@ -81,7 +81,7 @@ struct ShotVAECIFAR: ParsableCommand {
         let split = try SemiSupervisedSplit(
             data.train, labelsPerClass: labelCount / classCount, validationPerClass: validationPerClass,
             generator: &splitGenerator)
-        log("\(dataset.rawValue) from \(dataDir): \(split.labeled.count) labelled, \(split.unlabeled.count) unlabelled, \(split.validation.count) validation and \(data.test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        log("\(dataset.rawValue) from \(dataDir): \(split.labeled.count) labeled, \(split.unlabeled.count) unlabeled, \(split.validation.count) validation and \(data.test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         let model = SemiSupervisedVAE.cifar(widthFactor: network.widthFactor, classCount: classCount, generator: &initializer)

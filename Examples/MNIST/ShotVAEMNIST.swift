@@ -3,7 +3,7 @@ import Foundation
 import SHOTVAE
 
 /// `shotvae-mnist`: semi-supervised training on MNIST or Fashion-MNIST with the paper's
-/// convolutional VAE (PAPER.md section 7).
+/// convolutional VAE (Method.md section 7).
 @main
 struct ShotVAEMNIST: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,13 +33,13 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "The folder of the four IDX files (raw or .gz). Default: the bundled MNIST, or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).")
     var dataDir: String?
 
-    @Option(help: "Labelled training images, the same number per class.")
+    @Option(help: "Labeled training images, the same number per class.")
     var labels = 100
 
     @Option(help: "The objective: \(ObjectiveName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var objective: ObjectiveName = .shot
 
-    @Option(help: "Epochs (passes over the unlabelled set).")
+    @Option(help: "Epochs (passes over the unlabeled set).")
     var epochs = 300
 
     @Option(help: "Stop after this many minutes of wall time.")
@@ -54,10 +54,10 @@ struct ShotVAEMNIST: ParsableCommand {
     @Flag(help: "Continue the run whose checkpoint is in the output folder.")
     var resume = false
 
-    @Option(help: "Unlabelled images per batch.")
+    @Option(help: "Unlabeled images per batch.")
     var batchSize = 128
 
-    @Option(help: "Labelled images per batch (the labelled loader cycles).")
+    @Option(help: "Labeled images per batch (the labeled loader cycles).")
     var labeledBatchSize = 4
 
     @Option(help: "Adam's learning rate (the paper's MNIST recipe: 5e-4; SHOT-VAE's MNIST settings: 1e-3).")
@@ -66,7 +66,7 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "Weight of the label term BCE(α, y) (default 200; the paper's MNIST recipe: 50).")
     var labelWeight: Float?
 
-    @Option(help: "Largest weight of the unlabelled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp epochs.")
+    @Option(help: "Largest weight of the unlabeled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp epochs.")
     var unlabeledWeight: Float?
 
     @Option(help: "Epochs of the ucw ramp (default 10).")
@@ -78,7 +78,7 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "ELBO weight ew (default 0.1; the paper's MNIST recipe: 1).")
     var elboWeight: Float?
 
-    @Option(help: "Partner choice of the unlabelled interpolation: random or optimal.")
+    @Option(help: "Partner choice of the unlabeled interpolation: random or optimal.")
     var partners: Partners = .random
 
     func validate() throws {
@@ -102,15 +102,15 @@ struct ShotVAEMNIST: ParsableCommand {
         let test = data.test.padded(to: 32).scaled(to: -1...1)
         var splitGenerator = RandomGenerator(seed: seed)
         let split = try SemiSupervisedSplit(train, labelsPerClass: labels / 10, generator: &splitGenerator)
-        log("\(dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labelled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        log("\(dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labeled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         // The decoder's output starts at the mean training pixel (see `SemiSupervisedVAE.mnist`).
         let model = SemiSupervisedVAE.mnist(meanPixel: train.meanPixel, generator: &initializer)
         var settings = ObjectiveConfiguration.mnist
-        if let labelWeight { settings.labelledClassificationWeight = .constant(labelWeight) }
+        if let labelWeight { settings.labeledClassificationWeight = .constant(labelWeight) }
         if unlabeledWeight != nil || unlabeledRamp != nil {
-            settings.unlabelledClassificationWeight = .exponentialRamp(
+            settings.unlabeledClassificationWeight = .exponentialRamp(
                 maximum: unlabeledWeight ?? 200, length: unlabeledRamp ?? 10, unit: .epochs)
         }
         if let matchingWeight { settings.posteriorMatchingWeight = .constant(matchingWeight) }

@@ -7,7 +7,7 @@ import Darwin
 /// Binary cross-entropy of a categorical distribution against (soft) targets, computed from
 /// its log-probabilities: `-(t_k log α_k + (1 - t_k) log(1 - α_k))` summed over classes and rows.
 ///
-/// This is the label term `BCE(α, y)` of PAPER.md section 7. It equals
+/// This is the label term `BCE(α, y)` of Method.md section 7. It equals
 /// `binaryCrossEntropy(probabilities: logProbabilities.exp(), ...)` wherever no probability
 /// saturates, but stays finite and keeps its gradient when one does. With probabilities, a
 /// class whose α rounds to 1 has `log(1 - α) = log 0`, which PyTorch's clamp at -100 turns into

@@ -9,7 +9,7 @@ public enum LossReduction: Sendable {
     /// The sum over every element.
     case sum
     /// The sum over every element divided by the batch size (the first axis): "sum over
-    /// the example, mean over the batch", the convention of every term in PAPER.md.
+    /// the example, mean over the batch", the convention of every term in Method.md.
     case batchMean
     /// The mean over every element (PyTorch's default `reduction="mean"`).
     case mean
@@ -26,7 +26,7 @@ public enum LossReduction: Sendable {
 
 /// Binary cross-entropy between `sigmoid(logits)` and `targets`, computed from the logits
 /// without overflow: `max(x, 0) - x t + log(1 + exp(-|x|))` per element. The Bernoulli
-/// reconstruction term `R` of PAPER.md section 2 is this with `.batchMean`.
+/// reconstruction term `R` of Method.md section 2 is this with `.batchMean`.
 ///
 /// - Parameters:
 ///   - logits: The decoder's output before the sigmoid.
@@ -51,8 +51,8 @@ public func binaryCrossEntropyWithLogits(
 }
 
 /// Binary cross-entropy between probabilities and targets, `-(t log p + (1 - t) log(1 - p))`,
-/// with PyTorch's clamp of each logarithm at -100. The MNIST recipe of PAPER.md section 7
-/// uses it with `.mean` on the class probabilities of labelled data.
+/// with PyTorch's clamp of each logarithm at -100. The MNIST recipe of Method.md section 7
+/// uses it with `.mean` on the class probabilities of labeled data.
 ///
 /// - Parameters:
 ///   - probabilities: Values in [0, 1].
@@ -81,7 +81,7 @@ public func binaryCrossEntropy(
 }
 
 /// The squared error `Σ (prediction - target)²`, reduced as asked. The Gaussian
-/// reconstruction term and the posterior-matching term `Dc` of PAPER.md sections 2-4 use it.
+/// reconstruction term and the posterior-matching term `Dc` of Method.md sections 2-4 use it.
 ///
 /// - Parameters:
 ///   - prediction: The predicted values.
@@ -102,7 +102,7 @@ public func meanSquaredError(
 }
 
 /// The cross-entropy of predicted log-probabilities against (soft) target distributions,
-/// `-Σ_k q_k log p_k` per row: `CE(logp, q)` of PAPER.md sections 3 and 4 with `.batchMean`.
+/// `-Σ_k q_k log p_k` per row: `CE(logp, q)` of Method.md sections 3 and 4 with `.batchMean`.
 ///
 /// - Parameters:
 ///   - logProbabilities: `[B, K]`, for example the output of ``Variable/logSoftmax()``.
@@ -122,7 +122,7 @@ public func crossEntropy(
 }
 
 /// The KL divergence from a diagonal Gaussian `N(μ, σ²)` to the prior `N(0, I)`:
-/// `0.5 Σ (μ² + σ² - 2 log σ - 1)`, the continuous prior term `KLc` of PAPER.md section 2
+/// `0.5 Σ (μ² + σ² - 2 log σ - 1)`, the continuous prior term `KLc` of Method.md section 2
 /// (with `.batchMean`).
 ///
 /// - Parameters:
@@ -150,7 +150,7 @@ public func gaussianKLDivergence(mean: Variable, logSigma: Variable, reduction: 
 }
 
 /// The KL divergence from a categorical posterior `α` to the uniform prior over `K` classes,
-/// `Σ_k α_k (log α_k - log(1/K))`: the discrete prior term `KLd` of PAPER.md section 2
+/// `Σ_k α_k (log α_k - log(1/K))`: the discrete prior term `KLd` of Method.md section 2
 /// (with `.batchMean`).
 ///
 /// - Parameters:

@@ -1,6 +1,6 @@
 extension Variable {
     /// The mean over each feature map: `[N, C, H, W]` becomes `[N, C]`. The WideResNet
-    /// encoder ends with it (PAPER.md section 6).
+    /// encoder ends with it (Method.md section 6).
     public func globalAveragePooled() -> Variable {
         precondition(rank4(shape), "globalAveragePooled() needs [N, C, H, W], got \(shape).")
         let inputShape = shape

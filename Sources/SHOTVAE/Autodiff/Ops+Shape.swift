@@ -15,7 +15,7 @@ extension Variable {
 
     /// The rows (entries along the first axis) at `indices`, in that order; an index may
     /// repeat. With a permutation this pairs each example with its mixup partner
-    /// (`x[idx]` in PAPER.md sections 3 and 4).
+    /// (`x[idx]` in Method.md sections 3 and 4).
     public func gatheringRows(_ indices: [Int]) -> Variable {
         let source = value
         let rows = source.shape[0]
@@ -109,7 +109,7 @@ func rank4(_ shape: [Int]) -> Bool { shape.count == 4 }
 
 /// Joins variables along an axis; all other sizes must agree.
 ///
-/// The decoder input `concat[z, y]` of PAPER.md section 1 is `concat([z, y], axis: 1)`.
+/// The decoder input `concat[z, y]` of Method.md section 1 is `concat([z, y], axis: 1)`.
 ///
 /// - Parameters:
 ///   - variables: At least one variable, all of the same rank.

@@ -15,7 +15,7 @@ extension Variable {
     }
 
     /// The log-softmax along the last axis: `x_k - log Σ_j exp(x_j)`, computed stably. The
-    /// categorical head of the encoder outputs `log α = logSoftmax(logits)` (PAPER.md section 1).
+    /// categorical head of the encoder outputs `log α = logSoftmax(logits)` (Method.md section 1).
     public func logSoftmax() -> Variable {
         let columns = shape.last ?? 1
         let rows = value.count / max(columns, 1)

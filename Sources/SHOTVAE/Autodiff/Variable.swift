@@ -13,7 +13,7 @@
 ///
 /// Gradients are computed only where needed: an operation whose inputs all have
 /// `requiresGradient == false` records nothing. Build targets "without gradient" (the mixed
-/// posteriors of PAPER.md sections 3 and 4) from plain ``Tensor`` values or from
+/// posteriors of Method.md sections 3 and 4) from plain ``Tensor`` values or from
 /// ``detached()`` variables, and they cost no graph at all.
 ///
 /// ```swift

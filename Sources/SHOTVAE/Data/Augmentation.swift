@@ -4,7 +4,7 @@ public protocol BatchAugmentation: Sendable {
     func callAsFunction(_ images: Tensor, generator: inout RandomGenerator) -> Tensor
 }
 
-/// The CIFAR augmentation of the paper (PAPER.md section 6): pad each image by `padding`
+/// The CIFAR augmentation of the paper (Method.md section 6): pad each image by `padding`
 /// pixels with its reflection, crop a random window of the original size, and flip it
 /// horizontally with probability 1/2; drawn anew for every image every time.
 public struct PadCropFlip: BatchAugmentation {

@@ -52,7 +52,7 @@ public struct BatchOrder: Sendable, Equatable {
     public var isPassComplete: Bool { position + batchSize > count }
 
     /// The next batch's indices; starts a new, reshuffled pass when the current one has no
-    /// full batch left (the cycling loader of the labelled set).
+    /// full batch left (the cycling loader of the labeled set).
     public mutating func next() -> [Int] {
         if isPassComplete { reshuffle() }
         let batch = Array(order[position..<(position + batchSize)])

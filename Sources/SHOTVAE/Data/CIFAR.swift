@@ -107,7 +107,7 @@ public struct CIFAR: Sendable {
         return url
     }
 
-    /// Decodes the records of several files into one labelled set.
+    /// Decodes the records of several files into one labeled set.
     static func records(_ files: [(bytes: ArraySlice<UInt8>, name: String)], variant: Variant) throws -> LabeledImages {
         let recordSize = variant.recordSize
         var total = 0

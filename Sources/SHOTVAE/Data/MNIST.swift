@@ -1,6 +1,6 @@
 import Foundation
 
-/// A labelled image set: images [N, C, H, W] with values in [0, 1], and their class labels.
+/// A labeled image set: images [N, C, H, W] with values in [0, 1], and their class labels.
 ///
 /// ```swift
 /// let mnist = try MNIST(directory: MNIST.bundledDirectory)
@@ -18,7 +18,7 @@ public struct LabeledImages: Sendable {
     /// The number of images.
     public var count: Int { labels.count }
 
-    /// Creates a labelled image set.
+    /// Creates a labeled image set.
     ///
     /// - Parameters:
     ///   - images: The images, shape [N, C, H, W].

@@ -1,8 +1,8 @@
 /// A seeded, class-balanced semi-supervised split of a training set.
 ///
 /// From each class, `labelsPerClass` images keep their labels and `validationPerClass`
-/// images are held out for validation; the unlabelled set is every training image that is
-/// not held out for validation, including the labelled ones, as in the paper (PAPER.md
+/// images are held out for validation; the unlabeled set is every training image that is
+/// not held out for validation, including the labeled ones, as in the paper (Method.md
 /// sections 6 and 7).
 ///
 /// ```swift
@@ -10,21 +10,21 @@
 /// let split = try SemiSupervisedSplit(mnist.train, labelsPerClass: 10, generator: &rng)   // 100 labels
 /// ```
 public struct SemiSupervisedSplit: Sendable {
-    /// The labelled images, `labelsPerClass` per class.
+    /// The labeled images, `labelsPerClass` per class.
     public let labeled: LabeledImages
     /// The images trained on without labels (their labels are kept only for diagnostics).
     public let unlabeled: LabeledImages
     /// The held-out validation images, `validationPerClass` per class (empty when 0).
     public let validation: LabeledImages
-    /// The indices into the original training set of the labelled images.
+    /// The indices into the original training set of the labeled images.
     public let labeledIndices: [Int]
 
     /// Splits `train`.
     ///
     /// - Parameters:
     ///   - train: The training set.
-    ///   - labelsPerClass: Labelled images per class.
-    ///   - validationPerClass: Validation images per class, taken before the labelled ones.
+    ///   - labelsPerClass: Labeled images per class.
+    ///   - validationPerClass: Validation images per class, taken before the labeled ones.
     ///   - generator: Chooses the images; the same seed gives the same split.
     /// - Throws: ``SHOTVAEError`` when a class has fewer images than requested.
     public init(
@@ -42,7 +42,7 @@ public struct SemiSupervisedSplit: Sendable {
             guard indices.count >= labelsPerClass + validationPerClass else {
                 throw SHOTVAEError(
                     .invalidArgument,
-                    "class \(label) has \(indices.count) training images, fewer than the \(labelsPerClass) labelled + \(validationPerClass) validation requested")
+                    "class \(label) has \(indices.count) training images, fewer than the \(labelsPerClass) labeled + \(validationPerClass) validation requested")
             }
             var shuffled = indices
             generator.shuffle(&shuffled)

@@ -70,8 +70,8 @@ extension RandomGenerator {
     }
 
     /// A Beta(`alpha`, `beta`) sample, as `X / (X + Y)` with `X ~ Gamma(alpha)` and
-    /// `Y ~ Gamma(beta)`. SHOT-VAE draws its mixup coefficient from Beta(0.1, 0.1) on labelled
-    /// data and Beta(2, 2) on unlabelled data (PAPER.md sections 3 and 4).
+    /// `Y ~ Gamma(beta)`. SHOT-VAE draws its mixup coefficient from Beta(0.1, 0.1) on labeled
+    /// data and Beta(2, 2) on unlabeled data (Method.md sections 3 and 4).
     ///
     /// - Parameters:
     ///   - alpha: The first shape parameter, positive.
@@ -86,7 +86,7 @@ extension RandomGenerator {
     }
 
     /// A standard Gumbel sample, `-log(-log(u + 1e-12) + 1e-12)` with `u ~ U(0, 1)`: the
-    /// noise of the Gumbel-softmax relaxation (PAPER.md section 1), with the paper's guards.
+    /// noise of the Gumbel-softmax relaxation (Method.md section 1), with the paper's guards.
     public mutating func nextGumbel() -> Float {
         let u = nextUniform()
         return -logf(-logf(u + 1e-12) + 1e-12)

@@ -1,5 +1,5 @@
 /// The Gaussian posterior head: two linear maps from the encoder's features to the mean μ
-/// and the log standard deviation log σ of q(z | x) (PAPER.md section 1).
+/// and the log standard deviation log σ of q(z | x) (Method.md section 1).
 public final class GaussianHead: Layer {
     /// The map to μ.
     public let mean: Dense
@@ -32,7 +32,7 @@ public final class GaussianHead: Layer {
 }
 
 /// The categorical posterior head: a linear map to the class logits followed by a
-/// log-softmax, giving log α = log q(y | x) (PAPER.md section 1).
+/// log-softmax, giving log α = log q(y | x) (Method.md section 1).
 public final class CategoricalHead: Layer {
     /// The map to the class logits.
     public let logits: Dense

@@ -4,11 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Draws the latent variables that the decoder receives (PAPER.md section 1).
+/// Draws the latent variables that the decoder receives (Method.md section 1).
 ///
 /// - The continuous latent is reparameterized: `z = μ + exp(log σ) ⊙ ε`, `ε ~ N(0, I)`,
 ///   so gradients flow to μ and log σ.
-/// - The class latent is the one-hot label for labelled data, a mixed one-hot label for the
+/// - The class latent is the one-hot label for labeled data, a mixed one-hot label for the
 ///   smoothed pass, and otherwise a Gumbel-softmax sample `softmax((log α + g) / τ)` with
 ///   `g = -log(-log(u + 1e-12) + 1e-12)`, `u ~ U(0, 1)` and temperature `τ = 0.67`.
 ///
@@ -58,7 +58,7 @@ public struct LatentSampler: Sendable {
     }
 
     /// `λ onehot(y) + (1 - λ) onehot(y[partners])`: the decoder's class input for the smoothed
-    /// labelled pass (PAPER.md section 3).
+    /// labeled pass (Method.md section 3).
     public static func mixedOneHot(_ labels: [Int], partners: [Int], coefficient lambda: Float, classCount: Int) -> Tensor {
         precondition(labels.count == partners.count, "Each label needs one partner.")
         var result = Tensor(shape: [labels.count, classCount])

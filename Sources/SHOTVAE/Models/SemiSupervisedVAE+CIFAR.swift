@@ -1,5 +1,5 @@
 extension SemiSupervisedVAE {
-    /// The DCGAN-style decoder of the paper's CIFAR runs (PAPER.md section 6), for
+    /// The DCGAN-style decoder of the paper's CIFAR runs (Method.md section 6), for
     /// `imageSize x imageSize` images, `imageSize` a multiple of 32: the sample `concat[z, y]`
     /// as a `(Dz + K) x 1 x 1` map; a transposed convolution with kernel `imageSize / 32` to
     /// 1,024 channels; four 4x4 transposed convolutions of stride 2 to 512, 256, 128 and 64
@@ -34,7 +34,7 @@ extension SemiSupervisedVAE {
         return Sequential(layers)
     }
 
-    /// The paper's CIFAR model (PAPER.md section 6): a WideResNet-28-k encoder, `Dz = 128`,
+    /// The paper's CIFAR model (Method.md section 6): a WideResNet-28-k encoder, `Dz = 128`,
     /// and the DCGAN decoder producing 32x32x3 logits for a Bernoulli reconstruction.
     ///
     /// - Parameters:

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 extension SemiSupervisedVAE {
-    /// The paper's convolutional VAE for 32x32 single-channel images (PAPER.md section 7).
+    /// The paper's convolutional VAE for 32x32 single-channel images (Method.md section 7).
     ///
     /// Encoder: three 4x4 convolutions of stride 2 (1 → 32 → 64 → 64 channels, 32 → 16 → 8 → 4
     /// pixels) with ReLU, flatten (1,024), dense 1,024 → 256 with ReLU. Decoder: dense

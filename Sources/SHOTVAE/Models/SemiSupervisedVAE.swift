@@ -1,6 +1,6 @@
 /// An M2-style semi-supervised VAE: an encoder with a Gaussian head for the continuous latent
 /// `z` and a categorical head for the class latent `y`, a sampler, and a decoder of
-/// `concat[z, y]` (PAPER.md section 1).
+/// `concat[z, y]` (Method.md section 1).
 ///
 /// The encoder maps an image batch to features `[B, F]`; the decoder maps `[B, Dz + K]` to an
 /// output of the images' shape (values or logits, as the objective's reconstruction term
@@ -39,11 +39,11 @@ open class SemiSupervisedVAE: Layer {
 
     /// What the decoder receives as `y`.
     public enum ClassInput {
-        /// One-hot labels (labelled data).
+        /// One-hot labels (labeled data).
         case labels([Int])
         /// Given class distributions `[B, K]`, such as mixed one-hot labels.
         case distributions(Tensor)
-        /// A Gumbel-softmax sample from the posterior (unlabelled data).
+        /// A Gumbel-softmax sample from the posterior (unlabeled data).
         case sampled
     }
 
@@ -171,7 +171,7 @@ open class SemiSupervisedVAE: Layer {
         return result
     }
 
-    /// The predicted class of every image: `argmax α`, without sampling (PAPER.md section 1).
+    /// The predicted class of every image: `argmax α`, without sampling (Method.md section 1).
     public func predict(_ images: Tensor, batchSize: Int = 1000) -> [Int] {
         let logAlpha = classLogProbabilities(images, batchSize: batchSize)
         return (0..<images.shape[0]).map { row in

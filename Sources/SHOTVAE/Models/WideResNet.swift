@@ -70,7 +70,7 @@ public final class WideResidualBlock: Layer {
     }
 }
 
-/// WideResNet-`depth`-`k` for 32x32 images, the encoder of the paper's CIFAR runs (PAPER.md
+/// WideResNet-`depth`-`k` for 32x32 images, the encoder of the paper's CIFAR runs (Method.md
 /// section 6): a 3x3 stem convolution (3 → 16), three groups of `(depth - 4) / 6`
 /// pre-activation blocks with widths 16k, 32k, 64k and strides 1, 2, 2, then batch norm,
 /// leaky ReLU and global average pooling to `64k` features.

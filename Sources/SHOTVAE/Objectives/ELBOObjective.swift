@@ -1,15 +1,15 @@
-/// The semi-supervised ELBO with JointVAE capacities (PAPER.md section 2): on labelled data
-/// the decoder gets the one-hot label, on unlabelled data a Gumbel-softmax sample, and both
+/// The semi-supervised ELBO with JointVAE capacities (Method.md section 2): on labeled data
+/// the decoder gets the one-hot label, on unlabeled data a Gumbel-softmax sample, and both
 /// halves minimize `ew · (R + P)` with
 /// `P = bc · |KLc - Cc| + bd · |KLd - Cd|`.
 ///
 /// It is the base of the family: ``M2Objective`` adds a classification loss,
-/// ``SmoothELBOObjective`` smooths the labelled half, ``SHOTObjective`` adds optimal
-/// interpolation to the unlabelled half. Each step of the computation is an `open` method, so
+/// ``SmoothELBOObjective`` smooths the labeled half, ``SHOTObjective`` adds optimal
+/// interpolation to the unlabeled half. Each step of the computation is an `open` method, so
 /// a subclass can change one idea and keep the rest.
 ///
 /// An objective keeps the plain passes of the step it is computing (see
-/// ``labelledPass(model:batch:context:)``), so one instance computes one step at a time: give
+/// ``labeledPass(model:batch:context:)``), so one instance computes one step at a time: give
 /// each thread that trains its own objective.
 open class ELBOObjective: VariationalObjective {
     /// The weights, capacities and settings, as schedules.
@@ -23,10 +23,10 @@ open class ELBOObjective: VariationalObjective {
         self.configuration = configuration
     }
 
-    /// `true`: the ELBO family trains on unlabelled data.
+    /// `true`: the ELBO family trains on unlabeled data.
     open var usesUnlabeledData: Bool { true }
 
-    /// `labelledLoss + unlabelledLoss` (whichever batches are given) and the named terms.
+    /// `labeledLoss + unlabeledLoss` (whichever batches are given) and the named terms.
     public func loss(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
@@ -38,9 +38,9 @@ open class ELBOObjective: VariationalObjective {
         return ObjectiveValue(total: total, terms: entries + [("total", total.value.scalar)])
     }
 
-    /// The labelled half's loss, differentiated and released, then the unlabelled half's: the
+    /// The labeled half's loss, differentiated and released, then the unlabeled half's: the
     /// same gradient as `loss(...).total.backward()` with only one half's graph in memory. When
-    /// the two halves' plain passes run as one batch (see ``labelledPass(model:batch:context:)``),
+    /// the two halves' plain passes run as one batch (see ``labeledPass(model:batch:context:)``),
     /// their graphs are one, and the sum of the halves is differentiated once.
     public func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
@@ -55,58 +55,58 @@ open class ELBOObjective: VariationalObjective {
         return entries + [("total", total)]
     }
 
-    /// Computes the labelled half's loss, then the unlabelled half's (whichever batches are
-    /// given), and hands each to `body` before the next is computed, releasing the labelled
+    /// Computes the labeled half's loss, then the unlabeled half's (whichever batches are
+    /// given), and hands each to `body` before the next is computed, releasing the labeled
     /// half's plain pass in between; returns the named terms. When both halves' plain passes
     /// run as one batch, their graphs are one, and `body` gets the sum of the halves once.
     private func forEachHalf(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext, _ body: (Variable) -> Void
     ) -> [(name: String, value: Float)] {
-        precondition(labeled != nil || unlabeled != nil, "An objective needs a labelled or an unlabelled batch.")
+        precondition(labeled != nil || unlabeled != nil, "An objective needs a labeled or an unlabeled batch.")
         let weights = self.weights(at: progress)
         var terms = ObjectiveTerms()
         let passes = PlainPasses(model: model, labeled: labeled, unlabeled: unlabeled, context: context)
         plainPasses = passes
         defer { plainPasses = nil }
-        var labelled: Variable?
+        var labeledPart: Variable?
         if let labeled {
-            labelled = labelledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
+            labeledPart = labeledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
         }
-        if let part = labelled, !passes.joint {
+        if let part = labeledPart, !passes.joint {
             body(part)
-            labelled = nil
-            passes.releaseLabelled()
+            labeledPart = nil
+            passes.releaseLabeled()
         }
         if let unlabeled {
-            let part = unlabelledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
-            body(labelled.map { $0 + part } ?? part)
-        } else if let labelled {
-            body(labelled)
+            let part = unlabeledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
+            body(labeledPart.map { $0 + part } ?? part)
+        } else if let labeledPart {
+            body(labeledPart)
         }
         return terms.entries
     }
 
-    /// The plain pass of this step's labelled batch, with its one-hot labels as `y`: the pass
-    /// every objective of the family starts its labelled half with, computed once per step.
+    /// The plain pass of this step's labeled batch, with its one-hot labels as `y`: the pass
+    /// every objective of the family starts its labeled half with, computed once per step.
     ///
     /// On a model that ``Layer/treatsExamplesIndependently``, in a step with both halves, the
     /// first request for either half's plain pass runs both as one batch
     /// (``SemiSupervisedVAE/reconstruct(_:context:)``), in fewer and larger products. A
     /// subclass that overrides a half should take its plain pass from here or from
-    /// ``unlabelledPass(model:images:context:)``, not from `model.reconstruct`, to keep that
+    /// ``unlabeledPass(model:images:context:)``, not from `model.reconstruct`, to keep that
     /// saving (and to not compute the pass twice). Outside a step, or for another batch, the
     /// pass is computed on its own.
-    public func labelledPass(model: SemiSupervisedVAE, batch: LabeledBatch, context: ForwardContext) -> SemiSupervisedVAE.Pass {
-        if let passes = plainPasses, let pass = passes.labelled(model: model, batch: batch) { return pass }
+    public func labeledPass(model: SemiSupervisedVAE, batch: LabeledBatch, context: ForwardContext) -> SemiSupervisedVAE.Pass {
+        if let passes = plainPasses, let pass = passes.labeled(model: model, batch: batch) { return pass }
         return model.reconstruct(Variable(batch.images), classes: .labels(batch.labels), context: context)
     }
 
-    /// The plain pass of this step's unlabelled batch, with a Gumbel-softmax sample as `y`: the
-    /// pass every objective of the family starts its unlabelled half with, computed once per
-    /// step and shared as ``labelledPass(model:batch:context:)`` describes.
-    public func unlabelledPass(model: SemiSupervisedVAE, images: Tensor, context: ForwardContext) -> SemiSupervisedVAE.Pass {
-        if let passes = plainPasses, let pass = passes.unlabelled(model: model, images: images) { return pass }
+    /// The plain pass of this step's unlabeled batch, with a Gumbel-softmax sample as `y`: the
+    /// pass every objective of the family starts its unlabeled half with, computed once per
+    /// step and shared as ``labeledPass(model:batch:context:)`` describes.
+    public func unlabeledPass(model: SemiSupervisedVAE, images: Tensor, context: ForwardContext) -> SemiSupervisedVAE.Pass {
+        if let passes = plainPasses, let pass = passes.unlabeled(model: model, images: images) { return pass }
         return model.reconstruct(Variable(images), classes: .sampled, context: context)
     }
 
@@ -115,31 +115,31 @@ open class ELBOObjective: VariationalObjective {
         ObjectiveWeights(configuration, at: progress)
     }
 
-    /// The labelled half: `ew · (R_l + P_l)` with the one-hot label as `y`.
-    open func labelledLoss(
+    /// The labeled half: `ew · (R_l + P_l)` with the one-hot label as `y`.
+    open func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        labelledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms).evidence
+        labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms).evidence
             * weights.elbo
     }
 
-    /// The pass of a labelled batch with its one-hot labels as `y`, and its `R_l + P_l`.
-    public func labelledEvidence(
+    /// The pass of a labeled batch with its one-hot labels as `y`, and its `R_l + P_l`.
+    public func labeledEvidence(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> (pass: SemiSupervisedVAE.Pass, evidence: Variable) {
-        let pass = labelledPass(model: model, batch: batch, context: context)
-        return (pass, evidenceLoss(pass, images: batch.images, weights: weights, part: "labelled", terms: &terms))
+        let pass = labeledPass(model: model, batch: batch, context: context)
+        return (pass, evidenceLoss(pass, images: batch.images, weights: weights, part: "labeled", terms: &terms))
     }
 
-    /// The unlabelled half: `ew · (R_u + P_u)` with a Gumbel-softmax sample as `y`.
-    open func unlabelledLoss(
+    /// The unlabeled half: `ew · (R_u + P_u)` with a Gumbel-softmax sample as `y`.
+    open func unlabeledLoss(
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let pass = unlabelledPass(model: model, images: images, context: context)
-        return evidenceLoss(pass, images: images, weights: weights, part: "unlabelled", terms: &terms) * weights.elbo
+        let pass = unlabeledPass(model: model, images: images, context: context)
+        return evidenceLoss(pass, images: images, weights: weights, part: "unlabeled", terms: &terms) * weights.elbo
     }
 
     /// `R + P` for one pass: the negative ELBO with capacities. Records `reconstruction`,
@@ -178,7 +178,7 @@ open class ELBOObjective: VariationalObjective {
     /// The label term's loss of predicted log α against (soft) labels `targets`:
     /// `CE(log α, q)` or `BCE(α, q)` as configured.
     open func classificationLoss(logProbabilities: Variable, targets: Tensor) -> Variable {
-        switch configuration.labelledClassificationLoss {
+        switch configuration.labeledClassificationLoss {
         case .crossEntropy:
             return crossEntropy(logProbabilities: logProbabilities, targets: targets)
         case .binaryCrossEntropy:

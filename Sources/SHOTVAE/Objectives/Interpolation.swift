@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The mixup arithmetic of PAPER.md sections 3 and 4, on plain tensors (no gradient).
+/// The mixup arithmetic of Method.md sections 3 and 4, on plain tensors (no gradient).
 public enum Interpolation {
     /// `λ a + (1 - λ) a[partners]` along the first axis.
     public static func mix(_ values: Tensor, partners: [Int], coefficient lambda: Float) -> Tensor {

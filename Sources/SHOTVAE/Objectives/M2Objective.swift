@@ -1,31 +1,31 @@
 /// The M2 model of Kingma et al. (2014): the semi-supervised ELBO plus a weighted
-/// classification loss on labelled data, `ew · (R_l + P_l) + a · CE(log α, y)` (PAPER.md
+/// classification loss on labeled data, `ew · (R_l + P_l) + a · CE(log α, y)` (Method.md
 /// section 2). It is the baseline SHOT-VAE improves on; `a` is
-/// ``ObjectiveConfiguration/labelledClassificationWeight``.
+/// ``ObjectiveConfiguration/labeledClassificationWeight``.
 open class M2Objective: ELBOObjective {
-    /// The labelled half: the ELBO with the one-hot label plus `a` times the label term on
-    /// the same pass's posterior. Records `classification` under `labelled`.
-    open override func labelledLoss(
+    /// The labeled half: the ELBO with the one-hot label plus `a` times the label term on
+    /// the same pass's posterior. Records `classification` under `labeled`.
+    open override func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let (pass, evidence) = labelledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
+        let (pass, evidence) = labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
         let classification = classificationLoss(
             logProbabilities: pass.posterior.logProbabilities,
             targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))
-        terms.record("labelled", "classification", classification)
-        return evidence * weights.elbo + classification * weights.labelledClassification
+        terms.record("labeled", "classification", classification)
+        return evidence * weights.elbo + classification * weights.labeledClassification
     }
 }
 
-/// A purely supervised baseline: the label term on labelled data only, `a · CE(log α, y)`;
-/// unlabelled data and the decoder are unused.
+/// A purely supervised baseline: the label term on labeled data only, `a · CE(log α, y)`;
+/// unlabeled data and the decoder are unused.
 open class SupervisedObjective: ELBOObjective {
-    /// `false`: only labelled batches are used.
+    /// `false`: only labeled batches are used.
     open override var usesUnlabeledData: Bool { false }
 
-    /// `a · CE(log α, y)` on the encoder's posterior. Records `classification` under `labelled`.
-    open override func labelledLoss(
+    /// `a · CE(log α, y)` on the encoder's posterior. Records `classification` under `labeled`.
+    open override func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
@@ -33,12 +33,12 @@ open class SupervisedObjective: ELBOObjective {
         let classification = classificationLoss(
             logProbabilities: posterior.logProbabilities,
             targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))
-        terms.record("labelled", "classification", classification)
-        return classification * weights.labelledClassification
+        terms.record("labeled", "classification", classification)
+        return classification * weights.labeledClassification
     }
 
-    /// Nothing: a supervised model ignores unlabelled data. Returns a constant zero.
-    open override func unlabelledLoss(
+    /// Nothing: a supervised model ignores unlabeled data. Returns a constant zero.
+    open override func unlabeledLoss(
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {

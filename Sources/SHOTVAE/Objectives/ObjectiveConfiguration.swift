@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// How the reconstruction term `R` compares the decoder's output with the images
-/// (PAPER.md section 2).
+/// (Method.md section 2).
 public enum ReconstructionLikelihood: Sendable, Equatable, Codable {
     /// Bernoulli: `Σ BCEWithLogits(x̂, x) / B`; the decoder outputs logits and pixels are in
     /// [0, 1] (the paper's CIFAR runs).
@@ -18,14 +18,14 @@ public enum ReconstructionLikelihood: Sendable, Equatable, Codable {
 
 /// The loss that measures predicted class probabilities against (soft) labels.
 public enum ClassificationLoss: Sendable, Equatable, Codable {
-    /// `-Σ_k q_k log α_k`, mean over the batch: `CE` of PAPER.md sections 2-4.
+    /// `-Σ_k q_k log α_k`, mean over the batch: `CE` of Method.md sections 2-4.
     case crossEntropy
     /// PyTorch's `binary_cross_entropy(α, q)`, mean over every element: the label term of
     /// the paper's MNIST recipe (section 7).
     case binaryCrossEntropy
 }
 
-/// How the unlabelled interpolation picks each example's partner (PAPER.md section 4).
+/// How the unlabeled interpolation picks each example's partner (Method.md section 4).
 public enum PartnerChoice: String, Sendable, Equatable, Codable {
     /// A uniformly random permutation of the batch (the default).
     case randomPermutation
@@ -35,9 +35,9 @@ public enum PartnerChoice: String, Sendable, Equatable, Codable {
 
 /// The weights, capacities and settings of the SHOT-VAE family of objectives, as schedules.
 ///
-/// The symbols are those of PAPER.md: `ew` ``elboWeight``, `bc` ``continuousKLWeight``, `bd`
+/// The symbols are those of Method.md: `ew` ``elboWeight``, `bc` ``continuousKLWeight``, `bd`
 /// ``discreteKLWeight``, `Cc` ``continuousCapacity``, `Cd` ``discreteCapacity``, `pw`
-/// ``posteriorMatchingWeight``, `ucw` ``unlabelledClassificationWeight``. Presets give the
+/// ``posteriorMatchingWeight``, `ucw` ``unlabeledClassificationWeight``. Presets give the
 /// paper's settings: ``cifar10(epochs:)``, ``cifar100(epochs:)`` and ``mnist``.
 public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
     /// How `R` is computed.
@@ -54,17 +54,17 @@ public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
     public var discreteCapacity: WeightSchedule
     /// `pw`, the posterior-matching weight.
     public var posteriorMatchingWeight: WeightSchedule
-    /// The weight of the label term on labelled data (`Dd` of smooth-ELBO, M2's `a`).
-    public var labelledClassificationWeight: WeightSchedule
-    /// `ucw`, the weight of `Du` on unlabelled data.
-    public var unlabelledClassificationWeight: WeightSchedule
+    /// The weight of the label term on labeled data (`Dd` of smooth-ELBO, M2's `a`).
+    public var labeledClassificationWeight: WeightSchedule
+    /// `ucw`, the weight of `Du` on unlabeled data.
+    public var unlabeledClassificationWeight: WeightSchedule
     /// The loss of the label term.
-    public var labelledClassificationLoss: ClassificationLoss
-    /// `ε` of the labelled mixing coefficient `λ ~ Beta(ε, ε)` (section 3: 0.1).
-    public var labelledMixing: Double
-    /// The shape of the unlabelled mixing coefficient `λ ~ Beta(a, a)` (section 4: 2).
-    public var unlabelledMixing: Double
-    /// How unlabelled partners are chosen.
+    public var labeledClassificationLoss: ClassificationLoss
+    /// `ε` of the labeled mixing coefficient `λ ~ Beta(ε, ε)` (section 3: 0.1).
+    public var labeledMixing: Double
+    /// The shape of the unlabeled mixing coefficient `λ ~ Beta(a, a)` (section 4: 2).
+    public var unlabeledMixing: Double
+    /// How unlabeled partners are chosen.
     public var partnerChoice: PartnerChoice
 
     /// Creates a configuration; every weight defaults to the CIFAR-10 preset's.
@@ -76,11 +76,11 @@ public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
         continuousCapacity: WeightSchedule = .constant(0),
         discreteCapacity: WeightSchedule = .constant(0),
         posteriorMatchingWeight: WeightSchedule = .constant(1),
-        labelledClassificationWeight: WeightSchedule = .constant(1),
-        unlabelledClassificationWeight: WeightSchedule = .constant(1),
-        labelledClassificationLoss: ClassificationLoss = .crossEntropy,
-        labelledMixing: Double = 0.1,
-        unlabelledMixing: Double = 2,
+        labeledClassificationWeight: WeightSchedule = .constant(1),
+        unlabeledClassificationWeight: WeightSchedule = .constant(1),
+        labeledClassificationLoss: ClassificationLoss = .crossEntropy,
+        labeledMixing: Double = 0.1,
+        unlabeledMixing: Double = 2,
         partnerChoice: PartnerChoice = .randomPermutation
     ) {
         self.reconstruction = reconstruction
@@ -90,15 +90,15 @@ public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
         self.continuousCapacity = continuousCapacity
         self.discreteCapacity = discreteCapacity
         self.posteriorMatchingWeight = posteriorMatchingWeight
-        self.labelledClassificationWeight = labelledClassificationWeight
-        self.unlabelledClassificationWeight = unlabelledClassificationWeight
-        self.labelledClassificationLoss = labelledClassificationLoss
-        self.labelledMixing = labelledMixing
-        self.unlabelledMixing = unlabelledMixing
+        self.labeledClassificationWeight = labeledClassificationWeight
+        self.unlabeledClassificationWeight = unlabeledClassificationWeight
+        self.labeledClassificationLoss = labeledClassificationLoss
+        self.labeledMixing = labeledMixing
+        self.unlabeledMixing = unlabeledMixing
         self.partnerChoice = partnerChoice
     }
 
-    /// The paper's CIFAR-10 (4,000 labels) settings (PAPER.md section 5), for 600 epochs:
+    /// The paper's CIFAR-10 (4,000 labels) settings (Method.md section 5), for 600 epochs:
     /// Bernoulli reconstruction; `ew = ramp(e, 400, 1e-3)`, ×5 from epoch 400; `bc = bd =
     /// ramp(e, 200, 1e-3)`; `Cc = 0`; `Cd = ramp(e, 200, 2.3)`; `pw = ramp(e, 200, 1)`;
     /// `ucw = ramp(e, 0.4 · epochs, 1)`. For another number of epochs every epoch count of
@@ -114,10 +114,10 @@ public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
             continuousCapacity: .constant(0),
             discreteCapacity: .exponentialRamp(maximum: 2.3, length: 200 * scale, unit: .epochs),
             posteriorMatchingWeight: .exponentialRamp(maximum: 1, length: 200 * scale, unit: .epochs),
-            unlabelledClassificationWeight: .exponentialRamp(maximum: 1, length: 0.4 * Double(epochs), unit: .epochs))
+            unlabeledClassificationWeight: .exponentialRamp(maximum: 1, length: 0.4 * Double(epochs), unit: .epochs))
     }
 
-    /// The paper's CIFAR-100 (10,000 labels) settings (PAPER.md section 5), for 700 epochs:
+    /// The paper's CIFAR-100 (10,000 labels) settings (Method.md section 5), for 700 epochs:
     /// as CIFAR-10 but `ew = ramp(e, 400, 1e-3)` without the boost, `bc = bd = ramp(e, 150,
     /// 1e-3)`, `Cd = ramp(e, 150, 4.6)`, `pw = ramp(e, 400, 1)`. Epoch counts scale by
     /// `epochs / 700`.
@@ -131,12 +131,12 @@ public struct ObjectiveConfiguration: Sendable, Equatable, Codable {
             continuousCapacity: .constant(0),
             discreteCapacity: .exponentialRamp(maximum: 4.6, length: 150 * scale, unit: .epochs),
             posteriorMatchingWeight: .exponentialRamp(maximum: 1, length: 400 * scale, unit: .epochs),
-            unlabelledClassificationWeight: .exponentialRamp(maximum: 1, length: 0.4 * Double(epochs), unit: .epochs))
+            unlabeledClassificationWeight: .exponentialRamp(maximum: 1, length: 0.4 * Double(epochs), unit: .epochs))
     }
 }
 
 extension ObjectiveConfiguration {
-    /// The loss of the paper's MNIST recipe (PAPER.md section 7), as in its smooth-ELBO MNIST
+    /// The loss of the paper's MNIST recipe (Method.md section 7), as in its smooth-ELBO MNIST
     /// script: squared error summed over pixels (images and the tanh output in [-1, 1]),
     /// `bc = bd = 30`, `Cc` rising linearly 0 → 17.5 and `Cd` 0 → 17 (capped at log 10) over the
     /// first 25,000 steps, `ew = 1`, and the label term `50 · BCE(α, y)`. With ``M2Objective`` it
@@ -153,14 +153,14 @@ extension ObjectiveConfiguration {
             discreteCapacity: WeightSchedule.linear(start: 0, end: 17, length: 25_000, unit: .steps)
                 .capped(at: Float(log(10.0))),
             posteriorMatchingWeight: .constant(1),
-            labelledClassificationWeight: .constant(50),
-            unlabelledClassificationWeight: .exponentialRamp(maximum: 50, length: 10, unit: .epochs),
-            labelledClassificationLoss: .binaryCrossEntropy)
+            labeledClassificationWeight: .constant(50),
+            unlabeledClassificationWeight: .exponentialRamp(maximum: 50, length: 10, unit: .epochs),
+            labeledClassificationLoss: .binaryCrossEntropy)
     }
 
     /// SHOT-VAE on the paper's MNIST model: the section 7 recipe (``mnistRecipe``) with the
     /// evidence terms weighted by `ew = 0.1` against the label term, the label term weighted
-    /// by 200 (the recipe: 50), and the unlabelled interpolation term `Du` weighted by `ucw`,
+    /// by 200 (the recipe: 50), and the unlabeled interpolation term `Du` weighted by `ucw`,
     /// ramped to 200 over the first 10 epochs.
     ///
     /// The paper gives the interpolation weights only for CIFAR, where `ew = 1e-3` scales the
@@ -170,8 +170,8 @@ extension ObjectiveConfiguration {
     public static var mnist: ObjectiveConfiguration {
         var configuration = mnistRecipe
         configuration.elboWeight = .constant(0.1)
-        configuration.labelledClassificationWeight = .constant(200)
-        configuration.unlabelledClassificationWeight = .exponentialRamp(maximum: 200, length: 10, unit: .epochs)
+        configuration.labeledClassificationWeight = .constant(200)
+        configuration.unlabeledClassificationWeight = .exponentialRamp(maximum: 200, length: 10, unit: .epochs)
         return configuration
     }
 }
@@ -191,10 +191,10 @@ public struct ObjectiveWeights: Sendable, Equatable {
     public var discreteCapacity: Float
     /// `pw`.
     public var posteriorMatching: Float
-    /// The weight of the label term on labelled data.
-    public var labelledClassification: Float
+    /// The weight of the label term on labeled data.
+    public var labeledClassification: Float
     /// `ucw`.
-    public var unlabelledClassification: Float
+    public var unlabeledClassification: Float
 
     /// Evaluates every schedule of `configuration` at `progress`.
     public init(_ configuration: ObjectiveConfiguration, at progress: TrainingProgress) {
@@ -204,7 +204,7 @@ public struct ObjectiveWeights: Sendable, Equatable {
         continuousCapacity = configuration.continuousCapacity.value(at: progress)
         discreteCapacity = configuration.discreteCapacity.value(at: progress)
         posteriorMatching = configuration.posteriorMatchingWeight.value(at: progress)
-        labelledClassification = configuration.labelledClassificationWeight.value(at: progress)
-        unlabelledClassification = configuration.unlabelledClassificationWeight.value(at: progress)
+        labeledClassification = configuration.labeledClassificationWeight.value(at: progress)
+        unlabeledClassification = configuration.unlabeledClassificationWeight.value(at: progress)
     }
 }

@@ -4,10 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// SHOT-VAE (PAPER.md sections 3 and 4): the smooth-ELBO on labelled data and optimal
-/// interpolation on unlabelled data.
+/// SHOT-VAE (Method.md sections 3 and 4): the smooth-ELBO on labeled data and optimal
+/// interpolation on unlabeled data.
 ///
-/// For an unlabelled batch `x`:
+/// For an unlabeled batch `x`:
 ///
 /// 1. A pass with a Gumbel-softmax `y` gives `R_u`, `P_u` and the posterior `μ, σ, α`.
 /// 2. `λ ~ Beta(2, 2)` and a partner for each example (a random permutation, or the
@@ -17,21 +17,21 @@ import Darwin
 /// 4. `Du = CE(log α', α^)` against the mixed probabilities, `Dc` as in section 3.
 /// 5. `L_u = ew · (R_u + P_u + bc · pw · Dc) + ucw · Du`.
 ///
-/// Subclass and override ``unlabelledMixingCoefficient(generator:)`` or
-/// ``unlabelledPartners(posterior:generator:)`` to try another mixing distribution or
+/// Subclass and override ``unlabeledMixingCoefficient(generator:)`` or
+/// ``unlabeledPartners(posterior:generator:)`` to try another mixing distribution or
 /// partner choice.
 open class SHOTObjective: SmoothELBOObjective {
-    /// The interpolated unlabelled half. Records `reconstruction`, `continuousKL`,
-    /// `discreteKL`, `posteriorMatching` (`Dc`) and `classification` (`Du`) under `unlabelled`.
-    open override func unlabelledLoss(
+    /// The interpolated unlabeled half. Records `reconstruction`, `continuousKL`,
+    /// `discreteKL`, `posteriorMatching` (`Dc`) and `classification` (`Du`) under `unlabeled`.
+    open override func unlabeledLoss(
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let pass = unlabelledPass(model: model, images: images, context: context)
-        let evidence = evidenceLoss(pass, images: images, weights: weights, part: "unlabelled", terms: &terms)
+        let pass = unlabeledPass(model: model, images: images, context: context)
+        let evidence = evidenceLoss(pass, images: images, weights: weights, part: "unlabeled", terms: &terms)
 
-        let lambda = unlabelledMixingCoefficient(generator: &context.generator)
-        let partners = unlabelledPartners(posterior: pass.posterior, generator: &context.generator)
+        let lambda = unlabeledMixingCoefficient(generator: &context.generator)
+        let partners = unlabeledPartners(posterior: pass.posterior, generator: &context.generator)
         // α^ = λ α + (1 - λ) α[idx], on the probabilities, not log α
         let alpha = pass.posterior.logProbabilities.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf,
                                                               grain: Tensor.transcendentalGrain)
@@ -40,19 +40,19 @@ open class SHOTObjective: SmoothELBOObjective {
             model: model, images: images, of: pass.posterior, partners: partners, coefficient: lambda,
             context: context)
         let classification = crossEntropy(logProbabilities: mixed.logProbabilities, targets: targetProbabilities)
-        terms.record("unlabelled", "posteriorMatching", matching)
-        terms.record("unlabelled", "classification", classification)
+        terms.record("unlabeled", "posteriorMatching", matching)
+        terms.record("unlabeled", "classification", classification)
         return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
-            + classification * weights.unlabelledClassification
+            + classification * weights.unlabeledClassification
     }
 
-    /// The unlabelled mixing coefficient, `λ ~ Beta(a, a)` with the configured `a` (2).
-    open func unlabelledMixingCoefficient(generator: inout RandomGenerator) -> Float {
-        generator.nextBeta(configuration.unlabelledMixing, configuration.unlabelledMixing)
+    /// The unlabeled mixing coefficient, `λ ~ Beta(a, a)` with the configured `a` (2).
+    open func unlabeledMixingCoefficient(generator: inout RandomGenerator) -> Float {
+        generator.nextBeta(configuration.unlabeledMixing, configuration.unlabeledMixing)
     }
 
-    /// Each unlabelled example's partner: a random permutation (default) or the optimal match.
-    open func unlabelledPartners(posterior: SemiSupervisedVAE.Posterior, generator: inout RandomGenerator) -> [Int] {
+    /// Each unlabeled example's partner: a random permutation (default) or the optimal match.
+    open func unlabeledPartners(posterior: SemiSupervisedVAE.Posterior, generator: inout RandomGenerator) -> [Int] {
         switch configuration.partnerChoice {
         case .randomPermutation:
             return generator.permutation(posterior.mean.shape[0])

@@ -4,11 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The smooth-ELBO (PAPER.md section 3): on labelled data, the ELBO with the one-hot label
+/// The smooth-ELBO (Method.md section 3): on labeled data, the ELBO with the one-hot label
 /// plus a mixup-smoothed label term and posterior matching, so that the ELBO itself uses
-/// the labels. Unlabelled data get the plain ELBO.
+/// the labels. Unlabeled data get the plain ELBO.
 ///
-/// For a labelled batch `(x, y)`:
+/// For a labeled batch `(x, y)`:
 ///
 /// 1. A pass with the one-hot `y` gives `R_l`, `P_l` and the posterior `μ, σ, α`.
 /// 2. `λ ~ Beta(ε, ε)` with `ε = 0.1` and a random permutation `idx`; without gradient,
@@ -19,15 +19,15 @@ import Darwin
 ///    `Dc = (Σ (μ' - μ~)² + Σ (exp(log σ') - σ~)²) / B`.
 /// 5. `L_l = ew · (R_l + P_l + bc · pw · Dc) + a · Dd` (the paper: `a = 1`).
 open class SmoothELBOObjective: ELBOObjective {
-    /// The smoothed labelled half. Records `reconstruction`, `continuousKL`, `discreteKL`,
-    /// `posteriorMatching` (`Dc`) and `classification` (`Dd`) under `labelled`.
-    open override func labelledLoss(
+    /// The smoothed labeled half. Records `reconstruction`, `continuousKL`, `discreteKL`,
+    /// `posteriorMatching` (`Dc`) and `classification` (`Dd`) under `labeled`.
+    open override func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
         terms: inout ObjectiveTerms
     ) -> Variable {
-        let (pass, evidence) = labelledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
-        let lambda = labelledMixingCoefficient(generator: &context.generator)
-        let partners = labelledPartners(count: batch.labels.count, generator: &context.generator)
+        let (pass, evidence) = labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
+        let lambda = labeledMixingCoefficient(generator: &context.generator)
+        let partners = labeledPartners(count: batch.labels.count, generator: &context.generator)
         let (mixed, matching) = interpolatedPosterior(
             model: model, images: batch.images, of: pass.posterior, partners: partners, coefficient: lambda,
             context: context)
@@ -35,19 +35,19 @@ open class SmoothELBOObjective: ELBOObjective {
         let mixedLabels = LatentSampler.mixedOneHot(
             batch.labels, partners: partners, coefficient: lambda, classCount: model.classCount)
         let classification = classificationLoss(logProbabilities: mixed.logProbabilities, targets: mixedLabels)
-        terms.record("labelled", "posteriorMatching", matching)
-        terms.record("labelled", "classification", classification)
+        terms.record("labeled", "posteriorMatching", matching)
+        terms.record("labeled", "classification", classification)
         return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
-            + classification * weights.labelledClassification
+            + classification * weights.labeledClassification
     }
 
-    /// The labelled mixing coefficient, `λ ~ Beta(ε, ε)` with the configured `ε` (0.1).
-    open func labelledMixingCoefficient(generator: inout RandomGenerator) -> Float {
-        generator.nextBeta(configuration.labelledMixing, configuration.labelledMixing)
+    /// The labeled mixing coefficient, `λ ~ Beta(ε, ε)` with the configured `ε` (0.1).
+    open func labeledMixingCoefficient(generator: inout RandomGenerator) -> Float {
+        generator.nextBeta(configuration.labeledMixing, configuration.labeledMixing)
     }
 
-    /// Each labelled example's partner: a random permutation of the batch.
-    open func labelledPartners(count: Int, generator: inout RandomGenerator) -> [Int] {
+    /// Each labeled example's partner: a random permutation of the batch.
+    open func labeledPartners(count: Int, generator: inout RandomGenerator) -> [Int] {
         generator.permutation(count)
     }
 

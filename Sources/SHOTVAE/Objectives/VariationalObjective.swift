@@ -1,4 +1,4 @@
-/// A labelled batch: images and their class labels.
+/// A labeled batch: images and their class labels.
 public struct LabeledBatch: Sendable {
     /// The images, `[B, C, H, W]`.
     public var images: Tensor
@@ -17,7 +17,7 @@ public struct LabeledBatch: Sendable {
 public struct ObjectiveValue {
     /// The loss to call `backward()` on.
     public var total: Variable
-    /// Each term's value, named `labelled.reconstruction`, `unlabelled.posteriorMatching`, ...,
+    /// Each term's value, named `labeled.reconstruction`, `unlabeled.posteriorMatching`, ...,
     /// in the order they were computed; `total` comes last.
     public var terms: [(name: String, value: Float)]
 
@@ -35,28 +35,28 @@ public struct ObjectiveTerms {
     /// Creates an empty record.
     public init() {}
 
-    /// Records `value` under `part.name` (for example `labelled.reconstruction`).
+    /// Records `value` under `part.name` (for example `labeled.reconstruction`).
     public mutating func record(_ part: String, _ name: String, _ value: Variable) {
         entries.append((part + "." + name, value.value.scalar))
     }
 }
 
-/// A training objective for a ``SemiSupervisedVAE``: the loss of one step over one labelled
-/// and one unlabelled batch (PAPER.md sections 2-4).
+/// A training objective for a ``SemiSupervisedVAE``: the loss of one step over one labeled
+/// and one unlabeled batch (Method.md sections 2-4).
 ///
 /// The library's objectives are open classes (``ELBOObjective``, ``M2Objective``,
 /// ``SmoothELBOObjective``, ``SHOTObjective``, ``SupervisedObjective``) whose hooks a subclass
 /// overrides to change one idea; see the DocC article "Writing your own objective".
 public protocol VariationalObjective: AnyObject {
-    /// Whether the objective reads unlabelled batches; the trainer skips loading them if not.
+    /// Whether the objective reads unlabeled batches; the trainer skips loading them if not.
     var usesUnlabeledData: Bool { get }
 
     /// The loss of one training step and its named terms.
     ///
     /// - Parameters:
     ///   - model: The model to run.
-    ///   - labeled: The labelled batch, if any.
-    ///   - unlabeled: The unlabelled images `[B, C, H, W]`, if any.
+    ///   - labeled: The labeled batch, if any.
+    ///   - unlabeled: The unlabeled images `[B, C, H, W]`, if any.
     ///   - progress: Where training stands; schedules are evaluated there.
     ///   - context: The pass's mode; every random draw comes from its generator.
     func loss(
@@ -70,8 +70,8 @@ public protocol VariationalObjective: AnyObject {
     /// The result equals `loss(...)` followed by `total.backward()`, which is what the default
     /// implementation does. An objective whose loss is a sum of parts can instead
     /// differentiate each part as soon as it is computed, so that only one part's graph (its
-    /// activations) is in memory at a time; ``ELBOObjective`` does so for the labelled and
-    /// the unlabelled half, as the paper's code does.
+    /// activations) is in memory at a time; ``ELBOObjective`` does so for the labeled and
+    /// the unlabeled half, as the paper's code does.
     func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext

@@ -24,9 +24,9 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
 
 /// Whether a schedule advances with epochs or with optimizer steps.
 public enum ScheduleUnit: String, Sendable, Codable {
-    /// Advances once per epoch (the ramps of PAPER.md section 5).
+    /// Advances once per epoch (the ramps of Method.md section 5).
     case epochs
-    /// Advances every optimizer step (the capacities of PAPER.md section 7).
+    /// Advances every optimizer step (the capacities of Method.md section 7).
     case steps
 }
 
@@ -40,11 +40,11 @@ public enum ScheduleUnit: String, Sendable, Codable {
 public indirect enum WeightSchedule: Sendable, Equatable, Codable {
     /// The same value throughout.
     case constant(Float)
-    /// The sigmoid-shaped ramp-up of PAPER.md section 5:
+    /// The sigmoid-shaped ramp-up of Method.md section 5:
     /// `maximum · exp(-5 (1 - min(1, t / length))²)`; `t = 0` gives `maximum · e⁻⁵`.
     case exponentialRamp(maximum: Float, length: Double, unit: ScheduleUnit)
     /// A straight line from `start` to `end` over `length`, then constant: JointVAE's
-    /// capacity increase (PAPER.md section 7).
+    /// capacity increase (Method.md section 7).
     case linear(start: Float, end: Float, length: Double, unit: ScheduleUnit)
     /// Another schedule, multiplied by `factor` from `from` on.
     case boosted(WeightSchedule, factor: Float, from: Double, unit: ScheduleUnit)

@@ -1,4 +1,4 @@
-/// How well a model classifies a labelled set: top-1 error, top-5 error and per-class accuracy.
+/// How well a model classifies a labeled set: top-1 error, top-5 error and per-class accuracy.
 public struct ClassificationReport: Sendable, Equatable, Codable {
     /// The fraction of images whose most probable class is wrong.
     public var error: Double

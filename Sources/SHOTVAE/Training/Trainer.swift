@@ -2,10 +2,10 @@ import Foundation
 
 /// Trains a ``SemiSupervisedVAE`` with an objective and an optimizer, and keeps a record.
 ///
-/// Each step draws a labelled batch (the labelled loader cycles) and an unlabelled batch,
+/// Each step draws a labeled batch (the labeled loader cycles) and an unlabeled batch,
 /// evaluates the objective and its gradient
 /// (``VariationalObjective/accumulateGradients(model:labeled:unlabeled:progress:context:)``)
-/// and takes one optimizer step. Each epoch (a pass over the unlabelled set) ends with an
+/// and takes one optimizer step. Each epoch (a pass over the unlabeled set) ends with an
 /// evaluation on the test set. With an output folder, the trainer writes there:
 ///
 /// - `metrics.jsonl`: one JSON object per epoch (epoch, step, wall seconds since the start,
@@ -43,7 +43,7 @@ public final class Trainer {
     public var runDescription: String
     /// Shows progress on standard error.
     public var showsProgress: Bool = true
-    /// Applied to every training batch (labelled and unlabelled), with draws from the run's
+    /// Applied to every training batch (labeled and unlabeled), with draws from the run's
     /// generator; `nil` for none.
     public var augmentation: (any BatchAugmentation)?
 
@@ -78,7 +78,7 @@ public final class Trainer {
     /// Trains on `split`, evaluating on `test` after every epoch.
     ///
     /// - Parameters:
-    ///   - split: The labelled, unlabelled and validation sets.
+    ///   - split: The labeled, unlabeled and validation sets.
     ///   - test: The test set.
     ///   - resume: Continue from the output folder's checkpoint instead of starting afresh.
     ///   - report: Called after every epoch.
@@ -229,10 +229,10 @@ public final class Trainer {
 
     func freshState(split: SemiSupervisedSplit) throws -> RunState {
         guard split.labeled.count >= configuration.labeledBatchSize else {
-            throw SHOTVAEError(.invalidArgument, "a labelled batch of \(configuration.labeledBatchSize) needs at least that many labelled images, there are \(split.labeled.count)")
+            throw SHOTVAEError(.invalidArgument, "a labeled batch of \(configuration.labeledBatchSize) needs at least that many labeled images, there are \(split.labeled.count)")
         }
         guard split.unlabeled.count >= configuration.unlabeledBatchSize else {
-            throw SHOTVAEError(.invalidArgument, "an unlabelled batch of \(configuration.unlabeledBatchSize) needs at least that many images, there are \(split.unlabeled.count)")
+            throw SHOTVAEError(.invalidArgument, "an unlabeled batch of \(configuration.unlabeledBatchSize) needs at least that many images, there are \(split.unlabeled.count)")
         }
         var root = RandomGenerator(seed: configuration.seed)
         let labeled = BatchOrder(count: split.labeled.count, batchSize: configuration.labeledBatchSize, generator: root.split())

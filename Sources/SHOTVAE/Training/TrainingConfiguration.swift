@@ -1,14 +1,14 @@
 /// How long and on what batches a ``Trainer`` trains, and how it reports.
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
-    /// The planned number of epochs; an epoch is one pass over the unlabelled set.
+    /// The planned number of epochs; an epoch is one pass over the unlabeled set.
     public var epochs: Int
     /// Stop after this many seconds of wall time (measured across resumptions), if set.
     public var timeBudget: Double?
     /// Stop after this many optimizer steps, if set.
     public var stepBudget: Int?
-    /// Images per labelled batch; the labelled loader cycles.
+    /// Images per labeled batch; the labeled loader cycles.
     public var labeledBatchSize: Int
-    /// Images per unlabelled batch.
+    /// Images per unlabeled batch.
     public var unlabeledBatchSize: Int
     /// Images per forward pass when evaluating.
     public var evaluationBatchSize: Int

@@ -34,7 +34,7 @@ import Testing
         for (value, label) in zip(split.labeled.images.scalars, split.labeled.labels) { #expect(Int(value) / 100 == label) }
     }
 
-    @Test func unlabelledSetIsTheWholeTrainingSetWithoutValidation() throws {
+    @Test func unlabeledSetIsTheWholeTrainingSetWithoutValidation() throws {
         var rng = RandomGenerator(seed: 2)
         let split = try SemiSupervisedSplit(set, labelsPerClass: 1, generator: &rng)
         #expect(split.unlabeled.count == 200)

@@ -33,13 +33,13 @@ import SHOTVAE
     }
 
     final class UniformMixingSHOT: SHOTObjective {
-        override func unlabelledMixingCoefficient(generator: inout RandomGenerator) -> Float {
+        override func unlabeledMixingCoefficient(generator: inout RandomGenerator) -> Float {
             generator.nextUniform()
         }
     }
 
     final class ContrastingPartners: SHOTObjective {
-        override func unlabelledPartners(posterior: SemiSupervisedVAE.Posterior,
+        override func unlabeledPartners(posterior: SemiSupervisedVAE.Posterior,
                                          generator: inout RandomGenerator) -> [Int] {
             let predictions = posterior.logProbabilities.value
             let rows = predictions.shape[0], classes = predictions.shape[1]
@@ -53,13 +53,13 @@ import SHOTVAE
     }
 
     final class EntropyRegularizedSHOT: SHOTObjective {
-        override func unlabelledLoss(model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights,
+        override func unlabeledLoss(model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights,
                                      context: ForwardContext, terms: inout ObjectiveTerms) -> Variable {
-            let base = super.unlabelledLoss(model: model, images: images, weights: weights,
+            let base = super.unlabeledLoss(model: model, images: images, weights: weights,
                                             context: context, terms: &terms)
-            let logAlpha = unlabelledPass(model: model, images: images, context: context).posterior.logProbabilities
+            let logAlpha = unlabeledPass(model: model, images: images, context: context).posterior.logProbabilities
             let entropy = -(logAlpha.exp() * logAlpha).sum() / Float(images.shape[0])
-            terms.record("unlabelled", "entropy", entropy)
+            terms.record("unlabeled", "entropy", entropy)
             return base + entropy * 0.1
         }
     }
@@ -82,7 +82,7 @@ import SHOTVAE
             value.total.backward()
             #expect(model.parameters.allSatisfy { $0.gradient != nil })
             model.zeroGradients()
-            if objective is EntropyRegularizedSHOT { #expect(value["unlabelled.entropy"] != nil) }
+            if objective is EntropyRegularizedSHOT { #expect(value["unlabeled.entropy"] != nil) }
         }
     }
 }

@@ -265,7 +265,7 @@ def schedule_fixtures():
 
 
 # ---------------------------------------------------------------------------------------------
-# Objectives: PAPER.md sections 2-4 on a small MLP VAE with injected random draws.
+# Objectives: Method.md sections 2-4 on a small MLP VAE with injected random draws.
 
 OBJECTIVE_WEIGHTS = dict(ew=0.7, bc=0.3, bd=0.2, cc=0.5, cd=0.4, pw=0.6, a=1.3, ucw=0.9)
 TAU = 0.67
@@ -345,16 +345,16 @@ def objective_fixture(name, kind, gaussian=False, classification="ce", partners=
     lam_l, perm_l = 0.83, torch.tensor([2, 0, 1])
     lam_u, perm_u = 0.37, torch.tensor([3, 4, 0, 2, 1])
     terms = {}
-    # Labelled half.
+    # Labeled half.
     mu, ls, la = encode(p, xl)
     out = decode(p, mu + torch.exp(ls) * eps_l, onehot, gaussian)
-    loss_l = evidence(xl, out, mu, ls, la, gaussian, terms, "labelled")
+    loss_l = evidence(xl, out, mu, ls, la, gaussian, terms, "labeled")
     if kind == "supervised":
         loss_l = w["a"] * class_loss(la, onehot, classification)
-        terms = {"labelled.classification": class_loss(la, onehot, classification)}
+        terms = {"labeled.classification": class_loss(la, onehot, classification)}
     elif kind == "m2":
         c = class_loss(la, onehot, classification)
-        terms["labelled.classification"] = c
+        terms["labeled.classification"] = c
         loss_l = w["ew"] * loss_l + w["a"] * c
     elif kind in ("smooth", "shot"):
         with torch.no_grad():
@@ -365,19 +365,19 @@ def objective_fixture(name, kind, gaussian=False, classification="ce", partners=
         mu2, ls2, la2 = encode(p, xm)
         dc = (((mu2 - mu_t) ** 2).sum() + ((torch.exp(ls2) - sig_t) ** 2).sum()) / 3
         dd = class_loss(la2, q, classification)
-        terms["labelled.posteriorMatching"] = dc
-        terms["labelled.classification"] = dd
+        terms["labeled.posteriorMatching"] = dc
+        terms["labeled.classification"] = dd
         loss_l = w["ew"] * (loss_l + w["bc"] * w["pw"] * dc) + w["a"] * dd
     else:
         loss_l = w["ew"] * loss_l
-    # Unlabelled half.
+    # Unlabeled half.
     if kind == "supervised":
         loss_u = torch.zeros(())
     else:
         mu, ls, la = encode(p, xu)
         y = F.softmax((la + gumbel) / TAU, dim=1)
         out = decode(p, mu + torch.exp(ls) * eps_u, y, gaussian)
-        loss_u = evidence(xu, out, mu, ls, la, gaussian, terms, "unlabelled")
+        loss_u = evidence(xu, out, mu, ls, la, gaussian, terms, "unlabeled")
         if kind == "shot":
             with torch.no_grad():
                 idx = perm_u if partners == "random" else optimal_match(mu, ls)
@@ -388,8 +388,8 @@ def objective_fixture(name, kind, gaussian=False, classification="ce", partners=
             mu2, ls2, la2 = encode(p, xm)
             dc = (((mu2 - mu_t) ** 2).sum() + ((torch.exp(ls2) - sig_t) ** 2).sum()) / 5
             du = -torch.mean(torch.sum(alpha_t * la2, dim=1))
-            terms["unlabelled.posteriorMatching"] = dc
-            terms["unlabelled.classification"] = du
+            terms["unlabeled.posteriorMatching"] = dc
+            terms["unlabeled.classification"] = du
             loss_u = w["ew"] * (loss_u + w["bc"] * w["pw"] * dc) + w["ucw"] * du
             terms["partners"] = idx.float()
         else:

@@ -162,7 +162,7 @@ private func series(_ name: String, _ values: [(Double, Double)]) -> LineChart.S
         let negative = ChartAxis(values: [-0.35, 0.12], logarithmic: false)
         #expect(negative.ticks.map(\.label) == ["-0.4", "-0.3", "-0.2", "-0.1", "0.0", "0.1", "0.2"])
         let decades = ChartAxis(values: [1e-6, 3e2], logarithmic: true)
-        // Nine decades: every second one is labelled, and the axis ends on a labelled decade.
+        // Nine decades: every second one is labeled, and the axis ends on a labeled decade.
         #expect(decades.ticks.map(\.label) == ["1e-6", "1e-4", "0.01", "1", "100", "10000"])
         #expect(decades.lower == -6 && decades.upper == 4)
         let narrow = ChartAxis(values: [0.3, 0.5], logarithmic: true)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import SHOTVAE
 
-/// Every objective against a PyTorch implementation of PAPER.md sections 2-4 (fixtures from
+/// Every objective against a PyTorch implementation of Method.md sections 2-4 (fixtures from
 /// `make_fixtures.py`), on a small MLP VAE with the same weights and the same random draws:
 /// ε, the Gumbel noise, λ and the permutations are injected. Each named term, the total and
 /// every parameter's gradient must match within `1e-4 + 1e-4 · |torch|`.
@@ -22,26 +22,26 @@ import Testing
 
     /// The random draws of the fixture.
     struct Draws {
-        var labelledLambda: Float
-        var unlabelledLambda: Float
-        var labelledPartners: [Int]
-        var unlabelledPartners: [Int]
+        var labeledLambda: Float
+        var unlabeledLambda: Float
+        var labeledPartners: [Int]
+        var unlabeledPartners: [Int]
     }
 
     final class InjectedSmoothELBO: SmoothELBOObjective {
         var draws: Draws!
-        override func labelledMixingCoefficient(generator: inout RandomGenerator) -> Float { draws.labelledLambda }
-        override func labelledPartners(count: Int, generator: inout RandomGenerator) -> [Int] { draws.labelledPartners }
+        override func labeledMixingCoefficient(generator: inout RandomGenerator) -> Float { draws.labeledLambda }
+        override func labeledPartners(count: Int, generator: inout RandomGenerator) -> [Int] { draws.labeledPartners }
     }
 
     final class InjectedSHOT: SHOTObjective {
         var draws: Draws!
-        override func labelledMixingCoefficient(generator: inout RandomGenerator) -> Float { draws.labelledLambda }
-        override func labelledPartners(count: Int, generator: inout RandomGenerator) -> [Int] { draws.labelledPartners }
-        override func unlabelledMixingCoefficient(generator: inout RandomGenerator) -> Float { draws.unlabelledLambda }
-        override func unlabelledPartners(posterior: SemiSupervisedVAE.Posterior, generator: inout RandomGenerator) -> [Int] {
+        override func labeledMixingCoefficient(generator: inout RandomGenerator) -> Float { draws.labeledLambda }
+        override func labeledPartners(count: Int, generator: inout RandomGenerator) -> [Int] { draws.labeledPartners }
+        override func unlabeledMixingCoefficient(generator: inout RandomGenerator) -> Float { draws.unlabeledLambda }
+        override func unlabeledPartners(posterior: SemiSupervisedVAE.Posterior, generator: inout RandomGenerator) -> [Int] {
             configuration.partnerChoice == .optimalMatch
-                ? super.unlabelledPartners(posterior: posterior, generator: &generator) : draws.unlabelledPartners
+                ? super.unlabeledPartners(posterior: posterior, generator: &generator) : draws.unlabeledPartners
         }
     }
 
@@ -68,13 +68,13 @@ import Testing
             elboWeight: .constant(number("ew")), continuousKLWeight: .constant(number("bc")),
             discreteKLWeight: .constant(number("bd")), continuousCapacity: .constant(number("cc")),
             discreteCapacity: .constant(number("cd")), posteriorMatchingWeight: .constant(number("pw")),
-            labelledClassificationWeight: .constant(number("a")),
-            unlabelledClassificationWeight: .constant(number("ucw")),
-            labelledClassificationLoss: meta["classification"] == "bce" ? .binaryCrossEntropy : .crossEntropy,
+            labeledClassificationWeight: .constant(number("a")),
+            unlabeledClassificationWeight: .constant(number("ucw")),
+            labeledClassificationLoss: meta["classification"] == "bce" ? .binaryCrossEntropy : .crossEntropy,
             partnerChoice: meta["partners"] == "optimal" ? .optimalMatch : .randomPermutation)
         let draws = Draws(
-            labelledLambda: number("lam_l"), unlabelledLambda: number("lam_u"),
-            labelledPartners: integers("perm_l"), unlabelledPartners: integers("perm_u"))
+            labeledLambda: number("lam_l"), unlabeledLambda: number("lam_u"),
+            labeledPartners: integers("perm_l"), unlabeledPartners: integers("perm_u"))
         let objective: any VariationalObjective
         switch meta["kind"]! {
         case "elbo": objective = ELBOObjective(configuration: configuration)

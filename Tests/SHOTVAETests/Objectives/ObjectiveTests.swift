@@ -69,10 +69,10 @@ import Testing
     }
 
     /// With λ = 1 every mixed input is the input itself: the posterior matching terms vanish,
-    /// Du becomes the entropy of α, and Dd the plain cross-entropy of the labelled batch.
+    /// Du becomes the entropy of α, and Dd the plain cross-entropy of the labeled batch.
     final class NoMixing: SHOTObjective {
-        override func labelledMixingCoefficient(generator: inout RandomGenerator) -> Float { 1 }
-        override func unlabelledMixingCoefficient(generator: inout RandomGenerator) -> Float { 1 }
+        override func labeledMixingCoefficient(generator: inout RandomGenerator) -> Float { 1 }
+        override func unlabeledMixingCoefficient(generator: inout RandomGenerator) -> Float { 1 }
     }
 
     @Test func mixingWithLambdaOneReducesToTheUnmixedTerms() {
@@ -85,22 +85,22 @@ import Testing
             model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
             context: ForwardContext(isTraining: true, generator: rng))
         // Zero up to rounding: the plain passes ran as one batch of 8, the mixed ones alone.
-        #expect(abs(value["labelled.posteriorMatching"]!) < 1e-12)
-        #expect(abs(value["unlabelled.posteriorMatching"]!) < 1e-12)
+        #expect(abs(value["labeled.posteriorMatching"]!) < 1e-12)
+        #expect(abs(value["unlabeled.posteriorMatching"]!) < 1e-12)
         let inference = ForwardContext.inference()
         let logAlpha = model.encode(Variable(unlabeled), context: inference).logProbabilities.value
         let entropy = crossEntropy(logProbabilities: Variable(logAlpha), targets: logAlpha.map(vector: { Kernels.lanes($0, expf) }, scalar: expf))
-        expectClose(value["unlabelled.classification"]!, entropy.value.scalar, relative: 1e-5)
-        let labelledLogAlpha = model.encode(Variable(labeled.images), context: inference).logProbabilities
-        let crossEntropyOfLabels = crossEntropy(logProbabilities: labelledLogAlpha, targets: LatentSampler.oneHot(labeled.labels, classCount: 4))
-        expectClose(value["labelled.classification"]!, crossEntropyOfLabels.value.scalar, relative: 1e-5)
+        expectClose(value["unlabeled.classification"]!, entropy.value.scalar, relative: 1e-5)
+        let labeledLogAlpha = model.encode(Variable(labeled.images), context: inference).logProbabilities
+        let crossEntropyOfLabels = crossEntropy(logProbabilities: labeledLogAlpha, targets: LatentSampler.oneHot(labeled.labels, classCount: 4))
+        expectClose(value["labeled.classification"]!, crossEntropyOfLabels.value.scalar, relative: 1e-5)
     }
 
     @Test func m2WithoutLabelWeightIsTheELBO() {
         var rng = RandomGenerator(seed: 5)
         let model = SemiSupervisedVAE.multilayerPerceptron(imageShape: [1, 4, 4], hiddenCount: 8, latentCount: 3, classCount: 4, generator: &rng)
         let labeled = LabeledBatch(images: Tensor(uniform: [3, 1, 4, 4], generator: &rng), labels: [1, 3, 0])
-        let configuration = ObjectiveConfiguration(labelledClassificationWeight: .constant(0))
+        let configuration = ObjectiveConfiguration(labeledClassificationWeight: .constant(0))
         let m2 = M2Objective(configuration: configuration).loss(
             model: model, labeled: labeled, unlabeled: nil, progress: progress, context: ForwardContext(isTraining: true, generator: RandomGenerator(seed: 9)))
         let elbo = ELBOObjective(configuration: configuration).loss(
@@ -209,7 +209,7 @@ import Testing
         #expect(ten.continuousCapacity == 0 && ten.discreteCapacity == 2.3 && ten.posteriorMatching == 1)
         let early = ObjectiveWeights(.cifar10(epochs: 600), at: at(epoch: 120))
         // ucw = ramp(e, 0.4 · 600 = 240, 1) at epoch 120
-        expectClose(early.unlabelledClassification, Float(Foundation.exp(-5 * 0.25)), relative: 1e-6)
+        expectClose(early.unlabeledClassification, Float(Foundation.exp(-5 * 0.25)), relative: 1e-6)
         let hundred = ObjectiveWeights(.cifar100(epochs: 700), at: at(epoch: 700))
         #expect(hundred.elbo == 1e-3 && hundred.discreteCapacity == 4.6)
     }

@@ -32,7 +32,7 @@ import Glibc
         settings.discreteKLWeight = .constant(1)
         settings.continuousCapacity = .constant(0)
         settings.discreteCapacity = .constant(0)
-        settings.unlabelledClassificationWeight = .exponentialRamp(maximum: 10, length: 2, unit: .epochs)
+        settings.unlabeledClassificationWeight = .exponentialRamp(maximum: 10, length: 2, unit: .epochs)
         let trainer = Trainer(
             model: model, objective: objective ?? SHOTObjective(configuration: settings),
             optimizer: Adam(parameters: model.parameters, learningRate: 1e-3),
@@ -67,7 +67,7 @@ import Glibc
             .split(separator: "\n")
         #expect(lines.count == 6)
         let last = try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as! [String: Any]
-        for key in ["epoch", "step", "seconds", "test_error", "unlabelled.reconstruction", "unlabelled.classification", "labelled.classification", "total"] {
+        for key in ["epoch", "step", "seconds", "test_error", "unlabeled.reconstruction", "unlabeled.classification", "labeled.classification", "total"] {
             #expect(last[key] != nil, "metrics line lacks \(key)")
         }
         #expect((last["test_error"] as! NSNumber).doubleValue == summary.testError!)
@@ -109,18 +109,18 @@ import Glibc
         #expect(finished.stopReason == .completed && finished.steps == 200)
     }
 
-    /// An objective whose unlabelled half turns NaN at step 45 (epoch 2).
+    /// An objective whose unlabeled half turns NaN at step 45 (epoch 2).
     final class FailingObjective: SHOTObjective {
         var step = 0
         override func weights(at progress: TrainingProgress) -> ObjectiveWeights {
             step = progress.step
             return super.weights(at: progress)
         }
-        override func unlabelledLoss(
+        override func unlabeledLoss(
             model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
             terms: inout ObjectiveTerms
         ) -> Variable {
-            let loss = super.unlabelledLoss(model: model, images: images, weights: weights, context: context, terms: &terms)
+            let loss = super.unlabeledLoss(model: model, images: images, weights: weights, context: context, terms: &terms)
             return step == 45 ? loss * Float.nan : loss
         }
     }

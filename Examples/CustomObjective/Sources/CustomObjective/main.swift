@@ -1,12 +1,12 @@
-// An idea to try: mix unlabelled pairs with a coefficient drawn uniformly from [0, 1] instead of
+// An idea to try: mix unlabeled pairs with a coefficient drawn uniformly from [0, 1] instead of
 // Beta(2, 2), and give the encoder a learned per-channel gain on its input. Everything else is
 // SHOT-VAE as the library implements it.
 import Foundation
 import SHOTVAE
 
-/// SHOT-VAE with a uniform mixing coefficient for the unlabelled interpolation.
+/// SHOT-VAE with a uniform mixing coefficient for the unlabeled interpolation.
 final class UniformMixingSHOT: SHOTObjective {
-    override func unlabelledMixingCoefficient(generator: inout RandomGenerator) -> Float {
+    override func unlabeledMixingCoefficient(generator: inout RandomGenerator) -> Float {
         generator.nextUniform()
     }
 }
@@ -48,7 +48,7 @@ settings.continuousKLWeight = .constant(1)
 settings.discreteKLWeight = .constant(1)
 settings.continuousCapacity = .constant(0)
 settings.discreteCapacity = .constant(0)
-settings.unlabelledClassificationWeight = .exponentialRamp(maximum: 200, length: 1, unit: .epochs)
+settings.unlabeledClassificationWeight = .exponentialRamp(maximum: 200, length: 1, unit: .epochs)
 settings.elboWeight = .constant(0.01)
 let trainer = Trainer(
     model: model, objective: UniformMixingSHOT(configuration: settings),
