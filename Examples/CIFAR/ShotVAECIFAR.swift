@@ -46,7 +46,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100).")
     var epochs: Int?
 
-    @Option(help: "Stop after this many minutes of wall time.")
+    @Option(help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
     var timeBudget: Double?
 
     @Option(help: "The seed of the split, the initial weights and every random draw.")
@@ -55,7 +55,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The output folder. Default: runs/<dataset>-<labels>-<network>-seed<seed>.")
     var output: String?
 
-    @Flag(help: "Continue the run whose checkpoint is in the output folder.")
+    @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget may change).")
     var resume = false
 
     var classCount: Int { dataset == .cifar10 ? 10 : 100 }
@@ -79,19 +79,19 @@ struct ShotVAECIFAR: ParsableCommand {
         let validationPerClass = self.validationPerClass ?? (dataset == .cifar10 ? 500 : 50)
         var splitGenerator = RandomGenerator(seed: seed)
         let split = try SemiSupervisedSplit(
-            data.train, labelsPerClass: labelCount / classCount, validationPerClass: validationPerClass,
+            data.train, labelsPerClass: labelCount / data.train.classCount, validationPerClass: validationPerClass,
             generator: &splitGenerator)
         log("\(dataset.rawValue) from \(dataDir): \(split.labeled.count) labeled, \(split.unlabeled.count) unlabeled, \(split.validation.count) validation and \(data.test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
-        let model = SemiSupervisedVAE.cifar(widthFactor: network.widthFactor, classCount: classCount, generator: &initializer)
+        let model = SemiSupervisedVAE.cifar(widthFactor: network.widthFactor, classCount: data.train.classCount, generator: &initializer)
         let settings = dataset == .cifar10 ? ObjectiveConfiguration.cifar10(epochs: epochCount) : .cifar100(epochs: epochCount)
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
         let paperMilestones = dataset == .cifar10 ? [400, 500, 550] : [500, 600, 650]
         let paperEpochs = dataset == .cifar10 ? 600 : 700
         let milestones = paperMilestones.map { $0 * epochCount / paperEpochs }
         let schedule = WarmupLearningRate(
-            warmupRate: 0.02, epochs: 1, then: MultiStepLearningRate(initial: 0.1, milestones: milestones, factor: 0.1))
+            warmupRate: 0.02, length: 1, unit: .epochs, then: MultiStepLearningRate(initial: 0.1, milestones: milestones, factor: 0.1))
         let trainer = Trainer(
             model: model, objective: SHOTObjective(configuration: settings), optimizer: optimizer,
             learningRateSchedule: schedule,
@@ -103,11 +103,11 @@ struct ShotVAECIFAR: ParsableCommand {
         trainer.augmentation = PadCropFlip(padding: 4)
         log("SHOT-VAE with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")")
         let summary = try trainer.fit(split: split, test: data.test, resume: resume)
-        var line = String(format: "%@ after %d epochs, %d steps, %.0f s: test error %.2f%%", summary.stopReason.rawValue,
-                          summary.epochs, summary.steps, summary.seconds, (summary.testError ?? .nan) * 100)
-        if dataset == .cifar100 { line += String(format: ", top-5 %.2f%%", (summary.testTop5Error ?? .nan) * 100) }
-        if let validation = summary.validationError { line += String(format: "; validation error %.2f%%", validation * 100) }
+        var line = summary.outcome
+        if dataset == .cifar100, let top5 = summary.testTop5Error { line += String(format: ", top-5 test error %.2f%%", top5 * 100) }
         log(line)
+        log("Wrote \(summary.writtenFiles.map { URL(fileURLWithPath: outputFolder).appendingPathComponent($0).path }.joined(separator: "\n      "))")
+        if summary.stopReason == .interrupted { throw ExitCode(130) }
     }
 
     var outputFolder: String {

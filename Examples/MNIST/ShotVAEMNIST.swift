@@ -42,7 +42,7 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "Epochs (passes over the unlabeled set).")
     var epochs = 300
 
-    @Option(help: "Stop after this many minutes of wall time.")
+    @Option(help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
     var timeBudget: Double?
 
     @Option(help: "The seed of the split, the initial weights and every random draw.")
@@ -51,7 +51,7 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "The output folder. Default: runs/<dataset>-<objective>-<labels>-seed<seed>.")
     var output: String?
 
-    @Flag(help: "Continue the run whose checkpoint is in the output folder.")
+    @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget may change).")
     var resume = false
 
     @Option(help: "Unlabeled images per batch.")
@@ -82,7 +82,7 @@ struct ShotVAEMNIST: ParsableCommand {
     var partners: Partners = .random
 
     func validate() throws {
-        guard labels > 0, labels % 10 == 0 else { throw ValidationError("--labels must be a positive multiple of 10 (the same number per class).") }
+        guard labels > 0 else { throw ValidationError("--labels must be positive (the same number per class).") }
         guard epochs > 0 else { throw ValidationError("--epochs must be positive.") }
         if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be a positive number of minutes.") }
         guard batchSize > 0, labeledBatchSize > 0 else { throw ValidationError("Batch sizes must be positive.") }
@@ -100,13 +100,16 @@ struct ShotVAEMNIST: ParsableCommand {
         // The paper's MNIST model reads 32x32 images in [-1, 1].
         let train = data.train.padded(to: 32).scaled(to: -1...1)
         let test = data.test.padded(to: 32).scaled(to: -1...1)
+        guard labels % train.classCount == 0 else {
+            throw ValidationError("--labels must be a multiple of \(train.classCount), the number of classes (the same number per class).")
+        }
         var splitGenerator = RandomGenerator(seed: seed)
-        let split = try SemiSupervisedSplit(train, labelsPerClass: labels / 10, generator: &splitGenerator)
+        let split = try SemiSupervisedSplit(train, labelsPerClass: labels / train.classCount, generator: &splitGenerator)
         log("\(dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labeled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         // The decoder's output starts at the mean training pixel (see `SemiSupervisedVAE.mnist`).
-        let model = SemiSupervisedVAE.mnist(meanPixel: train.meanPixel, generator: &initializer)
+        let model = SemiSupervisedVAE.mnist(classCount: train.classCount, meanPixel: train.meanPixel, generator: &initializer)
         var settings = ObjectiveConfiguration.mnist
         if let labelWeight { settings.labeledClassificationWeight = .constant(labelWeight) }
         if unlabeledWeight != nil || unlabeledRamp != nil {
@@ -123,19 +126,19 @@ struct ShotVAEMNIST: ParsableCommand {
         case .m2: lossFunction = M2Objective(configuration: settings)
         case .supervised: lossFunction = SupervisedObjective(configuration: settings)
         }
-        let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+        let optimizer = Adam(parameters: model.parameters)
         let configuration = TrainingConfiguration(
             epochs: epochs, timeBudget: timeBudget.map { $0 * 60 }, labeledBatchSize: labeledBatchSize,
             unlabeledBatchSize: batchSize, seed: seed, imageRange: -1...1)
         let trainer = Trainer(
-            model: model, objective: lossFunction, optimizer: optimizer, configuration: configuration,
+            model: model, objective: lossFunction, optimizer: optimizer,
+            learningRateSchedule: ConstantLearningRate(learningRate), configuration: configuration,
             output: outputFolder, runDescription: describe(settings))
         log("\(objective.rawValue) objective, \(model.parameterCount) parameters, output in \(outputFolder.path)\(resume ? " (resuming)" : "")")
         let summary = try trainer.fit(split: split, test: test, resume: resume)
-        log(String(format: "%@ after %d epochs, %d steps, %.0f s: test error %.2f%% (best %.2f%%)",
-                   summary.stopReason.rawValue, summary.epochs, summary.steps, summary.seconds,
-                   (summary.testError ?? .nan) * 100, (summary.bestTestError ?? .nan) * 100))
-        log("Wrote \(["metrics.jsonl", "summary.json", "checkpoint.safetensors", "reconstructions.png", "samples.png", "curves.svg"].map { outputFolder.appendingPathComponent($0).path }.joined(separator: "\n      "))")
+        log(summary.outcome)
+        log("Wrote \(summary.writtenFiles.map { outputFolder.appendingPathComponent($0).path }.joined(separator: "\n      "))")
+        if summary.stopReason == .interrupted { throw ExitCode(130) }
     }
 
     /// The run's options and objective settings as JSON, kept in checkpoints and the summary.

@@ -26,16 +26,20 @@ open class ELBOObjective: VariationalObjective {
     /// `true`: the ELBO family trains on unlabeled data.
     open var usesUnlabeledData: Bool { true }
 
-    /// `labeledLoss + unlabeledLoss` (whichever batches are given) and the named terms.
+    /// The configured likelihood of the reconstruction term.
+    open var reconstructionLikelihood: ReconstructionLikelihood { configuration.reconstruction }
+
+    /// `labeledLoss + unlabeledLoss` (whichever batches are given) and the values of its parts.
     public func loss(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
     ) -> ObjectiveValue {
         var parts: [Variable] = []
-        let entries = forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
-                                  context: context) { parts.append($0) }
+        var terms = forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
+                                context: context) { parts.append($0) }
         let total = parts.dropFirst().reduce(parts[0], +)
-        return ObjectiveValue(total: total, terms: entries + [("total", total.value.scalar)])
+        terms.total = total.value.scalar
+        return ObjectiveValue(total: total, terms: terms)
     }
 
     /// The labeled half's loss, differentiated and released, then the unlabeled half's: the
@@ -45,33 +49,32 @@ open class ELBOObjective: VariationalObjective {
     public func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
-    ) -> [(name: String, value: Float)] {
-        var total: Float = 0
-        let entries = forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
-                                  context: context) { part in
-            total += part.value.scalar
-            part.backward()
+    ) -> LossTerms {
+        forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context) {
+            $0.backward()
         }
-        return entries + [("total", total)]
     }
 
     /// Computes the labeled half's loss, then the unlabeled half's (whichever batches are
     /// given), and hands each to `body` before the next is computed, releasing the labeled
-    /// half's plain pass in between; returns the named terms. When both halves' plain passes
-    /// run as one batch, their graphs are one, and `body` gets the sum of the halves once.
+    /// half's plain pass in between; returns the values, with each half's loss and the total.
+    /// When both halves' plain passes run as one batch, their graphs are one, and `body` gets
+    /// the sum of the halves once.
     private func forEachHalf(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext, _ body: (Variable) -> Void
-    ) -> [(name: String, value: Float)] {
+    ) -> LossTerms {
         precondition(labeled != nil || unlabeled != nil, "An objective needs a labeled or an unlabeled batch.")
         let weights = self.weights(at: progress)
-        var terms = ObjectiveTerms()
+        var terms = LossTerms()
         let passes = PlainPasses(model: model, labeled: labeled, unlabeled: unlabeled, context: context)
         plainPasses = passes
         defer { plainPasses = nil }
         var labeledPart: Variable?
         if let labeled {
-            labeledPart = labeledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
+            let part = labeledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
+            terms[.labeled].loss = part.value.scalar
+            labeledPart = part
         }
         if let part = labeledPart, !passes.joint {
             body(part)
@@ -80,11 +83,13 @@ open class ELBOObjective: VariationalObjective {
         }
         if let unlabeled {
             let part = unlabeledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
+            terms[.unlabeled].loss = part.value.scalar
             body(labeledPart.map { $0 + part } ?? part)
         } else if let labeledPart {
             body(labeledPart)
         }
-        return terms.entries
+        terms.total = (terms.labeled?.loss ?? 0) + (terms.unlabeled?.loss ?? 0)
+        return terms
     }
 
     /// The plain pass of this step's labeled batch, with its one-hot labels as `y`: the pass
@@ -118,7 +123,7 @@ open class ELBOObjective: VariationalObjective {
     /// The labeled half: `ew · (R_l + P_l)` with the one-hot label as `y`.
     open func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms).evidence
             * weights.elbo
@@ -127,35 +132,35 @@ open class ELBOObjective: VariationalObjective {
     /// The pass of a labeled batch with its one-hot labels as `y`, and its `R_l + P_l`.
     public func labeledEvidence(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> (pass: SemiSupervisedVAE.Pass, evidence: Variable) {
         let pass = labeledPass(model: model, batch: batch, context: context)
-        return (pass, evidenceLoss(pass, images: batch.images, weights: weights, part: "labeled", terms: &terms))
+        return (pass, evidenceLoss(pass, images: batch.images, weights: weights, part: .labeled, terms: &terms))
     }
 
     /// The unlabeled half: `ew · (R_u + P_u)` with a Gumbel-softmax sample as `y`.
     open func unlabeledLoss(
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         let pass = unlabeledPass(model: model, images: images, context: context)
-        return evidenceLoss(pass, images: images, weights: weights, part: "unlabeled", terms: &terms) * weights.elbo
+        return evidenceLoss(pass, images: images, weights: weights, part: .unlabeled, terms: &terms) * weights.elbo
     }
 
     /// `R + P` for one pass: the negative ELBO with capacities. Records `reconstruction`,
-    /// `continuousKL` and `discreteKL` under `part`.
+    /// `continuousKL` and `discreteKL` in `terms[part]`.
     open func evidenceLoss(
-        _ pass: SemiSupervisedVAE.Pass, images: Tensor, weights: ObjectiveWeights, part: String,
-        terms: inout ObjectiveTerms
+        _ pass: SemiSupervisedVAE.Pass, images: Tensor, weights: ObjectiveWeights, part: LossTerms.Part,
+        terms: inout LossTerms
     ) -> Variable {
         let reconstruction = reconstructionLoss(output: pass.output, images: images)
         // KLc = 0.5 Σ (μ² + σ² - 2 log σ - 1) / B
         let continuousKL = gaussianKLDivergence(mean: pass.posterior.mean, logSigma: pass.posterior.logSigma)
         // KLd = Σ α (log α - log(1/K)) / B
         let discreteKL = categoricalKLDivergenceToUniform(logProbabilities: pass.posterior.logProbabilities)
-        terms.record(part, "reconstruction", reconstruction)
-        terms.record(part, "continuousKL", continuousKL)
-        terms.record(part, "discreteKL", discreteKL)
+        terms[part].reconstruction = reconstruction.value.scalar
+        terms[part].continuousKL = continuousKL.value.scalar
+        terms[part].discreteKL = discreteKL.value.scalar
         return reconstruction + priorTerm(continuousKL: continuousKL, discreteKL: discreteKL, weights: weights)
     }
 

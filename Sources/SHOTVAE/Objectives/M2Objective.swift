@@ -4,16 +4,16 @@
 /// ``ObjectiveConfiguration/labeledClassificationWeight``.
 open class M2Objective: ELBOObjective {
     /// The labeled half: the ELBO with the one-hot label plus `a` times the label term on
-    /// the same pass's posterior. Records `classification` under `labeled`.
+    /// the same pass's posterior. Records `classification` in `terms.labeled`.
     open override func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         let (pass, evidence) = labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
         let classification = classificationLoss(
             logProbabilities: pass.posterior.logProbabilities,
             targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))
-        terms.record("labeled", "classification", classification)
+        terms[.labeled].classification = classification.value.scalar
         return evidence * weights.elbo + classification * weights.labeledClassification
     }
 }
@@ -24,23 +24,23 @@ open class SupervisedObjective: ELBOObjective {
     /// `false`: only labeled batches are used.
     open override var usesUnlabeledData: Bool { false }
 
-    /// `a · CE(log α, y)` on the encoder's posterior. Records `classification` under `labeled`.
+    /// `a · CE(log α, y)` on the encoder's posterior. Records `classification` in `terms.labeled`.
     open override func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         let posterior = model.encode(Variable(batch.images), context: context)
         let classification = classificationLoss(
             logProbabilities: posterior.logProbabilities,
             targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))
-        terms.record("labeled", "classification", classification)
+        terms[.labeled].classification = classification.value.scalar
         return classification * weights.labeledClassification
     }
 
     /// Nothing: a supervised model ignores unlabeled data. Returns a constant zero.
     open override func unlabeledLoss(
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         Variable(Tensor(0))
     }

@@ -22,13 +22,13 @@ import Darwin
 /// partner choice.
 open class SHOTObjective: SmoothELBOObjective {
     /// The interpolated unlabeled half. Records `reconstruction`, `continuousKL`,
-    /// `discreteKL`, `posteriorMatching` (`Dc`) and `classification` (`Du`) under `unlabeled`.
+    /// `discreteKL`, `posteriorMatching` (`Dc`) and `classification` (`Du`) in `terms.unlabeled`.
     open override func unlabeledLoss(
         model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         let pass = unlabeledPass(model: model, images: images, context: context)
-        let evidence = evidenceLoss(pass, images: images, weights: weights, part: "unlabeled", terms: &terms)
+        let evidence = evidenceLoss(pass, images: images, weights: weights, part: .unlabeled, terms: &terms)
 
         let lambda = unlabeledMixingCoefficient(generator: &context.generator)
         let partners = unlabeledPartners(posterior: pass.posterior, generator: &context.generator)
@@ -40,8 +40,8 @@ open class SHOTObjective: SmoothELBOObjective {
             model: model, images: images, of: pass.posterior, partners: partners, coefficient: lambda,
             context: context)
         let classification = crossEntropy(logProbabilities: mixed.logProbabilities, targets: targetProbabilities)
-        terms.record("unlabeled", "posteriorMatching", matching)
-        terms.record("unlabeled", "classification", classification)
+        terms[.unlabeled].posteriorMatching = matching.value.scalar
+        terms[.unlabeled].classification = classification.value.scalar
         return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
             + classification * weights.unlabeledClassification
     }

@@ -20,10 +20,10 @@ import Darwin
 /// 5. `L_l = ew · (R_l + P_l + bc · pw · Dc) + a · Dd` (the paper: `a = 1`).
 open class SmoothELBOObjective: ELBOObjective {
     /// The smoothed labeled half. Records `reconstruction`, `continuousKL`, `discreteKL`,
-    /// `posteriorMatching` (`Dc`) and `classification` (`Dd`) under `labeled`.
+    /// `posteriorMatching` (`Dc`) and `classification` (`Dd`) in `terms.labeled`.
     open override func labeledLoss(
         model: SemiSupervisedVAE, batch: LabeledBatch, weights: ObjectiveWeights, context: ForwardContext,
-        terms: inout ObjectiveTerms
+        terms: inout LossTerms
     ) -> Variable {
         let (pass, evidence) = labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
         let lambda = labeledMixingCoefficient(generator: &context.generator)
@@ -35,8 +35,8 @@ open class SmoothELBOObjective: ELBOObjective {
         let mixedLabels = LatentSampler.mixedOneHot(
             batch.labels, partners: partners, coefficient: lambda, classCount: model.classCount)
         let classification = classificationLoss(logProbabilities: mixed.logProbabilities, targets: mixedLabels)
-        terms.record("labeled", "posteriorMatching", matching)
-        terms.record("labeled", "classification", classification)
+        terms[.labeled].posteriorMatching = matching.value.scalar
+        terms[.labeled].classification = classification.value.scalar
         return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
             + classification * weights.labeledClassification
     }

@@ -13,31 +13,18 @@ public struct LabeledBatch: Sendable {
     }
 }
 
-/// The value of an objective on one step: the differentiable total and its named terms.
+/// The value of an objective on one step: the differentiable total and the values of its
+/// parts.
 public struct ObjectiveValue {
     /// The loss to call `backward()` on.
     public var total: Variable
-    /// Each term's value, named `labeled.reconstruction`, `unlabeled.posteriorMatching`, ...,
-    /// in the order they were computed; `total` comes last.
-    public var terms: [(name: String, value: Float)]
+    /// The values of the loss and its parts; `terms.total` is `total`'s value.
+    public var terms: LossTerms
 
-    /// The value of the term called `name`, if any.
-    public subscript(name: String) -> Float? {
-        terms.first { $0.name == name }?.value
-    }
-}
-
-/// The named terms of an objective as they are computed.
-public struct ObjectiveTerms {
-    /// The terms so far, in order.
-    public private(set) var entries: [(name: String, value: Float)] = []
-
-    /// Creates an empty record.
-    public init() {}
-
-    /// Records `value` under `part.name` (for example `labeled.reconstruction`).
-    public mutating func record(_ part: String, _ name: String, _ value: Variable) {
-        entries.append((part + "." + name, value.value.scalar))
+    /// Creates a value.
+    public init(total: Variable, terms: LossTerms) {
+        self.total = total
+        self.terms = terms
     }
 }
 
@@ -65,7 +52,7 @@ public protocol VariationalObjective: AnyObject {
     ) -> ObjectiveValue
 
     /// Evaluates the loss of one step and adds its gradient to every parameter's gradient;
-    /// returns the named terms, `total` last.
+    /// returns the values of the loss and its parts.
     ///
     /// The result equals `loss(...)` followed by `total.backward()`, which is what the default
     /// implementation does. An objective whose loss is a sum of parts can instead
@@ -75,7 +62,10 @@ public protocol VariationalObjective: AnyObject {
     func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
-    ) -> [(name: String, value: Float)]
+    ) -> LossTerms
+
+    /// How the decoder's output relates to pixels, for drawing reconstructions and samples.
+    var reconstructionLikelihood: ReconstructionLikelihood { get }
 }
 
 extension VariationalObjective {
@@ -83,9 +73,12 @@ extension VariationalObjective {
     public func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
-    ) -> [(name: String, value: Float)] {
+    ) -> LossTerms {
         let value = loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
         value.total.backward()
         return value.terms
     }
+
+    /// Bernoulli: the decoder's outputs are logits of pixel intensities.
+    public var reconstructionLikelihood: ReconstructionLikelihood { .bernoulli }
 }

@@ -4,24 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Where training stands: the epoch (from 0), the optimizer step (from 0) and the planned
-/// number of epochs. Schedules read it.
-public struct TrainingProgress: Sendable, Equatable, Codable {
-    /// The current epoch, counted from 0.
-    public var epoch: Int
-    /// Optimizer steps taken so far.
-    public var step: Int
-    /// The planned number of epochs.
-    public var totalEpochs: Int
-
-    /// Creates a progress value.
-    public init(epoch: Int, step: Int, totalEpochs: Int) {
-        self.epoch = epoch
-        self.step = step
-        self.totalEpochs = totalEpochs
-    }
-}
-
 /// Whether a schedule advances with epochs or with optimizer steps.
 public enum ScheduleUnit: String, Sendable, Codable {
     /// Advances once per epoch (the ramps of Method.md section 5).

@@ -4,11 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A learning rate as a function of the epoch; the trainer sets
-/// ``Optimizer/learningRate`` from it at the start of each epoch.
+/// A learning rate as a function of training progress: the one owner of a run's learning
+/// rate. The ``Trainer`` sets ``Optimizer/learningRate`` from it before every optimizer step,
+/// so a schedule may change the rate per epoch (``MultiStepLearningRate``) or per step
+/// (``LinearWarmupLearningRate``).
 public protocol LearningRateSchedule: Sendable {
-    /// The learning rate during `epoch` (counted from 0).
-    func learningRate(atEpoch epoch: Int) -> Float
+    /// The learning rate of the optimizer step at `progress`.
+    func learningRate(at progress: TrainingProgress) -> Float
 }
 
 /// The same learning rate throughout.
@@ -17,8 +19,8 @@ public struct ConstantLearningRate: LearningRateSchedule {
     public var value: Float
     /// Creates the schedule.
     public init(_ value: Float) { self.value = value }
-    /// `value`, whatever the epoch.
-    public func learningRate(atEpoch epoch: Int) -> Float { value }
+    /// `value`, whatever the progress.
+    public func learningRate(at progress: TrainingProgress) -> Float { value }
 }
 
 /// Multiplies the learning rate by `factor` at each milestone epoch (PyTorch's `MultiStepLR`).
@@ -42,33 +44,58 @@ public struct MultiStepLearningRate: LearningRateSchedule {
     }
 
     /// `initial · factor^(milestones passed)`.
-    public func learningRate(atEpoch epoch: Int) -> Float {
+    public func learningRate(at progress: TrainingProgress) -> Float {
         var rate = initial
-        for milestone in milestones where epoch >= milestone { rate *= factor }
+        for milestone in milestones where progress.epoch >= milestone { rate *= factor }
         return rate
     }
 }
 
-/// A constant warm-up rate for the first `epochs` epochs, then another schedule. The paper
-/// trains epoch 0 at 0.02 before its multi-step schedule starting at 0.1.
+/// A constant warm-up rate for the first `length` epochs or steps, then another schedule. The
+/// paper trains epoch 0 at 0.02 before its multi-step schedule starting at 0.1.
 public struct WarmupLearningRate<Base: LearningRateSchedule>: LearningRateSchedule {
     /// The learning rate during warm-up.
     public var warmupRate: Float
-    /// How many epochs the warm-up lasts.
-    public var epochs: Int
-    /// The schedule after warm-up, queried with the true epoch.
+    /// How long the warm-up lasts, in `unit`s.
+    public var length: Int
+    /// Whether `length` counts epochs or optimizer steps.
+    public var unit: ScheduleUnit
+    /// The schedule after warm-up, queried with the true progress.
     public var base: Base
 
     /// Creates the schedule.
-    public init(warmupRate: Float, epochs: Int = 1, then base: Base) {
+    public init(warmupRate: Float, length: Int = 1, unit: ScheduleUnit = .epochs, then base: Base) {
         self.warmupRate = warmupRate
-        self.epochs = epochs
+        self.length = length
+        self.unit = unit
         self.base = base
     }
 
-    /// `warmupRate` before `epochs`, the base schedule afterwards.
-    public func learningRate(atEpoch epoch: Int) -> Float {
-        epoch < epochs ? warmupRate : base.learningRate(atEpoch: epoch)
+    /// `warmupRate` during the first `length` epochs or steps, the base schedule afterwards.
+    public func learningRate(at progress: TrainingProgress) -> Float {
+        (unit == .epochs ? progress.epoch : progress.step) < length ? warmupRate : base.learningRate(at: progress)
+    }
+}
+
+/// A linear warm-up over the first `steps` optimizer steps, then another schedule: step `s`
+/// (from 0) runs at `(s + 1) / steps` times the base rate (Goyal et al.'s gradual warm-up).
+public struct LinearWarmupLearningRate<Base: LearningRateSchedule>: LearningRateSchedule {
+    /// Optimizer steps of the warm-up.
+    public var steps: Int
+    /// The schedule the warm-up leads to, queried with the true progress.
+    public var base: Base
+
+    /// Creates the schedule.
+    public init(steps: Int, then base: Base) {
+        precondition(steps >= 0, "A warm-up cannot last \(steps) steps.")
+        self.steps = steps
+        self.base = base
+    }
+
+    /// The base rate, scaled by `(step + 1) / steps` during the warm-up.
+    public func learningRate(at progress: TrainingProgress) -> Float {
+        let rate = base.learningRate(at: progress)
+        return progress.step < steps ? rate * Float(progress.step + 1) / Float(steps) : rate
     }
 }
 
@@ -91,8 +118,8 @@ public struct CosineLearningRate: LearningRateSchedule {
     }
 
     /// The annealed rate; after `totalEpochs` it stays at `minimum`.
-    public func learningRate(atEpoch epoch: Int) -> Float {
-        let progress = min(Double(epoch), Double(totalEpochs)) / Double(totalEpochs)
-        return minimum + (initial - minimum) * Float(1 + cos(Double.pi * progress)) / 2
+    public func learningRate(at progress: TrainingProgress) -> Float {
+        let fraction = min(Double(progress.epoch), Double(totalEpochs)) / Double(totalEpochs)
+        return minimum + (initial - minimum) * Float(1 + cos(Double.pi * fraction)) / 2
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// names as `F32`, like a PyTorch `state_dict`; optimizer tensors under `optimizer/<key>`;
 /// generator states as `U64` under `generator/<name>`; integer sequences (a loader's order) as
 /// `U64` under `sequence/<name>`. The header's `__metadata__` holds the
-/// configuration (JSON), the counters and the list of buffer names. Writes are atomic: a
+/// configuration (JSON), the counters, the measurements and the list of buffer names. Writes are atomic: a
 /// crash leaves the previous checkpoint intact. The file loads in Python with
 /// `safetensors.numpy.load_file` (see Documentation/Checkpoints.md).
 ///
@@ -38,6 +38,8 @@ public struct Checkpoint: Sendable {
     public var counters: [String: Int]
     /// Integer sequences by name (a data loader's order, ...).
     public var sequences: [String: [Int]]
+    /// Real-valued running statistics by name (the loss sums of an epoch in progress, ...).
+    public var measurements: [String: Double]
     /// The run's configuration, as JSON text.
     public var configuration: String
 
@@ -49,17 +51,21 @@ public struct Checkpoint: Sendable {
     ///   - generators: Random generator states by name.
     ///   - counters: Integer counters by name, such as `epoch` and `step`.
     ///   - sequences: Integer sequences by name, such as a loader's order.
+    ///   - measurements: Real-valued running statistics by name; finite values only.
     ///   - configuration: The run's configuration as JSON text.
     public init(
         model: any Layer, optimizer: (any Optimizer)? = nil, generators: [String: RandomGenerator.State] = [:],
-        counters: [String: Int] = [:], sequences: [String: [Int]] = [:], configuration: String = "{}"
+        counters: [String: Int] = [:], sequences: [String: [Int]] = [:], measurements: [String: Double] = [:],
+        configuration: String = "{}"
     ) {
+        precondition(measurements.values.allSatisfy(\.isFinite), "Checkpoint measurements must be finite.")
         parameters = model.namedParameters.map { ($0.name, $0.parameter.value) }
         buffers = model.namedBuffers.map { ($0.name, $0.buffer.value) }
         optimizerState = optimizer?.state ?? OptimizerState()
         self.generators = generators
         self.counters = counters
         self.sequences = sequences
+        self.measurements = measurements
         self.configuration = configuration
     }
 
@@ -83,6 +89,7 @@ public struct Checkpoint: Sendable {
         file.metadata["format"] = Checkpoint.format
         file.metadata["configuration"] = configuration
         file.metadata["counters"] = Checkpoint.encode(counters)
+        if !measurements.isEmpty { file.metadata["measurements"] = Checkpoint.encode(measurements) }
         file.metadata["optimizer_counters"] = Checkpoint.encode(optimizerState.counters)
         file.metadata["buffers"] = Checkpoint.encode(buffers.map(\.name))
         return file
@@ -109,6 +116,8 @@ public struct Checkpoint: Sendable {
         let bufferNames = Set(try Checkpoint.decode([String].self, file.metadata["buffers"], "buffers"))
         counters = try Checkpoint.decode([String: Int].self, file.metadata["counters"], "counters")
         configuration = file.metadata["configuration"] ?? "{}"
+        measurements = file.metadata["measurements"] == nil
+            ? [:] : try Checkpoint.decode([String: Double].self, file.metadata["measurements"], "measurements")
         parameters = []
         buffers = []
         optimizerState = OptimizerState(

@@ -2,9 +2,10 @@
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// The planned number of epochs; an epoch is one pass over the unlabeled set.
     public var epochs: Int
-    /// Stop after this many seconds of wall time (measured across resumptions), if set.
+    /// Stop after this many seconds of wall time, if set. The time counts across resumptions:
+    /// a resumed run stops when the whole run has trained this long.
     public var timeBudget: Double?
-    /// Stop after this many optimizer steps, if set.
+    /// Stop after this many optimizer steps in all (across resumptions), if set.
     public var stepBudget: Int?
     /// Images per labeled batch; the labeled loader cycles.
     public var labeledBatchSize: Int
@@ -32,62 +33,4 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.seed = seed
         self.imageRange = imageRange
     }
-}
-
-/// What happened in one epoch.
-public struct EpochReport: Sendable {
-    /// The epoch, from 0.
-    public var epoch: Int
-    /// Optimizer steps taken so far.
-    public var step: Int
-    /// Wall seconds since the run started (across resumptions).
-    public var seconds: Double
-    /// The learning rate of the epoch.
-    public var learningRate: Float
-    /// Each loss term's mean over the epoch's steps.
-    public var terms: [(name: String, value: Double)]
-    /// The test set's classification.
-    public var test: ClassificationReport
-    /// The validation set's classification, when there is a validation set.
-    public var validation: ClassificationReport?
-    /// Steps in this epoch (fewer than a full epoch when a budget ended it).
-    public var steps: Int
-}
-
-/// How a run ended.
-public enum StopReason: String, Sendable, Codable {
-    /// All planned epochs ran.
-    case completed
-    /// The time budget ran out.
-    case timeBudget = "time-budget"
-    /// The step budget ran out.
-    case stepBudget = "step-budget"
-    /// Ctrl-C.
-    case interrupted
-}
-
-/// The outcome of ``Trainer/fit(split:test:resume:report:)``, also written to `summary.json`.
-public struct TrainingSummary: Sendable, Codable {
-    /// How the run ended.
-    public var stopReason: StopReason
-    /// Epochs completed (an epoch cut by a budget counts once evaluated).
-    public var epochs: Int
-    /// Optimizer steps taken.
-    public var steps: Int
-    /// Wall seconds (across resumptions).
-    public var seconds: Double
-    /// The last evaluation's test error.
-    public var testError: Double?
-    /// The last evaluation's top-5 test error.
-    public var testTop5Error: Double?
-    /// The lowest test error of any evaluation.
-    public var bestTestError: Double?
-    /// The last evaluation's validation error.
-    public var validationError: Double?
-    /// The last evaluation's top-5 validation error.
-    public var validationTop5Error: Double?
-    /// The last evaluation's per-class test accuracy.
-    public var perClassAccuracy: [Double]?
-    /// Mean optimizer steps per second.
-    public var stepsPerSecond: Double
 }

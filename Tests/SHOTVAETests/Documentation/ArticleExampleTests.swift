@@ -54,12 +54,12 @@ import SHOTVAE
 
     final class EntropyRegularizedSHOT: SHOTObjective {
         override func unlabeledLoss(model: SemiSupervisedVAE, images: Tensor, weights: ObjectiveWeights,
-                                     context: ForwardContext, terms: inout ObjectiveTerms) -> Variable {
+                                     context: ForwardContext, terms: inout LossTerms) -> Variable {
             let base = super.unlabeledLoss(model: model, images: images, weights: weights,
                                             context: context, terms: &terms)
             let logAlpha = unlabeledPass(model: model, images: images, context: context).posterior.logProbabilities
             let entropy = -(logAlpha.exp() * logAlpha).sum() / Float(images.shape[0])
-            terms.record("unlabeled", "entropy", entropy)
+            terms[.unlabeled].additional["entropy"] = entropy.value.scalar
             return base + entropy * 0.1
         }
     }
@@ -82,7 +82,118 @@ import SHOTVAE
             value.total.backward()
             #expect(model.parameters.allSatisfy { $0.gradient != nil })
             model.zeroGradients()
-            if objective is EntropyRegularizedSHOT { #expect(value["unlabeled.entropy"] != nil) }
+            if objective is EntropyRegularizedSHOT { #expect(value.terms["unlabeled.entropy"] != nil) }
         }
+    }
+
+    // "Customizing the training loop": the hooks as written there.
+
+    final class ValidationPlateau: TrainingHook {
+        let patience: Int
+        private(set) var best = Double.infinity
+        private var epochsSinceBest = 0
+
+        init(patience: Int) { self.patience = patience }
+
+        func didEndEpoch(_ trainer: Trainer, report: EpochReport) throws {
+            guard report.isComplete, let error = report.validation?.error else { return }
+            if error < best {
+                best = error
+                epochsSinceBest = 0
+            } else {
+                epochsSinceBest += 1
+            }
+        }
+
+        func shouldStop(_ trainer: Trainer, after report: EpochReport) -> Bool {
+            epochsSinceBest >= patience
+        }
+    }
+
+    final class GradientClipping: TrainingHook {
+        let maximumNorm: Float
+
+        init(maximumNorm: Float) { self.maximumNorm = maximumNorm }
+
+        func didComputeGradients(_ trainer: Trainer, terms: LossTerms, progress: TrainingProgress) throws {
+            let gradients = trainer.optimizer.parameters.compactMap(\.gradient)
+            let norm = gradients.map { $0.scalars.reduce(0) { $0 + $1 * $1 } }.reduce(0, +).squareRoot()
+            guard norm > maximumNorm else { return }
+            let scale = maximumNorm / norm
+            for parameter in trainer.optimizer.parameters {
+                parameter.gradient = parameter.gradient.map { Tensor(shape: $0.shape, scalars: $0.scalars.map { $0 * scale }) }
+            }
+        }
+    }
+
+    /// The gradient norm each update sees.
+    final class NormProbe: TrainingHook {
+        var norms: [Float] = []
+        func willUpdateParameters(_ trainer: Trainer, progress: TrainingProgress) throws {
+            norms.append(trainer.optimizer.parameters.compactMap(\.gradient)
+                .map { $0.scalars.reduce(0) { $0 + $1 * $1 } }.reduce(0, +).squareRoot())
+        }
+    }
+
+    /// A short MLP run on 2,000 MNIST images with a validation set, `epochs` epochs.
+    func shortTrainer(epochs: Int, hooks: [any TrainingHook]) throws -> (Trainer, SemiSupervisedSplit, LabeledImages) {
+        var rng = RandomGenerator(seed: 3)
+        let mnist = try MNIST(directory: MNIST.bundledDirectory)
+        let split = try SemiSupervisedSplit(
+            mnist.train.subset(Array(0..<2000)), labelsPerClass: 10, validationPerClass: 20, generator: &rng)
+        let model = SemiSupervisedVAE.multilayerPerceptron(imageShape: [1, 28, 28], hiddenCount: 32, generator: &rng)
+        let trainer = Trainer(
+            model: model, objective: M2Objective(configuration: .mnist), optimizer: Adam(parameters: model.parameters),
+            learningRateSchedule: ConstantLearningRate(1e-3),
+            configuration: TrainingConfiguration(epochs: epochs, labeledBatchSize: 10, unlabeledBatchSize: 200, seed: 3))
+        trainer.showsProgress = false
+        trainer.hooks = hooks
+        return (trainer, split, mnist.test.subset(Array(0..<500)))
+    }
+
+    @Test func validationPlateauStopsTheRun() throws {
+        let impatient = ValidationPlateau(patience: 0)
+        let (trainer, split, test) = try shortTrainer(epochs: 3, hooks: [impatient])
+        let summary = try trainer.fit(split: split, test: test)
+        #expect(summary.stopReason == .stoppedByHook && summary.epochs == 1)
+        #expect(impatient.best == summary.validationError)
+
+        let patient = ValidationPlateau(patience: 100)
+        let (other, _, _) = try shortTrainer(epochs: 2, hooks: [patient])
+        #expect(try other.fit(split: split, test: test).stopReason == .completed)
+    }
+
+    @Test func gradientClippingBoundsTheUpdate() throws {
+        let probe = NormProbe()
+        let (trainer, split, test) = try shortTrainer(epochs: 1, hooks: [GradientClipping(maximumNorm: 0.5), probe])
+        try trainer.fit(split: split, test: test)
+        #expect(probe.norms.count == trainer.configuration.epochs * 9)
+        #expect(probe.norms.allSatisfy { $0 <= 0.5 * 1.0001 }, "\(probe.norms.max()!)")
+
+        let unclipped = NormProbe()
+        let (free, _, _) = try shortTrainer(epochs: 1, hooks: [unclipped])
+        try free.fit(split: split, test: test)
+        #expect(unclipped.norms.contains { $0 > 0.5 }, "the clipping above was not tested: every norm was small")
+    }
+
+    /// Every line of the article's swift blocks appears in this file.
+    @Test func customizingTheTrainingLoopIsCompiled() throws {
+        let root = ReadmeExampleTests.root
+        let article = try String(
+            contentsOf: root.appendingPathComponent("Sources/SHOTVAE/SHOTVAE.docc/CustomizingTheTrainingLoop.md"), encoding: .utf8)
+        let test = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let compiled = Set(test.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let blocks = article.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let lines = blocks.joined().split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0 != "import SHOTVAE" }
+        #expect(lines.count > 30)
+        for line in lines { #expect(compiled.contains(line), "not compiled here: \(line)") }
+    }
+
+    @Test func warmupOverSteps() {
+        let schedule = LinearWarmupLearningRate(
+            steps: 500, then: MultiStepLearningRate(initial: 0.1, milestones: [400, 500, 550], factor: 0.1))
+        let firstRate = schedule.learningRate(at: TrainingProgress(epoch: 0, step: 0, totalEpochs: 600))
+        #expect(firstRate == 0.1 / 500)
     }
 }

@@ -394,6 +394,8 @@ def objective_fixture(name, kind, gaussian=False, classification="ce", partners=
             terms["partners"] = idx.float()
         else:
             loss_u = w["ew"] * loss_u
+    terms["labeled.loss"] = loss_l
+    terms["unlabeled.loss"] = loss_u
     total = loss_l + loss_u
     total.backward()
     tensors = {"param/" + k: v for k, v in p.items()}

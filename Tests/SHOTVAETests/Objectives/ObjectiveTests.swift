@@ -85,15 +85,15 @@ import Testing
             model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
             context: ForwardContext(isTraining: true, generator: rng))
         // Zero up to rounding: the plain passes ran as one batch of 8, the mixed ones alone.
-        #expect(abs(value["labeled.posteriorMatching"]!) < 1e-12)
-        #expect(abs(value["unlabeled.posteriorMatching"]!) < 1e-12)
+        #expect(abs(value.terms["labeled.posteriorMatching"]!) < 1e-12)
+        #expect(abs(value.terms["unlabeled.posteriorMatching"]!) < 1e-12)
         let inference = ForwardContext.inference()
         let logAlpha = model.encode(Variable(unlabeled), context: inference).logProbabilities.value
         let entropy = crossEntropy(logProbabilities: Variable(logAlpha), targets: logAlpha.map(vector: { Kernels.lanes($0, expf) }, scalar: expf))
-        expectClose(value["unlabeled.classification"]!, entropy.value.scalar, relative: 1e-5)
+        expectClose(value.terms["unlabeled.classification"]!, entropy.value.scalar, relative: 1e-5)
         let labeledLogAlpha = model.encode(Variable(labeled.images), context: inference).logProbabilities
         let crossEntropyOfLabels = crossEntropy(logProbabilities: labeledLogAlpha, targets: LatentSampler.oneHot(labeled.labels, classCount: 4))
-        expectClose(value["labeled.classification"]!, crossEntropyOfLabels.value.scalar, relative: 1e-5)
+        expectClose(value.terms["labeled.classification"]!, crossEntropyOfLabels.value.scalar, relative: 1e-5)
     }
 
     @Test func m2WithoutLabelWeightIsTheELBO() {
@@ -126,11 +126,11 @@ import Testing
         model.zeroGradients()
         let terms = objective.accumulateGradients(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context())
 
-        #expect(terms.map(\.name) == value.terms.map(\.name))
-        for (term, expected) in zip(terms, value.terms) {
+        #expect(terms.named.map(\.name) == value.terms.named.map(\.name))
+        for (term, expected) in zip(terms.named, value.terms.named) {
             expectClose(term.value, expected.value, relative: 1e-6, absolute: 0, term.name)
         }
-        #expect(terms.last?.name == "total")
+        #expect(terms.named.last?.name == "total")
         for ((name, parameter), whole) in zip(model.namedParameters, wholeGradients) {
             guard let whole, let gradient = parameter.gradient else {
                 Issue.record("\(name): missing gradient")
@@ -153,7 +153,7 @@ import Testing
             let terms = objective.accumulateGradients(
                 model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
                 context: ForwardContext(isTraining: true, generator: RandomGenerator(seed: 12)))
-            return (terms, model.parameters.map(\.gradient))
+            return (terms.named, model.parameters.map(\.gradient))
         }
         let a = run(joint), b = run(separate)
         #expect(a.terms.map(\.name) == b.terms.map(\.name))
@@ -172,7 +172,7 @@ import Testing
         let objective = SHOTObjective(configuration: ObjectiveConfiguration())
         func run(_ seed: UInt64) -> [Float] {
             objective.loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
-                           context: ForwardContext(isTraining: true, generator: RandomGenerator(seed: seed))).terms.map(\.value)
+                           context: ForwardContext(isTraining: true, generator: RandomGenerator(seed: seed))).terms.named.map(\.value)
         }
         #expect(run(1) == run(1))
         #expect(run(1) != run(2))

@@ -90,7 +90,7 @@ import Testing
         let expected = try file.tensor(named: "rates").scalars
         let schedule = MultiStepLearningRate(initial: 0.1, milestones: [3, 5, 8], factor: 0.1)
         for (epoch, rate) in expected.enumerated() {
-            expectClose(schedule.learningRate(atEpoch: epoch), rate, relative: 1e-5, absolute: 0, "epoch \(epoch)")
+            expectClose(schedule.learningRate(at: TrainingProgress(epoch: epoch, step: 0, totalEpochs: 600)), rate, relative: 1e-5, absolute: 0, "epoch \(epoch)")
         }
     }
 
@@ -99,16 +99,31 @@ import Testing
         let expected = try file.tensor(named: "rates").scalars
         let schedule = CosineLearningRate(initial: 0.1, minimum: 0.001, totalEpochs: 10)
         for (epoch, rate) in expected.enumerated() {
-            expectClose(schedule.learningRate(atEpoch: epoch), rate, relative: 1e-5, absolute: 1e-7, "epoch \(epoch)")
+            expectClose(schedule.learningRate(at: TrainingProgress(epoch: epoch, step: 0, totalEpochs: 600)), rate, relative: 1e-5, absolute: 1e-7, "epoch \(epoch)")
         }
     }
 
     @Test func warmupThenPaperSchedule() {
         let schedule = WarmupLearningRate(
             warmupRate: 0.02, then: MultiStepLearningRate(initial: 0.1, milestones: [400, 500, 550]))
-        #expect(schedule.learningRate(atEpoch: 0) == 0.02)
-        #expect(schedule.learningRate(atEpoch: 1) == 0.1)
-        expectClose(schedule.learningRate(atEpoch: 450), 0.01, relative: 1e-6)
-        expectClose(schedule.learningRate(atEpoch: 599), 0.0001, relative: 1e-5)
+        #expect(schedule.learningRate(at: TrainingProgress(epoch: 0, step: 0, totalEpochs: 600)) == 0.02)
+        #expect(schedule.learningRate(at: TrainingProgress(epoch: 1, step: 0, totalEpochs: 600)) == 0.1)
+        expectClose(schedule.learningRate(at: TrainingProgress(epoch: 450, step: 0, totalEpochs: 600)), 0.01, relative: 1e-6)
+        expectClose(schedule.learningRate(at: TrainingProgress(epoch: 599, step: 0, totalEpochs: 600)), 0.0001, relative: 1e-5)
+    }
+
+    /// Warm-ups counted in optimizer steps: constant, then linear over the first steps.
+    @Test func warmupsCountedInSteps() {
+        func at(_ step: Int) -> TrainingProgress { TrainingProgress(epoch: step / 100, step: step, totalEpochs: 10, stepsPerEpoch: 100) }
+        let constant = WarmupLearningRate(warmupRate: 0.01, length: 50, unit: .steps, then: ConstantLearningRate(0.1))
+        #expect(constant.learningRate(at: at(0)) == 0.01)
+        #expect(constant.learningRate(at: at(49)) == 0.01)
+        #expect(constant.learningRate(at: at(50)) == 0.1)
+        let linear = LinearWarmupLearningRate(steps: 4, then: MultiStepLearningRate(initial: 0.2, milestones: [5]))
+        let rates = (0..<6).map { linear.learningRate(at: at($0)) }
+        for (rate, expected) in zip(rates, [0.05, 0.1, 0.15, 0.2, 0.2, 0.2] as [Float]) {
+            expectClose(rate, expected, relative: 1e-6)
+        }
+        expectClose(linear.learningRate(at: at(520)), 0.02, relative: 1e-6)
     }
 }
