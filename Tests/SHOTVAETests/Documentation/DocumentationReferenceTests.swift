@@ -345,11 +345,12 @@ enum DocumentationReferences {
             if keyword == "case" {
                 // `case a, b(x: Int), c = 2`: every element of the list, with its labels.
                 let rest = string.substring(from: match.offset + ("case" as NSString).length)
-                let list = String(rest.prefix { $0 != "\n" && $0 != ":" && $0 != "{" })
                 var depth = 0, element = ""
                 var elements: [String] = []
-                for character in list {
+                for character in rest {
                     if character == "(" { depth += 1 } else if character == ")" { depth -= 1 }
+                    // A declaration's list ends with its line; a pattern's with `:` (`case .a, .b:`).
+                    if character == "\n" || character == "{" || (depth == 0 && (character == ":" || character == "}")) { break }
                     if depth == 0 && character == "," { elements.append(element); element = "" } else { element.append(character) }
                 }
                 elements.append(element)
@@ -404,7 +405,7 @@ enum DocumentationReferences {
         parameters.append(current)
         return parameters.compactMap { parameter -> String? in
             guard let colon = parameter.firstIndex(of: ":") else { return nil }
-            let names = parameter[..<colon].split(separator: " ").filter { !["inout", "_const"].contains($0) }
+            let names = parameter[..<colon].split(whereSeparator: { $0.isWhitespace }).filter { !["inout", "_const"].contains($0) }
             guard let first = names.first else { return nil }
             return String(first) + ":"
         }.joined()
@@ -540,7 +541,7 @@ enum DocumentationReferences {
     }
 
     /// The options of one `ParsableCommand` source: its `@Option` and `@Flag` properties.
-    static func options(source: String) -> Set<String> {
+    static func declaredOptions(source: String) -> Set<String> {
         Set(matches("@(?:Option|Flag)(?:\\([^\\n]*\\))?\\s+var\\s+([A-Za-z_][A-Za-z0-9_]*)", in: source).map {
             "--" + kebabCase($0.groups[1]!)
         } + ["--help", "-h"])
@@ -561,7 +562,7 @@ enum DocumentationReferences {
                 let source = try read(file)
                 let name = matches("commandName:\\s*\"([^\"]+)\"", in: source).first?.groups[1] ?? nil
                 let subcommand = name == nil || name == tool ? "" : name!
-                options[subcommand, default: ["--help", "-h"]].formUnion(options(source: source))
+                options[subcommand, default: ["--help", "-h"]].formUnion(declaredOptions(source: source))
             }
             tools[tool] = Tool(options: options)
         }
@@ -573,7 +574,7 @@ enum DocumentationReferences {
     static func commandFindings(document: String, text: String, tools: [String: Tool]) -> [Finding] {
         var findings: [Finding] = []
         for (code, lineNumber) in codeSpans(of: text) {
-            for match in matches("(?<![\\w/-])(shotvae-[a-z]+)\\b([^#|`]*)", in: code) {
+            for match in matches("(?<![\\w/-])(shotvae-[a-z]+)(?![\\w/-])([^#|`]*)", in: code) {
                 let tool = match.groups[1]!
                 func report(_ name: String, _ problem: String) {
                     findings.append(Finding(document: document, line: lineNumber, name: name, problem: problem))
