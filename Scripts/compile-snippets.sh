@@ -6,8 +6,9 @@
 # A snippet is a ```swift block. It must compile as written, except that a block marked
 # `<!-- snippet: continues -->` on the line above it continues the previous block of the same
 # document (it is compiled in the same target, after it). Import lines are moved to the top of
-# their target. A block with `import PackageDescription` is a manifest: it is checked with
-# `swift package dump-package` instead.
+# their target; compiler messages name the document and its line. A block with
+# `import PackageDescription` is a manifest: it is checked with `swift package dump-package`
+# instead.
 #
 # Usage: Scripts/compile-snippets.sh   (from anywhere; SWIFT overrides the swift command)
 set -eu
@@ -47,21 +48,23 @@ for document in documents:
             manifests.append((name, document, start, block))
             continue
         imports = [line.strip() for line in block if re.match(r"\s*import\s+\w+\s*$", line)]
-        body = [line for line in block if not re.match(r"\s*import\s+\w+\s*$", line)]
+        # Import lines become blank lines, so that the compiler's line numbers are the document's.
+        body = ["" if re.match(r"\s*import\s+\w+\s*$", line) else line for line in block]
+        location = '#sourceLocation(file: "%s", line: %d)' % (os.path.join(root, document), start + 1)
         if marked:
             if previous is None:
                 sys.exit("%s:%d: marked as continuing, but no Swift snippet comes before it" % (document, start))
             previous[3].extend(i for i in imports if i not in previous[3])
-            previous[4].extend(["", "// %s:%d" % (document, start)] + body)
+            previous[4].extend([location] + body)
         else:
-            previous = [name, document, start, imports, ["// %s:%d" % (document, start)] + body]
+            previous = [name, document, start, imports, [location] + body]
             targets.append(previous)
 
 for name, document, start, imports, body in targets:
     folder = os.path.join(work, "Sources", name)
     os.makedirs(folder)
     with open(os.path.join(folder, "main.swift"), "w", encoding="utf-8") as file:
-        file.write("\n".join(imports + [""] + body) + "\n")
+        file.write("\n".join(imports + [""] + body + ["#sourceLocation()"]) + "\n")
 
 for name, document, start, block in manifests:
     folder = os.path.join(work, "Manifests", name)
