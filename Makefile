@@ -5,12 +5,13 @@
 #   make demo   the main job: see README.md.
 
 SWIFT        ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist python3
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: test demo deps build bench compare fixtures format
 
-# Installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) when any is missing;
+# Installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) and python3 (the
+# documentation scripts) when any is missing;
 # `apt-get update` runs only in that case.
 deps:
 	@missing=""; \
@@ -24,12 +25,14 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-# Release build with testability: numeric tests run at full speed. Then the downstream package
-# in Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run briefly.
+# Release build with testability: numeric tests run at full speed. Then the documentation's
+# Swift snippets are compiled as a downstream package, and the downstream package in
+# Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run briefly.
 test: deps
 	cd Data/MNIST && sha256sum --check --quiet SHA256SUMS
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+	SWIFT=$(SWIFT) Scripts/compile-snippets.sh
 	cd Examples/CustomObjective && $(SWIFT) build -c release && .build/release/CustomObjective 10
 
 # The main job: SHOT-VAE on the bundled MNIST with 100 labels, for a few minutes.
@@ -43,7 +46,7 @@ bench: build
 	$(SWIFT) run -c release shotvae-bench mnist-step
 	$(SWIFT) run -c release shotvae-bench wrn-step
 
-# SHOTVAE's workloads and the PyTorch references side by side (see README.md, Performance).
+# SHOTVAE's workloads and the PyTorch references side by side (see Documentation/Performance.md).
 compare: build
 	$(SWIFT) run -c release shotvae-bench compare
 

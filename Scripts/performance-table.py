@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Prints the README's performance table from `shotvae-bench compare --json` runs.
+
+Usage:
+    swift run -c release shotvae-bench compare --json > run1.json
+    (repeat for run2.json, run3.json: each run measures both sides, one after the other)
+    python3 Scripts/performance-table.py run1.json run2.json run3.json [--machine TEXT]
+
+Each file holds what `compare --json` prints: one JSON object per line,
+    {"comparison": "mnist-step median (ms)", "shotvae": 41.3, "pytorch": 155.7,
+     "ratio": 3.77, "unit": "ms"}
+and, without "pytorch" and "ratio", the lines "wrn-step roofline fraction" and
+"conv / sgemm rate". Lines that are not JSON objects (build messages) are skipped. With several
+files, each cell lists the runs in order, separated by " / ".
+
+`compare --json` does not describe the machine, so the last line names it from --machine, or
+else from /proc/cpuinfo and /proc/meminfo of the machine this script runs on.
+Standard library only.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+# The rows of the table: the comparison's name in the JSON, the row's label, the number's format, the unit.
+ROWS = [
+    ("mnist-step median (ms)",
+     "`mnist-step`: the paper's MNIST VAE, 128 unlabeled + 4 labeled images, forward, backward, Adam (median)",
+     "{:.1f}", "ms"),
+    ("mnist-infer (images/s)", "`mnist-infer`: the MNIST encoder at batch 1,000", "{:,.0f}", "images/s"),
+    ("mnist peak RSS (MiB)", "peak resident memory, MNIST", "{:,.0f}", "MiB"),
+    ("wrn-step median (s)",
+     "`wrn-step`: one SHOT-VAE step, WideResNet-28-2 + DCGAN decoder, 64 labeled + 64 unlabeled "
+     "images, four passes, SGD (median)",
+     "{:.2f}", "s"),
+    ("wrn peak RSS (MiB)", "peak resident memory, WideResNet", "{:,.0f}", "MiB"),
+]
+
+
+def read_run(path):
+    """The comparisons of one run, by name."""
+    run = {}
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and "comparison" in obj:
+                run[obj["comparison"]] = obj
+    return run
+
+
+def joined(values, unit=None):
+    """`a / b / c unit`, or `-` when there is nothing."""
+    if not values:
+        return "-"
+    return " / ".join(values) + (" " + unit if unit else "")
+
+
+def machine_description():
+    """The processor, its logical CPUs, the vector extensions that matter here, and the memory."""
+    model, flags, cpus = None, set(), 0
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            for line in file:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "processor":
+                    cpus += 1
+                elif key == "model name" and model is None:
+                    model = value.strip()
+                elif key == "flags" and not flags:
+                    flags = set(value.split())
+    except OSError:
+        return "unknown (no /proc/cpuinfo; pass --machine)"
+    features = [name for flag, name in (("avx2", "AVX2"), ("fma", "FMA")) if flag in flags]
+    features.append("AVX-512" if "avx512f" in flags else "no AVX-512")
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("MemTotal:"):
+                    memory = ", {:.0f} GiB".format(int(line.split()[1]) / 1024 / 1024)
+                    break
+    except OSError:
+        pass
+    return "{} logical CPUs of an {} ({}){}".format(cpus, model or "unknown processor", ", ".join(features), memory)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("runs", nargs="+", help="files written by `shotvae-bench compare --json`")
+    parser.add_argument("--machine", help="the machine the runs were measured on (default: this one)")
+    args = parser.parse_args(argv)
+    runs = [read_run(path) for path in args.runs]
+
+    print("| workload | SHOTVAE | PyTorch | SHOTVAE's advantage |")
+    print("|---|---|---|---|")
+    for name, label, form, unit in ROWS:
+        measured = [run[name] for run in runs if name in run]
+        if not measured:
+            continue
+        ours = joined([form.format(m["shotvae"]) for m in measured], unit)
+        theirs = [m for m in measured if "pytorch" in m]
+        pytorch = joined([form.format(m["pytorch"]) for m in theirs], unit)
+        advantage = joined(["{:.2f}x".format(m["ratio"]) for m in theirs])
+        print("| {} | {} | {} | {} |".format(label, ours, pytorch, advantage))
+
+    roofline = [run["wrn-step roofline fraction"]["shotvae"] for run in runs if "wrn-step roofline fraction" in run]
+    conv = [run["conv / sgemm rate"]["shotvae"] for run in runs if "conv / sgemm rate" in run]
+    notes = []
+    if roofline:
+        notes.append("`wrn-step` at {} of its roofline".format(joined(["{:.0f}%".format(r * 100) for r in roofline])))
+    if conv:
+        notes.append("`conv` at {} times `cblas_sgemm` on the same shapes".format(joined(["{:.2f}".format(c) for c in conv])))
+    print()
+    if notes:
+        print("; ".join(notes) + ".")
+    plural = "s" if len(runs) > 1 else ""
+    print("Machine: {}; {} run{} of `swift run -c release shotvae-bench compare --json`.".format(
+        args.machine or machine_description(), len(runs), plural))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
