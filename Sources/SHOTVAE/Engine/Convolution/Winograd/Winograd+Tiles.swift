@@ -11,7 +11,8 @@ extension Winograd {
     /// A group's transformed data is `[36, tiles, paddedChannels]`: position `ξ = 6a + b`, tile,
     /// channel. Every transform first copies the image channels-last into `scratch` (or writes
     /// it there), then works eight channels at a time (``ChannelsLast``): along each patch row
-    /// into the 36 vectors after the image in `scratch`, then down the rows.
+    /// into the 36 vectors after the image in `scratch`, then down the rows. The output side's
+    /// transforms are ``OutputTiles``'s, with this form's `A`.
     struct Tiles {
         let height: Int
         let width: Int
@@ -25,17 +26,12 @@ extension Winograd {
         /// Pixels per row of the input's channels-last copy: the tiles' width and a one-pixel
         /// border on each side.
         var inputRowLength: Int { 4 * tilesWide + 2 }
-        /// Pixels per row of the output's channels-last copy: the tiles' width.
-        var outputRowLength: Int { 4 * tilesWide }
+        /// The output side: its tiles and their transforms, shared with ``PolyphaseWinograd``.
+        var output: OutputTiles<Self> { OutputTiles(height: height, width: width) }
 
         /// Floats of the scratch of ``transformInput(_:channels:into:firstTile:layout:scratch:)``.
         func inputScratchSize(channels: Int) -> Int {
             (4 * tilesHigh + 2) * inputRowLength * ChannelsLast.paddedChannels(channels) + 36 * Channels.scalarCount
-        }
-
-        /// Floats of the scratch of the output side's transforms (and a padded bias).
-        func outputScratchSize(channels: Int) -> Int {
-            (4 * tilesHigh * outputRowLength + 1) * ChannelsLast.paddedChannels(channels) + 36 * Channels.scalarCount
         }
 
         /// `V = Bᵀ d B` for the 6x6 patch `d` of every tile of one image `[channels, height,
@@ -88,102 +84,6 @@ extension Winograd {
             }
         }
 
-        /// `Y = Aᵀ M A` for every tile of one image, `m` `[36, tiles, paddedChannels]`, plus
-        /// `bias[c]` and then `max(0, ·)` if asked, into `y` `[channels, height, width]`, with
-        ///
-        ///     Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]].
-        ///
-        /// The tiles are written channels-last into `scratch`, then copied into `y`.
-        func transformOutput(
-            _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout,
-            into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rectifies: Bool,
-            scratch: UnsafeMutablePointer<Float>
-        ) {
-            let cp = ChannelsLast.paddedChannels(channels)
-            let ow = outputRowLength
-            let imageFloats = 4 * tilesHigh * ow * cp
-            let shifts = scratch + imageFloats
-            Kernels.fill(shifts, with: 0, count: cp)
-            if let bias { shifts.update(from: bias, count: channels) }
-            let rows = UnsafeMutableRawPointer(shifts + cp)
-            @inline(__always) func row(_ a: Int, _ j: Int) -> Int { 4 * (a * 4 + j) * Channels.scalarCount }
-            let out = UnsafeMutableRawPointer(scratch)
-            for ty in 0..<tilesHigh {
-                for tx in 0..<tilesWide {
-                    let source = UnsafeRawPointer(m + (firstTile + ty * tilesWide + tx) * layout.rowStride)
-                    for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
-                        // Aᵀ along each row of M.
-                        for a in 0..<6 {
-                            @inline(__always) func at(_ b: Int) -> Channels {
-                                source.loadUnaligned(fromByteOffset: 4 * ((6 * a + b) * layout.positionStride + c0),
-                                                     as: Channels.self)
-                            }
-                            ChannelsLast.store(Self.outputTransform(at(0), at(1), at(2), at(3), at(4), at(5)),
-                                               at: rows + row(a, 0), stride: ChannelsLast.vectorBytes)
-                        }
-                        // Aᵀ down the rows, the bias and the rectifier, a column at a time.
-                        let shift = UnsafeRawPointer(shifts + c0).loadUnaligned(as: Channels.self)
-                        for j in 0..<4 {
-                            @inline(__always) func q(_ a: Int) -> Channels {
-                                rows.load(fromByteOffset: row(a, j), as: Channels.self)
-                            }
-                            ChannelsLast.storeOutputs(Self.outputTransform(q(0), q(1), q(2), q(3), q(4), q(5)),
-                                                      shift: shift, rectifies: rectifies,
-                                                      at: out + 4 * ((4 * ty * ow + 4 * tx + j) * cp + c0),
-                                                      stride: 4 * ow * cp)
-                        }
-                    }
-                }
-            }
-            ChannelsLast.copy(image: y, padded: scratch, toChannelsLast: false, channels: channels,
-                              height: height, width: width, rowLength: ow, border: 0)
-        }
-
-        /// `D = A ȳ Aᵀ` for the 4x4 tile `ȳ` of every tile of one image's output gradient `dy`
-        /// `[channels, height, width]` (zeros past the map), into the tiles' rows of `d` `[36,
-        /// tiles, paddedChannels]`. Along each axis `A (y0, y1, y2, y3) = (y0, y0 + y1 + y2 + y3,
-        /// y0 - y1 + y2 - y3, y0 + 2y1 + 4y2 + 8y3, y0 - 2y1 + 4y2 - 8y3, y3)`.
-        func transformGradient(
-            _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int,
-            layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
-        ) {
-            let cp = ChannelsLast.paddedChannels(channels)
-            let ow = outputRowLength
-            let imageFloats = 4 * tilesHigh * ow * cp
-            ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
-                                      rows: 4 * tilesHigh, rowLength: ow, border: 0)
-            ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
-                              channels: channels, height: height, width: width, rowLength: ow, border: 0)
-            let rows = UnsafeMutableRawPointer(scratch + imageFloats)
-            @inline(__always) func row(_ i: Int, _ b: Int) -> Int { 4 * (i * 6 + b) * Channels.scalarCount }
-            let source = UnsafeRawPointer(scratch)
-            for ty in 0..<tilesHigh {
-                for tx in 0..<tilesWide {
-                    let destination = UnsafeMutableRawPointer(d + (firstTile + ty * tilesWide + tx) * layout.rowStride)
-                    for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
-                        // A along each row of the tile.
-                        for i in 0..<4 {
-                            @inline(__always) func at(_ j: Int) -> Channels {
-                                source.loadUnaligned(fromByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
-                                                     as: Channels.self)
-                            }
-                            ChannelsLast.store(Self.gradientTransform(at(0), at(1), at(2), at(3)),
-                                               at: rows + row(i, 0), stride: ChannelsLast.vectorBytes)
-                        }
-                        // A down the rows, a column at a time.
-                        for b in 0..<6 {
-                            @inline(__always) func q(_ i: Int) -> Channels {
-                                rows.load(fromByteOffset: row(i, b), as: Channels.self)
-                            }
-                            ChannelsLast.store(Self.gradientTransform(q(0), q(1), q(2), q(3)),
-                                               at: destination + 4 * (b * layout.positionStride + c0),
-                                               stride: 4 * 6 * layout.positionStride)
-                        }
-                    }
-                }
-            }
-        }
-
         // MARK: - Along one axis
 
         /// `Bᵀ d` for six values.
@@ -212,5 +112,23 @@ extension Winograd {
             let (t02, t13) = (y0 + 4 * y2, 2 * y1 + 8 * y3)
             return [y0, s02 + s13, s02 - s13, t02 + t13, t02 - t13, y3]
         }
+    }
+}
+
+extension Winograd.Tiles: OutputTileTransform {
+    static var points: Int { 6 }
+
+    @inline(__always)
+    static func outputTransform(_ m: UnsafeRawPointer, stride: Int) -> [4 of Channels] {
+        @inline(__always) func at(_ k: Int) -> Channels { m.loadUnaligned(fromByteOffset: k * stride, as: Channels.self) }
+        return outputTransform(at(0), at(1), at(2), at(3), at(4), at(5))
+    }
+
+    @inline(__always)
+    static func gradientTransform(
+        _ y: UnsafeRawPointer, stride: Int, into destination: UnsafeMutableRawPointer, destinationStride: Int
+    ) {
+        @inline(__always) func at(_ k: Int) -> Channels { y.loadUnaligned(fromByteOffset: k * stride, as: Channels.self) }
+        ChannelsLast.store(gradientTransform(at(0), at(1), at(2), at(3)), at: destination, stride: destinationStride)
     }
 }
