@@ -55,4 +55,4 @@ fixtures:
 	/usr/bin/python3 Tests/SHOTVAETests/Fixtures/make_fixtures.py
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Examples Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Examples Benchmarks/Bench Package.swift

@@ -59,7 +59,7 @@ let package = Package(
                 "SHOTVAE", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Examples/Bench",
+            path: "Benchmarks/Bench",
             swiftSettings: swiftSettings
         ),
 

@@ -11,10 +11,22 @@
 /// // parameters: "0.weight", "0.bias"
 /// ```
 ///
-/// A ``Conv2D`` or ``ConvTranspose2D`` followed by a ``ReLU`` runs as one step: the rectifier is
-/// applied to the convolution's output while it is in cache, instead of in a pass over the
-/// whole batch of its own, and in training its gradient is read from that output. The values
-/// and gradients are the same as the two layers'.
+/// ## Fusing a layer with the rectifier after it
+///
+/// When a child that conforms to ``RectifierFusing`` (``Conv2D`` and ``ConvTranspose2D``) is
+/// directly followed by a ``ReLU``, the two run as one step: the child's
+/// ``RectifierFusing/rectified(_:context:)`` applies `max(0, ·)` to its output while that output
+/// is in cache, instead of in a pass over the whole batch of its own, and in training the
+/// rectifier's gradient is read from that output. This happens in training and in inference
+/// alike, and only then: a child followed by anything else (``LeakyReLU``, a ``Dropout``, a
+/// nested `Sequential` that starts with a ``ReLU``) runs alone, and so does a ``ReLU`` that is
+/// not preceded by a fusing child. The outputs and the gradients are identical, value for
+/// value, to those of the two layers run one after the other; the parameter names do not
+/// change (the ``ReLU`` keeps its position and has no parameters).
+///
+/// A custom layer opts in by conforming to ``RectifierFusing``; it is not fused otherwise. To
+/// keep a fusing layer and its rectifier apart, put either in a `Sequential` of its own: only
+/// direct neighbours are fused.
 public final class Sequential: Layer {
     /// The layers with their names, in order.
     public let children: [(name: String, layer: any Layer)]
@@ -46,13 +58,6 @@ public final class Sequential: Layer {
         }
         return x
     }
-}
-
-/// A layer that can apply the rectifier `max(0, ·)` to its own output in the same pass (see
-/// ``Sequential``).
-protocol RectifierFusing: Layer {
-    /// `max(0, self(input))`, with the gradients of the two one after the other.
-    func rectified(_ input: Variable, context: ForwardContext) -> Variable
 }
 
 /// A residual connection: `body(x) + shortcut(x)`, with the identity as the default shortcut

@@ -127,6 +127,7 @@ enum PolyphaseWinograd {
         bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
     ) -> (output: Tensor?, kernelGradient: Tensor?) {
         let shape = PhaseTiles(height: height, width: width)
+        let small = shape.small
         var output = u.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
         let y = output?.mutablePointer
         let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
@@ -135,7 +136,6 @@ enum PolyphaseWinograd {
         let panels = u.map {
             Kernels.packedPanels($0.pointer, count: PhaseTiles.positions, columns: smallChannels, depth: depth, rowStride: depth)
         }
-        let panelsSize = Kernels.packedPanelsSize(columns: smallChannels, depth: depth)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
@@ -144,15 +144,11 @@ enum PolyphaseWinograd {
                                      firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
             }
             if let panels, let y {
-                for xi in 0..<PhaseTiles.positions {
-                    // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
-                    Kernels.product(rows: tiles, columns: smallChannels, depth: depth,
-                                    a: v.position(xi), rowStride: v.layout.rowStride, depthStride: 1,
-                                    b: .init(packed: panels.pointer + xi * panelsSize, depth: depth),
-                                    c: m.position(xi), ldc: m.layout.rowStride, accumulates: false)
-                }
+                // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
+                ChannelsLast.multiply(v, byPackedKernels: panels.pointer, positions: PhaseTiles.positions, tiles: tiles,
+                                      columns: smallChannels, depth: depth, into: m)
                 for (i, n) in images.enumerated() {
-                    shape.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage,
+                    small.transformOutput(m.data, channels: smallChannels, firstTile: i * shape.tilesPerImage,
                                           layout: m.layout, into: y + n * smallChannels * shape.smallPixels, bias: bias,
                                           rectifies: rectifies, scratch: group.scratch)
                 }
@@ -160,7 +156,7 @@ enum PolyphaseWinograd {
             if let partner, let sums {
                 // The small side's buffer is free again: the partner's transform goes there.
                 for (i, n) in images.enumerated() {
-                    shape.transformGradient(partner + n * smallChannels * shape.smallPixels, channels: smallChannels,
+                    small.transformGradient(partner + n * smallChannels * shape.smallPixels, channels: smallChannels,
                                             into: m.data, firstTile: i * shape.tilesPerImage, layout: m.layout,
                                             scratch: group.scratch)
                 }
@@ -188,8 +184,9 @@ enum PolyphaseWinograd {
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
             let (images, tiles, v, d) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
-                shape.transformGradient(small + n * smallChannels * shape.smallPixels, channels: smallChannels, into: d.data,
-                                        firstTile: i * shape.tilesPerImage, layout: d.layout, scratch: group.scratch)
+                shape.small.transformGradient(small + n * smallChannels * shape.smallPixels, channels: smallChannels,
+                                              into: d.data, firstTile: i * shape.tilesPerImage, layout: d.layout,
+                                              scratch: group.scratch)
             }
             if let u, let dx {
                 for xi in 0..<PhaseTiles.positions {
@@ -243,7 +240,7 @@ enum PolyphaseWinograd {
         ChannelsLast.forEachGroup(
             batch: batch, tilesPerImage: shape.tilesPerImage, positions: PhaseTiles.positions,
             rowLengths: (4 * PhaseTiles.paddedChannels(largeChannels), PhaseTiles.paddedChannels(smallChannels)),
-            scratchFloats: max(shape.largeScratchSize(channels: largeChannels), shape.smallScratchSize(channels: smallChannels)),
+            scratchFloats: max(shape.largeScratchSize(channels: largeChannels), shape.small.scratchSize(channels: smallChannels)),
             sharing: sharing, body)
     }
 }

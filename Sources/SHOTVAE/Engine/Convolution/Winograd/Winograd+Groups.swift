@@ -15,17 +15,12 @@ extension Winograd.Tiles {
             transformInput(x + n * inChannels * pixels, channels: inChannels, into: v.data, firstTile: i * tilesPerImage,
                            layout: v.layout, scratch: group.scratch, activation: inputActivation)
         }
-        let panelsSize = Kernels.packedPanelsSize(columns: outChannels, depth: depth)
-        for xi in 0..<36 {
-            // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
-            Kernels.product(rows: group.tiles, columns: outChannels, depth: depth,
-                            a: v.position(xi), rowStride: v.layout.rowStride, depthStride: 1,
-                            b: .init(packed: panels + xi * panelsSize, depth: depth),
-                            c: m.position(xi), ldc: m.layout.rowStride, accumulates: false)
-        }
+        // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
+        ChannelsLast.multiply(v, byPackedKernels: panels, positions: 36, tiles: group.tiles, columns: outChannels,
+                              depth: depth, into: m)
         for (i, n) in group.images.enumerated() {
-            transformOutput(m.data, channels: outChannels, firstTile: i * tilesPerImage, layout: m.layout,
-                            into: y + n * outChannels * pixels, bias: bias, rectifies: rectifies, scratch: group.scratch)
+            output.transformOutput(m.data, channels: outChannels, firstTile: i * tilesPerImage, layout: m.layout,
+                                   into: y + n * outChannels * pixels, bias: bias, rectifies: rectifies, scratch: group.scratch)
         }
     }
 
@@ -41,8 +36,8 @@ extension Winograd.Tiles {
         for (i, n) in group.images.enumerated() {
             transformInput(x + n * inChannels * pixels, channels: inChannels, into: v.data, firstTile: i * tilesPerImage,
                            layout: v.layout, scratch: group.scratch, activation: inputActivation)
-            transformGradient(dy + n * outChannels * pixels, channels: outChannels, into: d.data,
-                              firstTile: i * tilesPerImage, layout: d.layout, scratch: group.scratch)
+            output.transformGradient(dy + n * outChannels * pixels, channels: outChannels, into: d.data,
+                                     firstTile: i * tilesPerImage, layout: d.layout, scratch: group.scratch)
         }
         sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: group.tiles)
     }

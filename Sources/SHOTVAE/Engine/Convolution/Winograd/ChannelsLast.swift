@@ -4,7 +4,9 @@
 /// Their transforms work on a channels-last copy of each image, `[rows, rowLength,
 /// paddedChannels]`, so that every value of a tile is one contiguous load or store of eight
 /// channels at a time, whatever the size of the map; their transformed data is a matrix per
-/// position of the transform, a row per tile and a column per (padded) channel.
+/// position of the transform, a row per tile and a column per (padded) channel. The two forms
+/// also share their output side's tiles and transforms (``OutputTiles``) and the products in
+/// the Winograd domain (``multiply(_:byPackedKernels:positions:tiles:columns:depth:into:)``).
 enum ChannelsLast {
     /// Vectors of eight channels.
     typealias Channels = SIMD8<Float>

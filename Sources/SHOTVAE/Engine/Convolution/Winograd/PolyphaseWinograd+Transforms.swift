@@ -9,13 +9,6 @@ extension PolyphaseWinograd.PhaseTiles {
         largeRows * largeRowLength * Self.paddedChannels(channels) + 100 * Channels.scalarCount
     }
 
-    /// Floats of the scratch of the small side's transforms: a channels-last copy of one image,
-    /// `[smallRows, smallRowLength, paddedChannels]`, then the bias padded to whole vectors and
-    /// the 20 vectors of one tile's row transforms.
-    func smallScratchSize(channels: Int) -> Int {
-        (smallRows * smallRowLength + 1) * Self.paddedChannels(channels) + 20 * Channels.scalarCount
-    }
-
     /// The byte offset of vector `(t, b)` of a tile's row transforms, rows of `rowLength` vectors.
     @inline(__always)
     private static func rowOffset(_ t: Int, _ b: Int, rowLength: Int) -> Int {
@@ -128,94 +121,22 @@ extension PolyphaseWinograd.PhaseTiles {
         ChannelsLast.copy(image: image, padded: scratch, toChannelsLast: false,
                           channels: channels, height: height, width: width, rowLength: pw, border: 1)
     }
+}
 
-    // MARK: - The small side
+extension PolyphaseWinograd.PhaseTiles: OutputTileTransform {
+    static var points: Int { 5 }
 
-    /// `Y = Aᵀ M A` for every tile of one image, `m` `[25, tiles, paddedChannels]`, plus `bias[c]`
-    /// and then the rectifier `max(0, ·)` if asked, while the outputs are in registers; written
-    /// channels-last into `scratch` (`[smallRows, smallRowLength, paddedChannels]`, then the
-    /// padded bias and the 20 vectors of the row transforms), then copied into `y` `[channels,
-    /// height / 2, width / 2]`.
-    func transformOutput(
-        _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout, into y: UnsafeMutablePointer<Float>,
-        bias: UnsafePointer<Float>?, rectifies: Bool, scratch: UnsafeMutablePointer<Float>
-    ) {
-        let cp = Self.paddedChannels(channels)
-        let ow = smallRowLength
-        let shifts = scratch + smallRows * ow * cp
-        Kernels.fill(shifts, with: 0, count: cp)
-        if let bias { shifts.update(from: bias, count: channels) }
-        let rows = UnsafeMutableRawPointer(shifts + cp)
-        let out = UnsafeMutableRawPointer(scratch)
-        for ty in 0..<tilesHigh {
-            for tx in 0..<tilesWide {
-                let source = UnsafeRawPointer(m + (firstTile + ty * tilesWide + tx) * layout.rowStride)
-                for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
-                    // Aᵀ along each row of M.
-                    for a in 0..<5 {
-                        @inline(__always) func at(_ b: Int) -> Channels {
-                            source.loadUnaligned(fromByteOffset: 4 * ((5 * a + b) * layout.positionStride + c0),
-                                                 as: Channels.self)
-                        }
-                        ChannelsLast.store(Self.outputTransform(at(0), at(1), at(2), at(3), at(4)),
-                                   at: rows + Self.rowOffset(a, 0, rowLength: 4), stride: ChannelsLast.vectorBytes)
-                    }
-                    // Aᵀ down the rows, the bias and the rectifier, a column at a time.
-                    let shift = UnsafeRawPointer(shifts + c0).loadUnaligned(as: Channels.self)
-                    for j in 0..<4 {
-                        @inline(__always) func q(_ a: Int) -> Channels {
-                            rows.load(fromByteOffset: Self.rowOffset(a, j, rowLength: 4), as: Channels.self)
-                        }
-                        ChannelsLast.storeOutputs(Self.outputTransform(q(0), q(1), q(2), q(3), q(4)), shift: shift,
-                                                  rectifies: rectifies, at: out + 4 * ((4 * ty * ow + 4 * tx + j) * cp + c0),
-                                                  stride: 4 * ow * cp)
-                    }
-                }
-            }
-        }
-        ChannelsLast.copy(image: y, padded: scratch, toChannelsLast: false, channels: channels,
-                          height: smallHeight, width: smallWidth, rowLength: ow, border: 0)
+    @inline(__always)
+    static func outputTransform(_ m: UnsafeRawPointer, stride: Int) -> [4 of Channels] {
+        @inline(__always) func at(_ k: Int) -> Channels { m.loadUnaligned(fromByteOffset: k * stride, as: Channels.self) }
+        return outputTransform(at(0), at(1), at(2), at(3), at(4))
     }
 
-    /// `D = A ȳ Aᵀ` for every 4x4 tile `ȳ` of one image's small side `dy` `[channels, height / 2,
-    /// width / 2]` (zeros past the map), into the tiles' rows of `d` `[25, tiles, paddedChannels]`.
-    /// `dy` is first copied channels-last into `scratch`; then `A` along each row of the tile into
-    /// the 20 vectors after the image, and `A` down the rows.
-    func transformGradient(
-        _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int,
-        layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
+    @inline(__always)
+    static func gradientTransform(
+        _ y: UnsafeRawPointer, stride: Int, into destination: UnsafeMutableRawPointer, destinationStride: Int
     ) {
-        let cp = Self.paddedChannels(channels)
-        let ow = smallRowLength
-        ChannelsLast.clearOutside(scratch, channels: channels, height: smallHeight, width: smallWidth,
-                                  rows: smallRows, rowLength: ow, border: 0)
-        ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
-                          channels: channels, height: smallHeight, width: smallWidth, rowLength: ow, border: 0)
-        let rows = UnsafeMutableRawPointer(scratch + (smallRows * ow + 1) * cp)
-        let source = UnsafeRawPointer(scratch)
-        for ty in 0..<tilesHigh {
-            for tx in 0..<tilesWide {
-                let destination = UnsafeMutableRawPointer(d + (firstTile + ty * tilesWide + tx) * layout.rowStride)
-                for c0 in Swift.stride(from: 0, to: cp, by: Channels.scalarCount) {
-                    // A along each row of the tile.
-                    for i in 0..<4 {
-                        @inline(__always) func at(_ j: Int) -> Channels {
-                            source.loadUnaligned(fromByteOffset: 4 * (((4 * ty + i) * ow + 4 * tx + j) * cp + c0),
-                                                 as: Channels.self)
-                        }
-                        ChannelsLast.store(Self.gradientTransform(at(0), at(1), at(2), at(3)),
-                                   at: rows + Self.rowOffset(i, 0, rowLength: 5), stride: ChannelsLast.vectorBytes)
-                    }
-                    // A down the rows, a column at a time.
-                    for b in 0..<5 {
-                        @inline(__always) func q(_ i: Int) -> Channels {
-                            rows.load(fromByteOffset: Self.rowOffset(i, b, rowLength: 5), as: Channels.self)
-                        }
-                        ChannelsLast.store(Self.gradientTransform(q(0), q(1), q(2), q(3)),
-                                   at: destination + 4 * (b * layout.positionStride + c0), stride: 4 * 5 * layout.positionStride)
-                    }
-                }
-            }
-        }
+        @inline(__always) func at(_ k: Int) -> Channels { y.loadUnaligned(fromByteOffset: k * stride, as: Channels.self) }
+        ChannelsLast.store(gradientTransform(at(0), at(1), at(2), at(3)), at: destination, stride: destinationStride)
     }
 }

@@ -17,8 +17,8 @@ extension PolyphaseWinograd {
     ///
     /// The large side's transformed data is `[25, tiles, 4 · paddedChannels]` (position, tile,
     /// phase · paddedChannels + channel), the small side's `[25, tiles, paddedChannels]`; both are
-    /// transformed eight channels at a time from channels-last copies
-    /// (`PolyphaseWinograd+Transforms.swift`).
+    /// transformed eight channels at a time from channels-last copies: the large side in
+    /// `PolyphaseWinograd+Transforms.swift`, the small side by ``OutputTiles`` with this form's `A`.
     struct PhaseTiles {
         let height: Int
         let width: Int
@@ -48,9 +48,8 @@ extension PolyphaseWinograd {
         /// one-pixel border before it.
         var largeRows: Int { 8 * tilesHigh + 2 }
         var largeRowLength: Int { 8 * tilesWide + 2 }
-        /// Rows and pixels per row of the small side's channels-last copy: the tiles' extent.
-        var smallRows: Int { 4 * tilesHigh }
-        var smallRowLength: Int { 4 * tilesWide }
+        /// The small side: its tiles and their transforms, shared with ``Winograd``.
+        var small: OutputTiles<Self> { OutputTiles(height: smallHeight, width: smallWidth) }
 
         // MARK: - Along one axis (F(4, 2) at the points 0, 1, -1, 2 and ∞)
 

@@ -163,7 +163,7 @@ enum Winograd {
         ChannelsLast.forEachGroup(
             batch: batch, tilesPerImage: shape.tilesPerImage, positions: 36,
             rowLengths: (ChannelsLast.paddedChannels(inChannels), ChannelsLast.paddedChannels(outChannels)),
-            scratchFloats: max(shape.inputScratchSize(channels: inChannels), shape.outputScratchSize(channels: outChannels)),
+            scratchFloats: max(shape.inputScratchSize(channels: inChannels), shape.output.scratchSize(channels: outChannels)),
             sharing: sharing, body)
     }
 }
