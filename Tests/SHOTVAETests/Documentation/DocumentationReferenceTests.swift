@@ -556,7 +556,12 @@ enum DocumentationReferences {
                 tools[match.groups[1]!] = Tool(options: [:])
             }
         }
-        for (tool, folder) in [("shotvae-mnist", "Examples/MNIST"), ("shotvae-cifar", "Examples/CIFAR"), ("shotvae-bench", "Examples/Bench")] {
+        // Each tool's sources: the `path:` of its target in Package.swift.
+        let manifest = try read("Package.swift")
+        for tool in ["shotvae-mnist", "shotvae-cifar", "shotvae-bench"] {
+            let pattern = "\\.executableTarget\\(\\s*name:\\s*\"\(tool)\"[\\s\\S]*?path:\\s*\"([^\"]+)\""
+            let folder = try #require(matches(pattern, in: manifest).first?.groups[1] ?? nil, "Package.swift: no path for \(tool)")
+            #expect(!files(under: folder, extensions: ["swift"]).isEmpty, "\(folder): no sources of \(tool)")
             var options: [String: Set<String>] = [:]
             for file in files(under: folder, extensions: ["swift"]) {
                 let source = try read(file)
