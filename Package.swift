@@ -1,22 +1,24 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
 
-// The CPU the Swift code is compiled for. SHOTVAE_TARGET_CPU names it (`haswell`, `native`,
-// ...; empty for portable x86-64 code). Unset, a build of this package itself (or as a local
-// path dependency) on a Linux machine whose processor has AVX2 and FMA is compiled for
-// `haswell`, which doubles the width of the engine's eight-lane loops; a build as a versioned
-// dependency (checked out under `checkouts/`, where SwiftPM refuses unsafe flags) and any other
-// machine get portable code.
-func targetCPU() -> String? {
-    if let chosen = Context.environment["SHOTVAE_TARGET_CPU"] { return chosen.isEmpty ? nil : chosen }
-    guard !Context.packageDirectory.contains("/checkouts/"),
-          let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " ")
-    else { return nil }
-    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
-}
-let swiftSettings: [SwiftSetting] = targetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// The CPU the Swift code is compiled for: portable x86-64 (or the platform's baseline) unless
+// the environment variable SHOTVAE_TARGET_CPU names one, as in
+//
+//     SHOTVAE_TARGET_CPU=haswell swift build -c release
+//
+// `haswell` (AVX2 and FMA) does each of the engine's eight-lane vector operations in one
+// instruction instead of two; `native` is the build machine's own processor. Unset or empty,
+// the code runs on any x86-64 CPU. The binary of a CPU-specific build stops with an illegal
+// instruction on a processor without that instruction set, so it is an explicit choice of
+// whoever builds, never a guess from the build machine: the Makefile makes that choice for its
+// own targets (`make demo`, `make test`, `make bench`, `make compare`) when the machine has
+// AVX2 and FMA. OpenBLAS, which runs the matrix products, picks its kernels at run time anyway.
+//
+// The choice is passed as an unsafe flag, which SwiftPM accepts in a root package and in a
+// local (path) dependency; for a versioned dependency it stops with "the target 'SHOTVAE' in
+// product 'SHOTVAE' contains unsafe build flags", so leave the variable unset there.
+let targetCPU = Context.environment["SHOTVAE_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
+let swiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "SHOTVAE",
