@@ -20,6 +20,10 @@ import PackageDescription
 let targetCPU = Context.environment["SHOTVAE_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
 let swiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
+// The examples' option parser, present when the `Examples` trait is on.
+let argumentParser: Target.Dependency = .product(
+    name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Examples"]))
+
 let package = Package(
     name: "SHOTVAE",
     platforms: [.macOS(.v15)],
@@ -29,6 +33,14 @@ let package = Package(
         .executable(name: "shotvae-mnist", targets: ["shotvae-mnist"]),
         .executable(name: "shotvae-cifar", targets: ["shotvae-cifar"]),
         .executable(name: "shotvae-bench", targets: ["shotvae-bench"]),
+    ],
+    // The examples' option parsing is a trait, on by default, so that a package that only uses
+    // the library can leave argument-parser unfetched by declaring the dependency with
+    // `traits: []`. (SwiftPM skips a dependency only when every use of it is behind a disabled
+    // trait; the docc plugin, which no target uses, is never fetched by dependents.)
+    traits: [
+        .trait(name: "Examples", description: "The example executables' options (swift-argument-parser)."),
+        .default(enabledTraits: ["Examples"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,22 +57,19 @@ let package = Package(
         // MARK: - Examples
         .executableTarget(
             name: "shotvae-mnist",
-            dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SHOTVAE", argumentParser],
             path: "Examples/MNIST",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "shotvae-cifar",
-            dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SHOTVAE", argumentParser],
             path: "Examples/CIFAR",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "shotvae-bench",
-            dependencies: [
-                "SHOTVAE", "CBLAS",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["SHOTVAE", "CBLAS", argumentParser],
             path: "Examples/Bench",
             swiftSettings: swiftSettings
         ),
