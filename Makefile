@@ -10,6 +10,20 @@ SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: test demo deps build bench compare fixtures format
 
+# The CPU that SHOTVAE's Swift code is compiled for (see Package.swift). A plain `swift build`
+# makes portable code that runs on any x86-64 processor; the Makefile's builds (`make demo`,
+# `make test`, `make bench`, `make compare`) are for this machine, so they ask for `haswell`
+# (AVX2 and FMA: one instruction per eight-lane vector operation) when /proc/cpuinfo lists
+# both. Such a binary stops with an illegal instruction on an older processor: copy it to
+# another machine only if that one has AVX2 and FMA too. Choose another CPU, or portable code
+# with an empty value, on the command line or in the environment:
+#   make demo SHOTVAE_TARGET_CPU=native      make test SHOTVAE_TARGET_CPU=
+# Switching between values rebuilds the package.
+CPU_HAS_AVX2_FMA   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
+SHOTVAE_TARGET_CPU ?= $(if $(CPU_HAS_AVX2_FMA),haswell)
+export SHOTVAE_TARGET_CPU
+BUILD_NOTE         := SHOTVAE_TARGET_CPU=$(SHOTVAE_TARGET_CPU): $(if $(SHOTVAE_TARGET_CPU),code for that CPU only,portable code) (see the Makefile)
+
 # Installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) and python3 (the
 # documentation scripts) when any is missing;
 # `apt-get update` runs only in that case.
@@ -23,6 +37,7 @@ deps:
 	fi
 
 build: deps
+	@echo "$(BUILD_NOTE)"
 	$(SWIFT) build -c release
 
 # Release build with testability: numeric tests run at full speed. Then the documentation's
@@ -30,6 +45,7 @@ build: deps
 # Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run briefly.
 test: deps
 	cd Data/MNIST && sha256sum --check --quiet SHA256SUMS
+	@echo "$(BUILD_NOTE)"
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
 	SWIFT=$(SWIFT) Scripts/compile-snippets.sh

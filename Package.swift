@@ -1,22 +1,34 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
 
-// The CPU the Swift code is compiled for. SHOTVAE_TARGET_CPU names it (`haswell`, `native`,
-// ...; empty for portable x86-64 code). Unset, a build of this package itself (or as a local
-// path dependency) on a Linux machine whose processor has AVX2 and FMA is compiled for
-// `haswell`, which doubles the width of the engine's eight-lane loops; a build as a versioned
-// dependency (checked out under `checkouts/`, where SwiftPM refuses unsafe flags) and any other
-// machine get portable code.
-func targetCPU() -> String? {
-    if let chosen = Context.environment["SHOTVAE_TARGET_CPU"] { return chosen.isEmpty ? nil : chosen }
-    guard !Context.packageDirectory.contains("/checkouts/"),
-          let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " ")
-    else { return nil }
-    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
-}
-let swiftSettings: [SwiftSetting] = targetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// The CPU the Swift code is compiled for: portable x86-64 (or the platform's baseline) unless
+// the environment variable SHOTVAE_TARGET_CPU names one, as in
+//
+//     SHOTVAE_TARGET_CPU=haswell swift build -c release
+//
+// `haswell` (AVX2 and FMA) does each of the engine's eight-lane vector operations in one
+// instruction instead of two; `native` is the build machine's own processor. Unset or empty,
+// the code runs on any x86-64 CPU. The binary of a CPU-specific build stops with an illegal
+// instruction on a processor without that instruction set, so it is an explicit choice of
+// whoever builds, never a guess from the build machine: the Makefile makes that choice for its
+// own targets (`make demo`, `make test`, `make bench`, `make compare`) when the machine has
+// AVX2 and FMA. OpenBLAS, which runs the matrix products, picks its kernels at run time anyway.
+//
+// The choice is passed as an unsafe flag, which SwiftPM accepts in a root package and in a
+// local (path) dependency; for a versioned dependency it stops with "the target 'SHOTVAE' in
+// product 'SHOTVAE' contains unsafe build flags", so leave the variable unset there.
+//
+// A named CPU must have FMA (haswell and later, or `native` on such a machine): the build then
+// defines SHOTVAE_FUSED_MULTIPLY_ADD, and the engine's matrix products use fused multiply-adds,
+// which portable code would make a library call per lane.
+let targetCPU = Context.environment["SHOTVAE_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
+let swiftSettings: [SwiftSetting] = targetCPU.map {
+    [.unsafeFlags(["-target-cpu", $0]), .define("SHOTVAE_FUSED_MULTIPLY_ADD")]
+} ?? []
+
+// The examples' option parser, present when the `Examples` trait is on.
+let argumentParser: Target.Dependency = .product(
+    name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Examples"]))
 
 let package = Package(
     name: "SHOTVAE",
@@ -27,6 +39,14 @@ let package = Package(
         .executable(name: "shotvae-mnist", targets: ["shotvae-mnist"]),
         .executable(name: "shotvae-cifar", targets: ["shotvae-cifar"]),
         .executable(name: "shotvae-bench", targets: ["shotvae-bench"]),
+    ],
+    // The examples' option parsing is a trait, on by default, so that a package that only uses
+    // the library can leave argument-parser unfetched by declaring the dependency with
+    // `traits: []`. (SwiftPM skips a dependency only when every use of it is behind a disabled
+    // trait; the docc plugin, which no target uses, is never fetched by dependents.)
+    traits: [
+        .trait(name: "Examples", description: "The example executables' options (swift-argument-parser)."),
+        .default(enabledTraits: ["Examples"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,22 +63,19 @@ let package = Package(
         // MARK: - Examples
         .executableTarget(
             name: "shotvae-mnist",
-            dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SHOTVAE", argumentParser],
             path: "Examples/MNIST",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "shotvae-cifar",
-            dependencies: ["SHOTVAE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SHOTVAE", argumentParser],
             path: "Examples/CIFAR",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "shotvae-bench",
-            dependencies: [
-                "SHOTVAE", "CBLAS",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["SHOTVAE", "CBLAS", argumentParser],
             path: "Benchmarks/Bench",
             swiftSettings: swiftSettings
         ),

@@ -16,7 +16,9 @@ struct ShotVAECIFAR: ParsableCommand {
             (CIFAR-100: 500, 600, 650 of 700), the ramps of section 5, Bernoulli reconstruction, \
             Dz = 128, reflect-pad-crop-flip augmentation. Other epoch counts stretch every schedule \
             in proportion. Writes metrics.jsonl, summary.json, checkpoint.safetensors, \
-            reconstructions.png, samples.png and curves.svg into the output folder.
+            reconstructions.png, samples.png and curves.svg into the output folder. Build in \
+            release mode (swift run -c release shotvae-cifar ...): a debug build trains a hundred \
+            times slower or more.
             """)
 
     enum Dataset: String, ExpressibleByArgument, CaseIterable { case cifar10, cifar100 }
@@ -31,25 +33,27 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The official binary .tar.gz archive, or the folder it extracts to.")
     var dataDir: String
 
-    @Option(help: "Labeled training images, the same number per class (default: 4000 for CIFAR-10, 10000 for CIFAR-100).")
+    // Numeric options take the next word as their value even when it starts with "-", so that
+    // `--time-budget -1` reaches validate() instead of reading as a missing value.
+    @Option(parsing: .unconditional, help: "Labeled training images, the same number per class (default: 4000 for CIFAR-10, 10000 for CIFAR-100).")
     var labels: Int?
 
-    @Option(help: "Validation images held out per class (default: 500 for CIFAR-10, 50 for CIFAR-100, as in the paper).")
+    @Option(parsing: .unconditional, help: "Validation images held out per class (default: 500 for CIFAR-10, 50 for CIFAR-100, as in the paper).")
     var validationPerClass: Int?
 
     @Option(help: "The encoder: wrn-28-2 or wrn-28-10.")
     var network: Network = .wrn28x2
 
-    @Option(help: "Images per batch, labeled and unlabeled alike (the official code uses 768).")
+    @Option(parsing: .unconditional, help: "Images per batch, labeled and unlabeled alike (the official code uses 768).")
     var batchSize = 64
 
-    @Option(help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100).")
+    @Option(parsing: .unconditional, help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100).")
     var epochs: Int?
 
-    @Option(help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
+    @Option(parsing: .unconditional, help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
     var timeBudget: Double?
 
-    @Option(help: "The seed of the split, the initial weights and every random draw.")
+    @Option(parsing: .unconditional, help: "The seed of the split, the initial weights and every random draw.")
     var seed: UInt64 = 1
 
     @Option(help: "The output folder. Default: runs/<dataset>-<labels>-<network>-seed<seed>.")
@@ -73,6 +77,7 @@ struct ShotVAECIFAR: ParsableCommand {
     }
 
     func run() throws {
+        warnIfBuiltForDebugging()
         let start = Date()
         let data = try CIFAR(url: URL(fileURLWithPath: dataDir), variant: dataset == .cifar10 ? .cifar10 : .cifar100)
         // The paper keeps 500 (CIFAR-10) or 50 (CIFAR-100) images per class for validation.
@@ -127,6 +132,14 @@ struct ShotVAECIFAR: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(description)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Says on standard error that this executable was built without optimisation, if it was
+    /// (SwiftPM defines `DEBUG` in debug builds).
+    func warnIfBuiltForDebugging() {
+        #if DEBUG
+        log("warning: shotvae-cifar was built without optimisation (debug); training is a hundred times slower or more. Build with `swift build -c release`, or run `swift run -c release shotvae-cifar ...`.")
+        #endif
     }
 
     func log(_ text: String) {

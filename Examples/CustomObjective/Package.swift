@@ -7,7 +7,8 @@ let package = Package(
     name: "CustomObjective",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "SHOTVAE", path: "../.."),
+        // `traits: []`: only the library, without the examples' argument-parser.
+        .package(name: "SHOTVAE", path: "../..", traits: []),
     ],
     targets: [
         .executableTarget(

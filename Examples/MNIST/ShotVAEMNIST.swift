@@ -12,7 +12,9 @@ struct ShotVAEMNIST: ParsableCommand {
         discussion: """
             Writes metrics.jsonl, summary.json, checkpoint.safetensors, reconstructions.png, \
             samples.png and curves.svg into the output folder. Ctrl-C finishes the current step \
-            and writes a checkpoint; --resume continues from it exactly.
+            and writes a checkpoint; --resume continues from it exactly. Build in release mode \
+            (swift run -c release shotvae-mnist ...): a debug build trains a hundred times slower \
+            or more.
             """)
 
     enum Dataset: String, ExpressibleByArgument, CaseIterable {
@@ -33,19 +35,21 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "The folder of the four IDX files (raw or .gz). Default: the bundled MNIST, or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).")
     var dataDir: String?
 
-    @Option(help: "Labeled training images, the same number per class.")
+    // Numeric options take the next word as their value even when it starts with "-", so that
+    // `--time-budget -1` reaches validate() instead of reading as a missing value.
+    @Option(parsing: .unconditional, help: "Labeled training images, the same number per class.")
     var labels = 100
 
     @Option(help: "The objective: \(ObjectiveName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var objective: ObjectiveName = .shot
 
-    @Option(help: "Epochs (passes over the unlabeled set).")
+    @Option(parsing: .unconditional, help: "Epochs (passes over the unlabeled set).")
     var epochs = 300
 
-    @Option(help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
+    @Option(parsing: .unconditional, help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
     var timeBudget: Double?
 
-    @Option(help: "The seed of the split, the initial weights and every random draw.")
+    @Option(parsing: .unconditional, help: "The seed of the split, the initial weights and every random draw.")
     var seed: UInt64 = 1
 
     @Option(help: "The output folder. Default: runs/<dataset>-<objective>-<labels>-seed<seed>.")
@@ -54,28 +58,28 @@ struct ShotVAEMNIST: ParsableCommand {
     @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget may change).")
     var resume = false
 
-    @Option(help: "Unlabeled images per batch.")
+    @Option(parsing: .unconditional, help: "Unlabeled images per batch.")
     var batchSize = 128
 
-    @Option(help: "Labeled images per batch (the labeled loader cycles).")
+    @Option(parsing: .unconditional, help: "Labeled images per batch (the labeled loader cycles).")
     var labeledBatchSize = 4
 
-    @Option(help: "Adam's learning rate (the paper's MNIST recipe: 5e-4; SHOT-VAE's MNIST settings: 1e-3).")
+    @Option(parsing: .unconditional, help: "Adam's learning rate (the paper's MNIST recipe: 5e-4; SHOT-VAE's MNIST settings: 1e-3).")
     var learningRate: Float = 1e-3
 
-    @Option(help: "Weight of the label term BCE(α, y) (default 200; the paper's MNIST recipe: 50).")
+    @Option(parsing: .unconditional, help: "Weight of the label term BCE(α, y) (default 200; the paper's MNIST recipe: 50).")
     var labelWeight: Float?
 
-    @Option(help: "Largest weight of the unlabeled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp epochs.")
+    @Option(parsing: .unconditional, help: "Largest weight of the unlabeled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp epochs.")
     var unlabeledWeight: Float?
 
-    @Option(help: "Epochs of the ucw ramp (default 10).")
+    @Option(parsing: .unconditional, help: "Epochs of the ucw ramp (default 10).")
     var unlabeledRamp: Double?
 
-    @Option(help: "Posterior-matching weight pw (Dc is weighted by bc · pw).")
+    @Option(parsing: .unconditional, help: "Posterior-matching weight pw (Dc is weighted by bc · pw).")
     var matchingWeight: Float?
 
-    @Option(help: "ELBO weight ew (default 0.1; the paper's MNIST recipe: 1).")
+    @Option(parsing: .unconditional, help: "ELBO weight ew (default 0.1; the paper's MNIST recipe: 1).")
     var elboWeight: Float?
 
     @Option(help: "Partner choice of the unlabeled interpolation: random or optimal.")
@@ -88,9 +92,17 @@ struct ShotVAEMNIST: ParsableCommand {
         guard batchSize > 0, labeledBatchSize > 0 else { throw ValidationError("Batch sizes must be positive.") }
         guard labeledBatchSize <= labels else { throw ValidationError("--labeled-batch-size cannot exceed --labels.") }
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive.") }
+        for (option, value) in [
+            ("--label-weight", labelWeight), ("--unlabeled-weight", unlabeledWeight),
+            ("--matching-weight", matchingWeight), ("--elbo-weight", elboWeight),
+        ] {
+            if let value, !(value >= 0) { throw ValidationError("\(option) cannot be negative.") }
+        }
+        if let unlabeledRamp, !(unlabeledRamp >= 0) { throw ValidationError("--unlabeled-ramp cannot be negative.") }
     }
 
     func run() throws {
+        warnIfBuiltForDebugging()
         let directory = dataDir.map { URL(fileURLWithPath: $0) }
             ?? (dataset == .mnist ? MNIST.bundledDirectory : URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"))
         let outputFolder = URL(fileURLWithPath: output ?? "runs/\(dataset.rawValue)-\(objective.rawValue)-\(labels)-seed\(seed)")
@@ -155,6 +167,14 @@ struct ShotVAEMNIST: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(description)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Says on standard error that this executable was built without optimisation, if it was
+    /// (SwiftPM defines `DEBUG` in debug builds).
+    func warnIfBuiltForDebugging() {
+        #if DEBUG
+        log("warning: shotvae-mnist was built without optimisation (debug); training is a hundred times slower or more. Build with `swift build -c release`, or run `swift run -c release shotvae-mnist ...`.")
+        #endif
     }
 
     func log(_ text: String) {

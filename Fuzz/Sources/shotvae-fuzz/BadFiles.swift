@@ -242,6 +242,11 @@ enum BadFiles {
         }
         let c = "checkpoint/"
         files[c + "not-safetensors.safetensors"] = Array("a text file".utf8)
+        // 4 KiB of noise, as when `--resume` is given some unrelated file.
+        var noise = RandomGenerator(seed: 7)
+        files[c + "random-bytes.safetensors"] = (0..<512).flatMap { _ in
+            withUnsafeBytes(of: noise.next().littleEndian) { Array($0) }
+        }
         files[c + "plain-safetensors.safetensors"] = variant { $0.metadata = [:] }
         files[c + "other-format.safetensors"] = variant { $0.metadata["format"] = "shotvae-checkpoint/99" }
         files[c + "buffers-missing.safetensors"] = variant { $0.metadata["buffers"] = nil }

@@ -56,6 +56,17 @@ public final class Variable {
     /// The shape of ``value``.
     public var shape: [Int] { value.shape }
 
+    /// The only element of ``value``, which must hold exactly one element: a loss, a sum, one
+    /// of an objective's terms.
+    ///
+    /// ```swift
+    /// let loss = (w * x).sum()
+    /// let number: Float = loss.scalar   // -5.0 for the w and x of the example above
+    /// ```
+    ///
+    /// - Precondition: `value.count == 1` (a shape of `[]`, `[1]`, `[1, 1]`, ...).
+    public var scalar: Float { value.scalar }
+
     /// Whether gradients flow to (and through) this variable.
     public var requiresGradient: Bool { node != nil }
 
@@ -167,9 +178,17 @@ final class GradientNode {
     }
 }
 
-extension Variable: CustomStringConvertible {
-    /// The value's description, marked when the variable requires a gradient.
-    public var description: String {
-        "Variable(\(value)\(requiresGradient ? ", requiresGradient" : ""))"
+extension Variable: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The value's description: a scalar, such as a loss, prints as its number.
+    ///
+    /// ```swift
+    /// let loss = (w * x).sum()   // w and x of the example of ``Variable``
+    /// print(loss)                 // -5.0
+    /// ```
+    public var description: String { value.description }
+
+    /// The value's debug description, marked when the variable requires a gradient.
+    public var debugDescription: String {
+        "Variable(\(value.debugDescription)\(requiresGradient ? ", requiresGradient" : ""))"
     }
 }

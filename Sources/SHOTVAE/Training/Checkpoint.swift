@@ -97,10 +97,20 @@ public struct Checkpoint: Sendable {
 
     /// Reads a checkpoint.
     ///
-    /// - Throws: ``SHOTVAEError`` naming the file and the problem when it is not a valid
-    ///   SHOTVAE checkpoint.
+    /// - Throws: ``SHOTVAEError`` naming the file and the problem when it cannot be read or is
+    ///   not a valid SHOTVAE checkpoint, for example
+    ///   `notes.txt: not a SHOTVAE checkpoint (not a valid safetensors file: header length
+    ///   7359009851570397281 exceeds the limit of 100000000 bytes)`.
     public init(contentsOf url: URL) throws {
-        let file = try SafeTensors(contentsOf: url)
+        let file: SafeTensors
+        do {
+            file = try SafeTensors(contentsOf: url)
+        } catch let error as SHOTVAEError where error.kind == .invalidFile {
+            // Any file can be given where a checkpoint is expected (`--resume`): say what the
+            // file should have been before the safetensors reader's detail.
+            let reason = "not a SHOTVAE checkpoint (not a valid safetensors file: \(error.reason))"
+            throw SHOTVAEError(.invalidFile, path: url.path, reason)
+        }
         do {
             try self.init(file)
         } catch let error as SHOTVAEError {

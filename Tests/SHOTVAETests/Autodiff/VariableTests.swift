@@ -95,4 +95,17 @@ import Testing
             }
         }
     }
+
+    /// A loss prints as its number; the debug description keeps the details.
+    @Test func scalarVariablesReadAsNumbers() {
+        let w = Variable(Tensor(shape: [2], scalars: [1, -2]), requiresGradient: true)
+        let x = Variable(Tensor(shape: [2], scalars: [3, 4]))
+        let loss = (w * x).sum()
+        #expect(loss.scalar == -5)
+        #expect("\(loss)" == "-5.0")
+        #expect(loss.debugDescription == "Variable(Tensor(shape: [], scalars: [-5.0]), requiresGradient)")
+        #expect(x.description == "[3.0, 4.0] (shape [2])")
+        #expect(x.debugDescription == "Variable(Tensor(shape: [2], scalars: [3.0, 4.0]))")
+        #expect(Variable(Tensor(shape: [1, 1], scalars: [7])).scalar == 7)
+    }
 }

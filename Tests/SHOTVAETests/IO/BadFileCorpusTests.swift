@@ -41,12 +41,15 @@ import Testing
         "checkpoint/generator-all-zero.safetensors": "four words, not all zero",
         "checkpoint/generator-not-u64.safetensors": "tensor \"generator/data\" is F32, expected U64",
         "checkpoint/generator-three-words.safetensors": "four words, not all zero",
-        "checkpoint/not-safetensors.safetensors": "exceeds the limit of 100000000 bytes",
+        "checkpoint/not-safetensors.safetensors":
+            "not a SHOTVAE checkpoint (not a valid safetensors file: header length 7359009851570397281",
         "checkpoint/optimizer-counters-missing.safetensors": "metadata \"optimizer_counters\" is missing",
         "checkpoint/optimizer-step-at-int-max.safetensors": "counter \"step.0\" is 9223372036854775807",
         "checkpoint/other-format.safetensors": "not a SHOTVAE checkpoint",
         "checkpoint/parameter-not-f32.safetensors": "tensor \"0.weight\" is I32, expected F32",
         "checkpoint/plain-safetensors.safetensors": "metadata \"format\" is missing",
+        "checkpoint/random-bytes.safetensors":
+            "not a SHOTVAE checkpoint (not a valid safetensors file: header length 12923355070828475994",
         "cifar-tgz/cifar10-bad-header-checksum.tar.gz": "bad tar header checksum at byte 512",
         "cifar-tgz/cifar10-base256-size-too-large.tar.gz": "tar size field at byte 636 is too large",
         "cifar-tgz/cifar10-empty-archive.tar.gz": "the archive has no data_batch_1.bin",

@@ -121,6 +121,31 @@ import Testing
         }
     }
 
+    /// Random bytes (any file given to `--resume` by mistake) are named as not a checkpoint,
+    /// with the safetensors reader's detail; a missing file stays a file-system error.
+    @Test func randomBytesAreNotACheckpoint() throws {
+        let url = scratch.file("noise.bin")
+        var noise = RandomGenerator(seed: 7)
+        let bytes = (0..<512).flatMap { _ in withUnsafeBytes(of: noise.next().littleEndian) { Array($0) } }
+        try Data(bytes).write(to: url)
+        let declared = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(
+            throws: SHOTVAEError(
+                .invalidFile, path: url.path,
+                "not a SHOTVAE checkpoint (not a valid safetensors file: header length \(declared) "
+                    + "exceeds the limit of 100000000 bytes)")
+        ) {
+            try Checkpoint(contentsOf: url)
+        }
+        let missing = scratch.file("missing.safetensors")
+        do {
+            _ = try Checkpoint(contentsOf: missing)
+            Issue.record("expected an error")
+        } catch let error as SHOTVAEError {
+            #expect(error.kind == .fileSystem && error.path == missing.path)
+        }
+    }
+
     /// A failure between writing the new file and renaming it over the old one (the moment a
     /// kill would hurt most) leaves the previous checkpoint complete and loadable.
     @Test func interruptedWriteLeavesThePreviousCheckpoint() throws {

@@ -133,12 +133,12 @@ extension Kernels {
                     let b0 = bp.loadUnaligned(as: Vector.self)
                     let b1 = bp.loadUnaligned(fromByteOffset: 32, as: Vector.self)
                     bp = bp + bStep
-                    var x = Vector(repeating: a0[ap]); c00.addProduct(x, b0); c01.addProduct(x, b1)
-                    x = Vector(repeating: a1[ap]); c10.addProduct(x, b0); c11.addProduct(x, b1)
-                    x = Vector(repeating: a2[ap]); c20.addProduct(x, b0); c21.addProduct(x, b1)
-                    x = Vector(repeating: a3[ap]); c30.addProduct(x, b0); c31.addProduct(x, b1)
-                    x = Vector(repeating: a4[ap]); c40.addProduct(x, b0); c41.addProduct(x, b1)
-                    x = Vector(repeating: a5[ap]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+                    var x = Vector(repeating: a0[ap]); accumulate(&c00, x, b0); accumulate(&c01, x, b1)
+                    x = Vector(repeating: a1[ap]); accumulate(&c10, x, b0); accumulate(&c11, x, b1)
+                    x = Vector(repeating: a2[ap]); accumulate(&c20, x, b0); accumulate(&c21, x, b1)
+                    x = Vector(repeating: a3[ap]); accumulate(&c30, x, b0); accumulate(&c31, x, b1)
+                    x = Vector(repeating: a4[ap]); accumulate(&c40, x, b0); accumulate(&c41, x, b1)
+                    x = Vector(repeating: a5[ap]); accumulate(&c50, x, b0); accumulate(&c51, x, b1)
                     // Wrapping: a checked addition here let the compiler spill accumulators.
                     ap &+= depthStride
                 }
@@ -187,5 +187,17 @@ extension Kernels {
         }
         product(rows: m, columns: n, depth: k, a: a, rowStride: transposeA ? 1 : lda, depthStride: transposeA ? lda : 1,
                 b: Panels(rowMajor: b, rowStride: ldb, columns: n), c: c, ldc: ldc, accumulates: accumulates)
+    }
+
+    /// `c += x · b`: one fused multiply-add per lane when the build targets a CPU with FMA
+    /// (SHOTVAE_FUSED_MULTIPLY_ADD, see Package.swift), a multiply and an add otherwise: in
+    /// portable code `addProduct` is a call to the C library's `fmaf` for every lane.
+    @inline(__always)
+    static func accumulate(_ c: inout Vector, _ x: Vector, _ b: Vector) {
+        #if SHOTVAE_FUSED_MULTIPLY_ADD
+        c.addProduct(x, b)
+        #else
+        c += x * b
+        #endif
     }
 }

@@ -179,13 +179,3 @@ public struct Tensor: Sendable {
         return resolved
     }
 }
-
-extension Tensor: CustomStringConvertible {
-    /// A short description: the shape and, for small tensors, the elements.
-    public var description: String {
-        if count <= 16 {
-            return "Tensor(shape: \(shape), scalars: \(scalars))"
-        }
-        return "Tensor(shape: \(shape), \(count) elements)"
-    }
-}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import SHOTVAE
+
+/// The example executables, built next to the test bundle, answer mistakes in their options
+/// and files with the real problem.
+@Suite struct CommandLineTests {
+    let scratch = TemporaryFolder()
+
+    /// Runs an executable built next to the test bundle; returns its exit status and what it
+    /// wrote on standard error.
+    func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent(name)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A negative number after a numeric option is its value, not a flag: `validate()` answers.
+    @Test(arguments: [
+        (["--time-budget", "-1"], "--time-budget must be a positive number of minutes."),
+        (["--labels", "-10"], "--labels must be positive"),
+        (["--epochs", "-1"], "--epochs must be positive."),
+        (["--batch-size", "-128"], "Batch sizes must be positive."),
+        (["--labeled-batch-size", "-4"], "Batch sizes must be positive."),
+        (["--learning-rate", "-1e-3"], "--learning-rate must be positive."),
+        (["--label-weight", "-50"], "--label-weight cannot be negative."),
+        (["--unlabeled-weight", "-1"], "--unlabeled-weight cannot be negative."),
+        (["--unlabeled-ramp", "-10"], "--unlabeled-ramp cannot be negative."),
+        (["--matching-weight", "-1"], "--matching-weight cannot be negative."),
+        (["--elbo-weight", "-0.1"], "--elbo-weight cannot be negative."),
+        (["--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
+    ])
+    func mnistNegativeValueGetsItsOwnMessage(arguments: [String], message: String) throws {
+        let result = try run("shotvae-mnist", arguments)
+        #expect(result.status != 0)
+        #expect(result.errors.contains(message), "\(arguments): \(result.errors)")
+        #expect(!result.errors.contains("Missing value"), "\(arguments): \(result.errors)")
+    }
+
+    @Test(arguments: [
+        (["--time-budget", "-1"], "--time-budget must be a positive number of minutes."),
+        (["--labels", "-10"], "--labels must be a positive multiple of 10"),
+        (["--epochs", "-1"], "--epochs must be positive."),
+        (["--batch-size", "-64"], "--batch-size must be positive."),
+        (["--validation-per-class", "-1"], "--validation-per-class cannot be negative."),
+        (["--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
+    ])
+    func cifarNegativeValueGetsItsOwnMessage(arguments: [String], message: String) throws {
+        let result = try run("shotvae-cifar", ["--data-dir", scratch.url.path] + arguments)
+        #expect(result.status != 0)
+        #expect(result.errors.contains(message), "\(arguments): \(result.errors)")
+        #expect(!result.errors.contains("Missing value"), "\(arguments): \(result.errors)")
+    }
+
+    /// `--resume` with some other file in place of the checkpoint names the file and says it
+    /// is not a checkpoint, with the detail.
+    @Test func resumingFromRandomBytesSaysItIsNotACheckpoint() throws {
+        let checkpoint = scratch.file("checkpoint.safetensors")
+        var noise = RandomGenerator(seed: 7)
+        try Data((0..<512).flatMap { _ in withUnsafeBytes(of: noise.next().littleEndian) { Array($0) } })
+            .write(to: checkpoint)
+        let result = try run("shotvae-mnist", ["--resume", "--output", scratch.url.path, "--epochs", "1"])
+        #expect(result.status != 0)
+        #expect(
+            result.errors.contains(
+                "\(checkpoint.path): not a SHOTVAE checkpoint (not a valid safetensors file: header length "),
+            "\(result.errors)")
+    }
+
+    /// A debug build warns that it trains slowly; the release build that `make test` runs does not.
+    @Test func warnsAboutOptimisationOnlyInDebugBuilds() throws {
+        let result = try run("shotvae-mnist", ["--data-dir", scratch.file("missing").path, "--epochs", "1"])
+        #expect(result.status != 0)
+        #if DEBUG
+        #expect(result.errors.contains("warning: shotvae-mnist was built without optimisation (debug)"))
+        #else
+        #expect(!result.errors.contains("warning:"), "\(result.errors)")
+        #endif
+    }
+}
