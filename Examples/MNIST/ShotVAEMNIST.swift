@@ -49,6 +49,9 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
     var timeBudget: Double?
 
+    @Option(parsing: .unconditional, help: "Stop after this many optimizer steps in all, counted across resumptions (an epoch of MNIST is 468 steps with the default batches). Unlike --time-budget, it does not depend on the machine's speed or load.")
+    var stepBudget: Int?
+
     @Option(parsing: .unconditional, help: "The seed of the split, the initial weights and every random draw.")
     var seed: UInt64 = 1
 
@@ -70,11 +73,14 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weight of the label term BCE(α, y) (default 200; the paper's MNIST recipe: 50).")
     var labelWeight: Float?
 
-    @Option(parsing: .unconditional, help: "Largest weight of the unlabeled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp epochs.")
+    @Option(parsing: .unconditional, help: "Largest weight of the unlabeled interpolation term Du (ucw, default 200), reached by a ramp over --unlabeled-ramp.")
     var unlabeledWeight: Float?
 
-    @Option(parsing: .unconditional, help: "Epochs of the ucw ramp (default 10).")
-    var unlabeledRamp: Double?
+    @Option(parsing: .unconditional, help: "Length of the ucw ramp, in epochs (10 or 10epochs) or in optimizer steps (800steps); default 10 epochs.")
+    var unlabeledRamp: Span?
+
+    @Option(parsing: .unconditional, help: "Length of the linear rise of the capacities Cc (0 → 17.5) and Cd (0 → 17, capped at log K), in steps (25000steps, the default) or epochs (50epochs).")
+    var capacityRamp: Span?
 
     @Option(parsing: .unconditional, help: "Posterior-matching weight pw (Dc is weighted by bc · pw).")
     var matchingWeight: Float?
@@ -89,6 +95,7 @@ struct ShotVAEMNIST: ParsableCommand {
         guard labels > 0 else { throw ValidationError("--labels must be positive (the same number per class).") }
         guard epochs > 0 else { throw ValidationError("--epochs must be positive.") }
         if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be a positive number of minutes.") }
+        if let stepBudget, stepBudget <= 0 { throw ValidationError("--step-budget must be a positive number of steps.") }
         guard batchSize > 0, labeledBatchSize > 0 else { throw ValidationError("Batch sizes must be positive.") }
         guard labeledBatchSize <= labels else { throw ValidationError("--labeled-batch-size cannot exceed --labels.") }
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive.") }
@@ -98,7 +105,8 @@ struct ShotVAEMNIST: ParsableCommand {
         ] {
             if let value, !(value >= 0) { throw ValidationError("\(option) cannot be negative.") }
         }
-        if let unlabeledRamp, !(unlabeledRamp >= 0) { throw ValidationError("--unlabeled-ramp cannot be negative.") }
+        if let unlabeledRamp, !(unlabeledRamp.length >= 0) { throw ValidationError("--unlabeled-ramp cannot be negative.") }
+        if let capacityRamp, !(capacityRamp.length >= 0) { throw ValidationError("--capacity-ramp cannot be negative.") }
     }
 
     func run() throws {
@@ -126,7 +134,12 @@ struct ShotVAEMNIST: ParsableCommand {
         if let labelWeight { settings.labeledClassificationWeight = .constant(labelWeight) }
         if unlabeledWeight != nil || unlabeledRamp != nil {
             settings.unlabeledClassificationWeight = .exponentialRamp(
-                maximum: unlabeledWeight ?? 200, length: unlabeledRamp ?? 10, unit: .epochs)
+                maximum: unlabeledWeight ?? 200, length: unlabeledRamp?.length ?? 10, unit: unlabeledRamp?.unit ?? .epochs)
+        }
+        if let capacityRamp {
+            settings.continuousCapacity = .linear(start: 0, end: 17.5, length: capacityRamp.length, unit: capacityRamp.unit)
+            settings.discreteCapacity = WeightSchedule.linear(start: 0, end: 17, length: capacityRamp.length, unit: capacityRamp.unit)
+                .capped(at: Float(Foundation.log(Double(train.classCount))))
         }
         if let matchingWeight { settings.posteriorMatchingWeight = .constant(matchingWeight) }
         if let elboWeight { settings.elboWeight = .constant(elboWeight) }
@@ -140,7 +153,7 @@ struct ShotVAEMNIST: ParsableCommand {
         }
         let optimizer = Adam(parameters: model.parameters)
         let configuration = TrainingConfiguration(
-            epochs: epochs, timeBudget: timeBudget.map { $0 * 60 }, labeledBatchSize: labeledBatchSize,
+            epochs: epochs, timeBudget: timeBudget.map { $0 * 60 }, stepBudget: stepBudget, labeledBatchSize: labeledBatchSize,
             unlabeledBatchSize: batchSize, seed: seed, imageRange: -1...1)
         let trainer = Trainer(
             model: model, objective: lossFunction, optimizer: optimizer,
@@ -156,13 +169,13 @@ struct ShotVAEMNIST: ParsableCommand {
     /// The run's options and objective settings as JSON, kept in checkpoints and the summary.
     func describe(_ settings: ObjectiveConfiguration) -> String {
         struct Description: Encodable {
-            var dataset: String, labels: Int, objective: String, epochs: Int, timeBudgetMinutes: Double?
+            var dataset: String, labels: Int, objective: String, epochs: Int, timeBudgetMinutes: Double?, stepBudget: Int?
             var seed: UInt64, batchSize: Int, labeledBatchSize: Int, learningRate: Float
             var objectiveConfiguration: ObjectiveConfiguration
         }
         let description = Description(
             dataset: dataset.rawValue, labels: labels, objective: objective.rawValue, epochs: epochs,
-            timeBudgetMinutes: timeBudget, seed: seed, batchSize: batchSize, labeledBatchSize: labeledBatchSize,
+            timeBudgetMinutes: timeBudget, stepBudget: stepBudget, seed: seed, batchSize: batchSize, labeledBatchSize: labeledBatchSize,
             learningRate: learningRate, objectiveConfiguration: settings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -175,6 +188,24 @@ struct ShotVAEMNIST: ParsableCommand {
         #if DEBUG
         log("warning: shotvae-mnist was built without optimisation (debug); training is a hundred times slower or more. Build with `swift build -c release`, or run `swift run -c release shotvae-mnist ...`.")
         #endif
+    }
+
+    /// A length of training in epochs or optimizer steps: `10` or `10epochs`, `800steps`.
+    struct Span: ExpressibleByArgument {
+        var length: Double
+        var unit: ScheduleUnit
+
+        init?(argument: String) {
+            let text = argument.lowercased().filter { !$0.isWhitespace }
+            let units: [(suffix: String, unit: ScheduleUnit)] = [
+                ("epochs", .epochs), ("epoch", .epochs), ("steps", .steps), ("step", .steps),
+            ]
+            let match = units.first { text.hasSuffix($0.suffix) }
+            guard let length = Double(match.map { String(text.dropLast($0.suffix.count)) } ?? text), length.isFinite
+            else { return nil }
+            self.length = length
+            self.unit = match?.unit ?? .epochs
+        }
     }
 
     func log(_ text: String) {
