@@ -128,7 +128,7 @@ public struct LossTerms: Sendable, Equatable {
 
 /// The running sums of the loss terms over an epoch's steps, in double precision; a
 /// checkpoint keeps them, so that an epoch's means do not depend on where a run was resumed.
-struct LossTermSums: Sendable, Equatable {
+struct LossTermSums: Sendable {
     /// The sum of each dotted name's values, in the order first seen.
     private(set) var sums: [(name: String, value: Double)] = []
     /// Steps added.
@@ -161,10 +161,6 @@ struct LossTermSums: Sendable, Equatable {
     /// The means as loss terms.
     var mean: LossTerms {
         LossTerms(named: means.map { ($0.name, Float($0.value)) })
-    }
-
-    static func == (a: LossTermSums, b: LossTermSums) -> Bool {
-        a.steps == b.steps && a.sums.map(\.name) == b.sums.map(\.name) && a.sums.map(\.value) == b.sums.map(\.value)
     }
 }
 
