@@ -6,9 +6,12 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist python3
+# Open MPI, for the tests of training on several processes (the `Distributed` trait); a build
+# without that trait, such as `make demo`'s, never needs it.
+MPI_PACKAGES := libopenmpi-dev openmpi-bin
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: test demo deps build bench compare fixtures format
+.PHONY: test demo deps mpi-deps install-missing build bench compare fixtures format
 
 # The CPU that SHOTVAE's Swift code is compiled for (see Package.swift). A plain `swift build`
 # makes portable code that runs on any x86-64 processor; the Makefile's builds (`make demo`,
@@ -24,12 +27,18 @@ SHOTVAE_TARGET_CPU ?= $(if $(CPU_HAS_AVX2_FMA),haswell)
 export SHOTVAE_TARGET_CPU
 BUILD_NOTE         := SHOTVAE_TARGET_CPU=$(SHOTVAE_TARGET_CPU): $(if $(SHOTVAE_TARGET_CPU),code for that CPU only,portable code) (see the Makefile)
 
-# Installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) and python3 (the
-# documentation scripts) when any is missing;
-# `apt-get update` runs only in that case.
+# `deps` installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) and python3 (the
+# documentation scripts) when any is missing, `mpi-deps` Open MPI as well; `apt-get update`
+# runs only in that case.
 deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES)"
+
+mpi-deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES) $(MPI_PACKAGES)"
+
+install-missing:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update && \
@@ -40,14 +49,16 @@ build: deps
 	@echo "$(BUILD_NOTE)"
 	$(SWIFT) build -c release
 
-# Release build with testability: numeric tests run at full speed. Then the documentation's
-# Swift snippets are compiled as a downstream package, and the downstream package in
-# Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run briefly.
-test: deps
+# Release build with testability and every trait (Open MPI included): numeric tests run at
+# full speed, and training on several processes is tested under mpirun. Then the
+# documentation's Swift snippets are compiled as a downstream package, and the downstream
+# package in Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run
+# briefly.
+test: mpi-deps
 	cd Data/MNIST && sha256sum --check --quiet SHA256SUMS
 	@echo "$(BUILD_NOTE)"
-	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
-	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests --enable-all-traits
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --enable-all-traits
 	SWIFT=$(SWIFT) Scripts/compile-snippets.sh
 	cd Examples/CustomObjective && $(SWIFT) build -c release && .build/release/CustomObjective 10
 

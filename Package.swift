@@ -36,6 +36,7 @@ let package = Package(
     products: [
         // MARK: - Public API
         .library(name: "SHOTVAE", targets: ["SHOTVAE"]),
+        .library(name: "SHOTVAEDistributed", targets: ["SHOTVAEDistributed"]),
         .executable(name: "shotvae-mnist", targets: ["shotvae-mnist"]),
         .executable(name: "shotvae-cifar", targets: ["shotvae-cifar"]),
         .executable(name: "shotvae-bench", targets: ["shotvae-bench"]),
@@ -44,8 +45,13 @@ let package = Package(
     // the library can leave argument-parser unfetched by declaring the dependency with
     // `traits: []`. (SwiftPM skips a dependency only when every use of it is behind a disabled
     // trait; the docc plugin, which no target uses, is never fetched by dependents.)
+    //
+    // Training on several processes is the `Distributed` trait, off by default: it links Open
+    // MPI (Debian's libopenmpi-dev), which a run in one process never needs. Without it,
+    // `SHOTVAEDistributed` offers only the one-process communicator.
     traits: [
         .trait(name: "Examples", description: "The example executables' options (swift-argument-parser)."),
+        .trait(name: "Distributed", description: "Data-parallel training over Open MPI (libopenmpi-dev)."),
         .default(enabledTraits: ["Examples"]),
     ],
     dependencies: [
@@ -60,22 +66,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "SHOTVAEDistributed",
+            dependencies: ["SHOTVAE", .target(name: "CMPI", condition: .when(traits: ["Distributed"]))],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Examples
         .executableTarget(
             name: "shotvae-mnist",
-            dependencies: ["SHOTVAE", argumentParser],
+            dependencies: ["SHOTVAE", "SHOTVAEDistributed", argumentParser],
             path: "Examples/MNIST",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "shotvae-cifar",
-            dependencies: ["SHOTVAE", argumentParser],
+            dependencies: ["SHOTVAE", "SHOTVAEDistributed", argumentParser],
             path: "Examples/CIFAR",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "shotvae-bench",
-            dependencies: ["SHOTVAE", "CBLAS", argumentParser],
+            dependencies: ["SHOTVAE", "SHOTVAEDistributed", "CBLAS", argumentParser],
             path: "Benchmarks/Bench",
             swiftSettings: swiftSettings
         ),
@@ -87,11 +99,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: - Tests
         .testTarget(
             name: "SHOTVAETests",
-            dependencies: ["SHOTVAE"],
+            dependencies: ["SHOTVAE", "SHOTVAEDistributed"],
             exclude: ["Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py", "Fixtures/make_cifar_like.py"],
             resources: [.copy("Fixtures/Data")],
             swiftSettings: swiftSettings

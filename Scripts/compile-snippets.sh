@@ -86,7 +86,7 @@ let package = Package(
     ]
 )
 """ % ('"%s"' % root, "\n".join(
-        '        .executableTarget(name: "%s", dependencies: [.product(name: "SHOTVAE", package: "SHOTVAE")]),' % t[0]
+        '        .executableTarget(name: "%s", dependencies: [.product(name: "SHOTVAE", package: "SHOTVAE"), .product(name: "SHOTVAEDistributed", package: "SHOTVAE")]),' % t[0]
         for t in targets)))
 
 for name, document, start, imports, body in targets:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SHOTVAE
+import SHOTVAEDistributed
 
 /// `shotvae-cifar`: SHOT-VAE on CIFAR-10 or CIFAR-100 with the paper's WideResNet encoder and
 /// DCGAN decoder (Method.md sections 5 and 6).
@@ -78,6 +79,8 @@ struct ShotVAECIFAR: ParsableCommand {
 
     func run() throws {
         warnIfBuiltForDebugging()
+        // Several processes when started by mpirun (see the README, "Training on several machines").
+        let communicator = try Launch.communicator()
         let start = Date()
         let data = try CIFAR(url: URL(fileURLWithPath: dataDir), variant: dataset == .cifar10 ? .cifar10 : .cifar100)
         // The paper keeps 500 (CIFAR-10) or 50 (CIFAR-100) images per class for validation.
@@ -106,12 +109,14 @@ struct ShotVAECIFAR: ParsableCommand {
             output: URL(fileURLWithPath: outputFolder),
             runDescription: describe(settings, milestones: milestones))
         trainer.augmentation = PadCropFlip(padding: 4)
-        log("SHOT-VAE with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")")
+        log("SHOT-VAE with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")\(communicator.size > 1 ? ", \(communicator.size) processes" : "")")
+        trainer.communicator = communicator
         let summary = try trainer.fit(split: split, test: data.test, resume: resume)
         var line = summary.outcome
         if dataset == .cifar100, let top5 = summary.testTop5Error { line += String(format: ", top-5 test error %.2f%%", top5 * 100) }
         log(line)
         log("Wrote \(summary.writtenFiles.map { URL(fileURLWithPath: outputFolder).appendingPathComponent($0).path }.joined(separator: "\n      "))")
+        Launch.finish(communicator)
         if summary.stopReason == .interrupted { throw ExitCode(130) }
     }
 
@@ -142,7 +147,9 @@ struct ShotVAECIFAR: ParsableCommand {
         #endif
     }
 
+    /// A line on standard error, from the first process only when mpirun started several.
     func log(_ text: String) {
+        guard (ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] ?? "0") == "0" else { return }
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

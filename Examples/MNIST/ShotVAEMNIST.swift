@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SHOTVAE
+import SHOTVAEDistributed
 
 /// `shotvae-mnist`: semi-supervised training on MNIST or Fashion-MNIST with the paper's
 /// convolutional VAE (Method.md section 7).
@@ -111,6 +112,8 @@ struct ShotVAEMNIST: ParsableCommand {
 
     func run() throws {
         warnIfBuiltForDebugging()
+        // Several processes when started by mpirun (see the README, "Training on several machines").
+        let communicator = try Launch.communicator()
         let directory = dataDir.map { URL(fileURLWithPath: $0) }
             ?? (dataset == .mnist ? MNIST.bundledDirectory : URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"))
         let outputFolder = URL(fileURLWithPath: output ?? "runs/\(dataset.rawValue)-\(objective.rawValue)-\(labels)-seed\(seed)")
@@ -159,10 +162,12 @@ struct ShotVAEMNIST: ParsableCommand {
             model: model, objective: lossFunction, optimizer: optimizer,
             learningRateSchedule: ConstantLearningRate(learningRate), configuration: configuration,
             output: outputFolder, runDescription: describe(settings))
-        log("\(objective.rawValue) objective, \(model.parameterCount) parameters, output in \(outputFolder.path)\(resume ? " (resuming)" : "")")
+        log("\(objective.rawValue) objective, \(model.parameterCount) parameters, output in \(outputFolder.path)\(resume ? " (resuming)" : "")\(communicator.size > 1 ? ", \(communicator.size) processes" : "")")
+        trainer.communicator = communicator
         let summary = try trainer.fit(split: split, test: test, resume: resume)
         log(summary.outcome)
         log("Wrote \(summary.writtenFiles.map { outputFolder.appendingPathComponent($0).path }.joined(separator: "\n      "))")
+        Launch.finish(communicator)
         if summary.stopReason == .interrupted { throw ExitCode(130) }
     }
 
@@ -208,7 +213,9 @@ struct ShotVAEMNIST: ParsableCommand {
         }
     }
 
+    /// A line on standard error, from the first process only when mpirun started several.
     func log(_ text: String) {
+        guard (ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] ?? "0") == "0" else { return }
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

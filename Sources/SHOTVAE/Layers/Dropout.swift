@@ -21,7 +21,7 @@ public final class Dropout: Layer {
     /// Drops elements in training; passes `input` through in inference.
     public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
         guard context.isTraining, probability > 0 else { return input }
-        var mask = Tensor(bernoulli: input.shape, probability: 1 - probability, generator: &context.generator)
+        var mask = context.perExampleDraw(input.shape) { Tensor(bernoulli: $0, probability: 1 - probability, generator: &$1) }
         mask = mask.scaled(by: 1 / (1 - probability))
         return input * Variable(mask)
     }

@@ -18,6 +18,14 @@ public final class ForwardContext {
     public var recordsGradients: Bool
     /// The source of every random draw of the pass.
     public var generator: RandomGenerator
+    /// In a training step spread over several processes, the step's whole batches and the
+    /// rows this process computes; `nil` in one process.
+    public var shard: BatchShard?
+    /// The rows of the whole batch that the current pass holds, when the step is spread over
+    /// several processes: per-example draws (ε, Gumbel noise, dropout masks) are then made
+    /// for the whole batch and the pass keeps its rows (``perExampleDraw(_:_:)``). `nil`
+    /// draws for the pass's own batch only.
+    public var exampleRows: BatchRows?
 
     /// Creates a context.
     ///
@@ -34,6 +42,25 @@ public final class ForwardContext {
     /// A context for evaluation: inference behaviour, no graph, a fixed-seed generator.
     public static func inference(seed: UInt64 = 0) -> ForwardContext {
         ForwardContext(isTraining: false, recordsGradients: false, generator: RandomGenerator(seed: seed))
+    }
+
+    /// A tensor of per-example random values of `shape` (`[B, ...]`, one row per example of
+    /// the pass), drawn by `draw` from ``generator``. When ``exampleRows`` divides a whole
+    /// batch among processes, `draw` makes the whole batch's rows and the pass keeps its own,
+    /// so that every example gets the draws it would get in one process.
+    public func perExampleDraw(_ shape: [Int], _ draw: ([Int], inout RandomGenerator) -> Tensor) -> Tensor {
+        guard let rows = exampleRows, !rows.isWhole else { return draw(shape, &generator) }
+        precondition(shape.first == rows.own.count, "A pass over \(rows.own.count) examples draws rows of shape \(shape).")
+        let whole = draw([rows.wholeCount] + shape.dropFirst(), &generator)
+        return whole.rows(Array(rows.own))
+    }
+
+    /// Runs `body` with ``exampleRows`` set to `rows`, then restores it.
+    func withExampleRows<Result>(_ rows: BatchRows?, _ body: () -> Result) -> Result {
+        let saved = exampleRows
+        exampleRows = rows
+        defer { exampleRows = saved }
+        return body()
     }
 
     /// The variable through which a layer uses `parameter` in this pass: the parameter's own

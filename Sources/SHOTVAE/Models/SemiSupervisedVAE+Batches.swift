@@ -15,21 +15,36 @@ extension SemiSupervisedVAE {
     ///   - context: The pass's mode; its generator supplies ε and the Gumbel noise.
     /// - Returns: One pass per batch, in order.
     public func reconstruct(_ batches: [(images: Tensor, classes: ClassInput)], context: ForwardContext) -> [Pass] {
+        reconstruct(batches, rows: batches.map { _ in nil }, context: context)
+    }
+
+    /// ``reconstruct(_:context:)`` of batches that are shares of whole batches divided among
+    /// processes: each batch's per-example draws are made with its `rows` as the context's
+    /// ``ForwardContext/exampleRows`` (`nil` for a batch of its own).
+    func reconstruct(
+        _ batches: [(images: Tensor, classes: ClassInput)], rows: [BatchRows?], context: ForwardContext
+    ) -> [Pass] {
+        precondition(rows.count == batches.count, "One division per batch.")
         guard batches.count > 1, treatsExamplesIndependently else {
-            return batches.map { reconstruct(Variable($0.images), classes: $0.classes, context: context) }
+            return zip(batches, rows).map { batch, rows in
+                context.withExampleRows(rows) { reconstruct(Variable(batch.images), classes: batch.classes, context: context) }
+            }
         }
         let images = concat(batches.map { Variable($0.images) }, axis: 0).value
         let posterior = encode(Variable(images), context: context)
         var start = 0
-        let shares = batches.map { batch -> (rows: Range<Int>, posterior: Posterior, z: Variable, y: Variable) in
+        let shares = zip(batches, rows).map { batch, division -> (rows: Range<Int>, posterior: Posterior, z: Variable, y: Variable) in
             let rows = start..<(start + batch.images.shape[0])
             start = rows.upperBound
             let share = Posterior(mean: posterior.mean.rows(rows), logSigma: posterior.logSigma.rows(rows),
                                   logProbabilities: posterior.logProbabilities.rows(rows))
-            let z = sampler.continuous(
-                mean: share.mean, logSigma: share.logSigma, noise: continuousNoise(shape: share.mean.shape, context: context))
-            let y = classLatent(batch.classes, logProbabilities: share.logProbabilities, context: context)
-            return (rows, share, z, y)
+            return context.withExampleRows(division) {
+                let z = sampler.continuous(
+                    mean: share.mean, logSigma: share.logSigma,
+                    noise: continuousNoise(shape: share.mean.shape, context: context))
+                let y = classLatent(batch.classes, logProbabilities: share.logProbabilities, context: context)
+                return (rows, share, z, y)
+            }
         }
         let output = decode(z: concat(shares.map(\.z), axis: 0), y: concat(shares.map(\.y), axis: 0), context: context)
         return shares.map { Pass(posterior: $0.posterior, z: $0.z, y: $0.y, output: output.rows($0.rows)) }

@@ -141,16 +141,17 @@ open class SemiSupervisedVAE: Layer {
         }
     }
 
-    /// The standard-normal ε of the reparameterization, drawn from the context's generator.
-    /// Override to inject fixed noise (tests do).
+    /// The standard-normal ε of the reparameterization, drawn from the context's generator
+    /// (for the whole batch when the context's ``ForwardContext/exampleRows`` say the pass
+    /// holds a share of it). Override to inject fixed noise (tests do).
     open func continuousNoise(shape: [Int], context: ForwardContext) -> Tensor {
-        Tensor(normal: shape, generator: &context.generator)
+        context.perExampleDraw(shape) { Tensor(normal: $0, generator: &$1) }
     }
 
-    /// The Gumbel noise of the Gumbel-softmax sample, drawn from the context's generator.
-    /// Override to inject fixed noise (tests do).
+    /// The Gumbel noise of the Gumbel-softmax sample, drawn as ``continuousNoise(shape:context:)``
+    /// is. Override to inject fixed noise (tests do).
     open func gumbelNoise(shape: [Int], context: ForwardContext) -> Tensor {
-        Tensor(gumbel: shape, generator: &context.generator)
+        context.perExampleDraw(shape) { Tensor(gumbel: $0, generator: &$1) }
     }
 
     /// log α for every image, in inference mode, `batchSize` images at a time.

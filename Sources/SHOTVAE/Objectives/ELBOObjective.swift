@@ -17,6 +17,9 @@ open class ELBOObjective: VariationalObjective {
 
     /// The current step's plain passes, while its halves are computed.
     private var plainPasses: PlainPasses?
+    /// The current step's division among processes, while its halves are computed; `nil` in
+    /// one process.
+    public private(set) var stepShard: BatchShard?
 
     /// Creates the objective.
     public init(configuration: ObjectiveConfiguration) {
@@ -28,6 +31,10 @@ open class ELBOObjective: VariationalObjective {
 
     /// The configured likelihood of the reconstruction term.
     open var reconstructionLikelihood: ReconstructionLikelihood { configuration.reconstruction }
+
+    /// `true`: the family averages over the whole batch (``wholeBatchMean(_:of:)``) and takes
+    /// mixing partners from it. A subclass that adds a term must average it the same way.
+    open var supportsDividedBatches: Bool { true }
 
     /// `labeledLoss + unlabeledLoss` (whichever batches are given) and the values of its parts.
     public func loss(
@@ -69,7 +76,8 @@ open class ELBOObjective: VariationalObjective {
         var terms = LossTerms()
         let passes = PlainPasses(model: model, labeled: labeled, unlabeled: unlabeled, context: context)
         plainPasses = passes
-        defer { plainPasses = nil }
+        stepShard = context.shard
+        defer { (plainPasses, stepShard) = (nil, nil) }
         var labeledPart: Variable?
         if let labeled {
             let part = labeledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
@@ -147,8 +155,9 @@ open class ELBOObjective: VariationalObjective {
         return evidenceLoss(pass, images: images, weights: weights, part: .unlabeled, terms: &terms) * weights.elbo
     }
 
-    /// `R + P` for one pass: the negative ELBO with capacities. Records `reconstruction`,
-    /// `continuousKL` and `discreteKL` in `terms[part]`.
+    /// `R + P` for one pass: the negative ELBO with capacities, with `R`, `KLc` and `KLd`
+    /// averaged over the whole batch (``wholeBatchMeans(_:of:)``) before the capacities apply.
+    /// Records `reconstruction`, `continuousKL` and `discreteKL` in `terms[part]`.
     open func evidenceLoss(
         _ pass: SemiSupervisedVAE.Pass, images: Tensor, weights: ObjectiveWeights, part: LossTerms.Part,
         terms: inout LossTerms
@@ -158,10 +167,11 @@ open class ELBOObjective: VariationalObjective {
         let continuousKL = gaussianKLDivergence(mean: pass.posterior.mean, logSigma: pass.posterior.logSigma)
         // KLd = Σ α (log α - log(1/K)) / B
         let discreteKL = categoricalKLDivergenceToUniform(logProbabilities: pass.posterior.logProbabilities)
-        terms[part].reconstruction = reconstruction.value.scalar
-        terms[part].continuousKL = continuousKL.value.scalar
-        terms[part].discreteKL = discreteKL.value.scalar
-        return reconstruction + priorTerm(continuousKL: continuousKL, discreteKL: discreteKL, weights: weights)
+        let means = wholeBatchMeans([reconstruction, continuousKL, discreteKL], of: part)
+        terms[part].reconstruction = means[0].value.scalar
+        terms[part].continuousKL = means[1].value.scalar
+        terms[part].discreteKL = means[2].value.scalar
+        return means[0] + priorTerm(continuousKL: means[1], discreteKL: means[2], weights: weights)
     }
 
     /// `P = bc · |KLc - Cc| + bd · |KLd - Cd|` (JointVAE's controlled capacities).
@@ -178,6 +188,48 @@ open class ELBOObjective: VariationalObjective {
         case .gaussian(let scale):
             return meanSquaredError(prediction: output, targets: images, reduction: .batchMean) * scale
         }
+    }
+
+    // MARK: - A step spread over several processes
+
+    /// The whole batch's mean of a mean over this process's examples of `part`: in a step
+    /// spread over several processes, ``BatchShard/mean(_:of:)``; otherwise `ownMean`
+    /// itself. Every mean over the batch that enters the loss goes through here, so that the
+    /// loss (and a capacity's `|KL - C|` of it) is the whole batch's.
+    public func wholeBatchMean(_ ownMean: Variable, of part: LossTerms.Part) -> Variable {
+        stepShard?.mean(ownMean, of: part) ?? ownMean
+    }
+
+    /// ``wholeBatchMean(_:of:)`` of several means, in one reduction.
+    public func wholeBatchMeans(_ ownMeans: [Variable], of part: LossTerms.Part) -> [Variable] {
+        stepShard?.means(ownMeans, of: part) ?? ownMeans
+    }
+
+    /// The whole batch of `part` of a per-example tensor whose rows this process holds: the
+    /// processes' rows gathered (``BatchShard/wholeBatch(_:of:)``), or `own` in one process.
+    public func wholeBatch(_ own: Tensor, of part: LossTerms.Part) -> Tensor {
+        stepShard?.wholeBatch(own, of: part) ?? own
+    }
+
+    /// The whole batch's images of `part`, of which `own` are this process's rows.
+    public func wholeImages(_ own: Tensor, of part: LossTerms.Part) -> Tensor {
+        stepShard?.wholeImages(of: part) ?? own
+    }
+
+    /// This process's rows of the whole batch of `part`, which has `ownCount` rows here;
+    /// `0..<ownCount` in one process.
+    public func ownRows(of part: LossTerms.Part, ownCount: Int) -> Range<Int> {
+        stepShard?.rows(of: part).own ?? 0..<ownCount
+    }
+
+    /// The whole batch's posterior (values only, without gradient) of a posterior of this
+    /// process's rows; `posterior` itself in one process.
+    public func wholePosterior(_ posterior: SemiSupervisedVAE.Posterior, of part: LossTerms.Part) -> SemiSupervisedVAE.Posterior {
+        guard stepShard != nil else { return posterior }
+        return SemiSupervisedVAE.Posterior(
+            mean: Variable(wholeBatch(posterior.mean.value, of: part)),
+            logSigma: Variable(wholeBatch(posterior.logSigma.value, of: part)),
+            logProbabilities: Variable(wholeBatch(posterior.logProbabilities.value, of: part)))
     }
 
     /// The label term's loss of predicted log α against (soft) labels `targets`:

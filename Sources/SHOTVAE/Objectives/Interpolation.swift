@@ -8,15 +8,31 @@ import Darwin
 public enum Interpolation {
     /// `λ a + (1 - λ) a[partners]` along the first axis.
     public static func mix(_ values: Tensor, partners: [Int], coefficient lambda: Float) -> Tensor {
+        mix(values, with: values, partners: partners, coefficient: lambda)
+    }
+
+    /// `λ a + (1 - λ) b[partners]` along the first axis: the rows `a` of a share of a batch
+    /// mixed with partners from the whole batch `b`.
+    ///
+    /// - Parameters:
+    ///   - values: `a`, `[n, ...]`.
+    ///   - source: `b`, `[m, ...]`, rows of `a`'s size.
+    ///   - partners: For each row of `a`, a row of `b`.
+    ///   - lambda: `λ`.
+    public static func mix(_ values: Tensor, with source: Tensor, partners: [Int], coefficient lambda: Float) -> Tensor {
         precondition(values.shape.first == partners.count, "One partner per row: \(partners.count) for \(values.shape).")
+        precondition(Array(values.shape.dropFirst()) == Array(source.shape.dropFirst()),
+                     "Rows of \(values.shape) cannot mix with rows of \(source.shape).")
         let rows = partners.count
         let rowSize = values.count / max(rows, 1)
         var result = Tensor(uninitializedShape: values.shape)
-        let source = values.pointer
+        let own = values.pointer
+        let whole = source.pointer
         let destination = result.mutablePointer
         let l = lambda
         for row in 0..<rows {
-            Kernels.zip(source + row * rowSize, source + partners[row] * rowSize, destination + row * rowSize,
+            precondition(partners[row] >= 0 && partners[row] < source.shape[0], "Partner \(partners[row]) is out of range.")
+            Kernels.zip(own + row * rowSize, whole + partners[row] * rowSize, destination + row * rowSize,
                         count: rowSize, vector: { l * $0 + (1 - l) * $1 }, scalar: { l * $0 + (1 - l) * $1 })
         }
         return result

@@ -10,9 +10,9 @@ open class M2Objective: ELBOObjective {
         terms: inout LossTerms
     ) -> Variable {
         let (pass, evidence) = labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
-        let classification = classificationLoss(
+        let classification = wholeBatchMean(classificationLoss(
             logProbabilities: pass.posterior.logProbabilities,
-            targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))
+            targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount)), of: .labeled)
         terms[.labeled].classification = classification.value.scalar
         return evidence * weights.elbo + classification * weights.labeledClassification
     }
@@ -30,9 +30,9 @@ open class SupervisedObjective: ELBOObjective {
         terms: inout LossTerms
     ) -> Variable {
         let posterior = model.encode(Variable(batch.images), context: context)
-        let classification = classificationLoss(
+        let classification = wholeBatchMean(classificationLoss(
             logProbabilities: posterior.logProbabilities,
-            targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount))
+            targets: LatentSampler.oneHot(batch.labels, classCount: model.classCount)), of: .labeled)
         terms[.labeled].classification = classification.value.scalar
         return classification * weights.labeledClassification
     }

@@ -37,14 +37,24 @@ final class PlainPasses {
         labeledPass = nil
     }
 
+    /// Computes the requested pass (or both as one batch); in a step spread over several
+    /// processes, each half's per-example draws are made for its whole batch.
     private func compute(labeledHalf: Bool) {
+        let labeledRows = labeled == nil ? nil : context.shard?.rows(of: .labeled)
+        let unlabeledRows = unlabeled == nil ? nil : context.shard?.rows(of: .unlabeled)
         if joint, let labeled = self.labeled, let unlabeled = self.unlabeled, labeledPass == nil, unlabeledPass == nil {
-            let passes = model.reconstruct([(labeled.images, .labels(labeled.labels)), (unlabeled, .sampled)], context: context)
+            let passes = model.reconstruct(
+                [(labeled.images, .labels(labeled.labels)), (unlabeled, .sampled)], rows: [labeledRows, unlabeledRows],
+                context: context)
             (labeledPass, unlabeledPass) = (passes[0], passes[1])
         } else if labeledHalf, let labeled = self.labeled {
-            labeledPass = model.reconstruct(Variable(labeled.images), classes: .labels(labeled.labels), context: context)
+            labeledPass = context.withExampleRows(labeledRows) {
+                model.reconstruct(Variable(labeled.images), classes: .labels(labeled.labels), context: context)
+            }
         } else if let unlabeled = self.unlabeled {
-            unlabeledPass = model.reconstruct(Variable(unlabeled), classes: .sampled, context: context)
+            unlabeledPass = context.withExampleRows(unlabeledRows) {
+                model.reconstruct(Variable(unlabeled), classes: .sampled, context: context)
+            }
         }
     }
 }

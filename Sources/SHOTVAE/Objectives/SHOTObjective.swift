@@ -30,16 +30,22 @@ open class SHOTObjective: SmoothELBOObjective {
         let pass = unlabeledPass(model: model, images: images, context: context)
         let evidence = evidenceLoss(pass, images: images, weights: weights, part: .unlabeled, terms: &terms)
 
+        let whole = wholePosterior(pass.posterior, of: .unlabeled)
         let lambda = unlabeledMixingCoefficient(generator: &context.generator)
-        let partners = unlabeledPartners(posterior: pass.posterior, generator: &context.generator)
+        let partners = unlabeledPartners(posterior: whole, generator: &context.generator)
+        let ownPartners = Array(partners[ownRows(of: .unlabeled, ownCount: images.shape[0])])
         // α^ = λ α + (1 - λ) α[idx], on the probabilities, not log α
-        let alpha = pass.posterior.logProbabilities.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf,
-                                                              grain: Tensor.transcendentalGrain)
-        let targetProbabilities = Interpolation.mix(alpha, partners: partners, coefficient: lambda)
+        func probabilities(_ logProbabilities: Tensor) -> Tensor {
+            logProbabilities.map(vector: { Kernels.lanes($0, expf) }, scalar: expf, grain: Tensor.transcendentalGrain)
+        }
+        let targetProbabilities = Interpolation.mix(
+            probabilities(pass.posterior.logProbabilities.value), with: probabilities(whole.logProbabilities.value),
+            partners: ownPartners, coefficient: lambda)
         let (mixed, matching) = interpolatedPosterior(
             model: model, images: images, of: pass.posterior, partners: partners, coefficient: lambda,
-            context: context)
-        let classification = crossEntropy(logProbabilities: mixed.logProbabilities, targets: targetProbabilities)
+            part: .unlabeled, context: context)
+        let classification = wholeBatchMean(
+            crossEntropy(logProbabilities: mixed.logProbabilities, targets: targetProbabilities), of: .unlabeled)
         terms[.unlabeled].posteriorMatching = matching.value.scalar
         terms[.unlabeled].classification = classification.value.scalar
         return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
@@ -52,6 +58,8 @@ open class SHOTObjective: SmoothELBOObjective {
     }
 
     /// Each unlabeled example's partner: a random permutation (default) or the optimal match.
+    /// `posterior` is the whole batch's (gathered from every process in a step spread over
+    /// several), and so are the partners.
     open func unlabeledPartners(posterior: SemiSupervisedVAE.Posterior, generator: inout RandomGenerator) -> [Int] {
         switch configuration.partnerChoice {
         case .randomPermutation:

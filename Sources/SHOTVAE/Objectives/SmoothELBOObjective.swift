@@ -26,15 +26,18 @@ open class SmoothELBOObjective: ELBOObjective {
         terms: inout LossTerms
     ) -> Variable {
         let (pass, evidence) = labeledEvidence(model: model, batch: batch, weights: weights, context: context, terms: &terms)
+        let wholeLabels = stepShard?.wholeLabeled?.labels ?? batch.labels
+        let own = ownRows(of: .labeled, ownCount: batch.labels.count)
         let lambda = labeledMixingCoefficient(generator: &context.generator)
-        let partners = labeledPartners(count: batch.labels.count, generator: &context.generator)
+        let partners = labeledPartners(count: wholeLabels.count, generator: &context.generator)
         let (mixed, matching) = interpolatedPosterior(
             model: model, images: batch.images, of: pass.posterior, partners: partners, coefficient: lambda,
-            context: context)
+            part: .labeled, context: context)
         // Dd = λ CE(log α', y) + (1 - λ) CE(log α', y[idx]) = CE(log α', λ y + (1 - λ) y[idx])
         let mixedLabels = LatentSampler.mixedOneHot(
-            batch.labels, partners: partners, coefficient: lambda, classCount: model.classCount)
-        let classification = classificationLoss(logProbabilities: mixed.logProbabilities, targets: mixedLabels)
+            wholeLabels, partners: partners, coefficient: lambda, classCount: model.classCount).rows(Array(own))
+        let classification = wholeBatchMean(
+            classificationLoss(logProbabilities: mixed.logProbabilities, targets: mixedLabels), of: .labeled)
         terms[.labeled].posteriorMatching = matching.value.scalar
         terms[.labeled].classification = classification.value.scalar
         return (evidence + matching * (weights.continuousKL * weights.posteriorMatching)) * weights.elbo
@@ -46,7 +49,7 @@ open class SmoothELBOObjective: ELBOObjective {
         generator.nextBeta(configuration.labeledMixing, configuration.labeledMixing)
     }
 
-    /// Each labeled example's partner: a random permutation of the batch.
+    /// Each labeled example's partner: a random permutation of the (whole) batch.
     open func labeledPartners(count: Int, generator: inout RandomGenerator) -> [Int] {
         generator.permutation(count)
     }
@@ -54,17 +57,30 @@ open class SmoothELBOObjective: ELBOObjective {
     /// The encoder's posterior of the mixed inputs `λ x + (1 - λ) x[partners]` and the posterior
     /// matching `Dc` against the same mix of `posterior`'s μ and σ (sections 3 and 4). The mix is
     /// built without gradient; the decoder does not run (its output is not part of the loss).
+    ///
+    /// - Parameters:
+    ///   - images: This process's images of `part` (the whole batch in one process).
+    ///   - posterior: Their posterior.
+    ///   - partners: A partner in the whole batch for each example of the whole batch.
+    ///   - part: The half the images belong to: in a step spread over several processes, the
+    ///     partners' images and posteriors are taken from its whole batch.
+    /// - Returns: The posterior of this process's mixed inputs, and `Dc` averaged over the
+    ///   whole batch.
     public func interpolatedPosterior(
         model: SemiSupervisedVAE, images: Tensor, of posterior: SemiSupervisedVAE.Posterior, partners: [Int],
-        coefficient lambda: Float, context: ForwardContext
+        coefficient lambda: Float, part: LossTerms.Part, context: ForwardContext
     ) -> (mixed: SemiSupervisedVAE.Posterior, matching: Variable) {
-        let mixedImages = Interpolation.mix(images, partners: partners, coefficient: lambda)
-        let targetMean = Interpolation.mix(posterior.mean.value, partners: partners, coefficient: lambda)
+        let ownPartners = Array(partners[ownRows(of: part, ownCount: images.shape[0])])
+        func mix(_ own: Tensor, whole: Tensor) -> Tensor {
+            Interpolation.mix(own, with: whole, partners: ownPartners, coefficient: lambda)
+        }
+        let mixedImages = mix(images, whole: wholeImages(images, of: part))
+        let targetMean = mix(posterior.mean.value, whole: wholeBatch(posterior.mean.value, of: part))
         let sigma = posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf,
                                                  grain: Tensor.transcendentalGrain)
-        let targetSigma = Interpolation.mix(sigma, partners: partners, coefficient: lambda)
+        let targetSigma = mix(sigma, whole: wholeBatch(sigma, of: part))
         let mixed = model.encode(Variable(mixedImages), context: context)
-        return (mixed, posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma))
+        return (mixed, wholeBatchMean(posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma), of: part))
     }
 
     /// `Dc = (Σ (μ' - μ~)² + Σ (exp(log σ') - σ~)²) / B`: the posterior of a mixed input against

@@ -66,6 +66,14 @@ public protocol VariationalObjective: AnyObject {
 
     /// How the decoder's output relates to pixels, for drawing reconstructions and samples.
     var reconstructionLikelihood: ReconstructionLikelihood { get }
+
+    /// Whether the objective can compute its share of a step spread over several processes:
+    /// given this process's rows of the step's batches and the context's
+    /// ``ForwardContext/shard``, it averages over the whole batch, takes mixing partners from
+    /// it, and leaves per-example draws to the context (see ``BatchShard``). ``Trainer``
+    /// refuses to spread a run over several processes otherwise. By default `false`; `true`
+    /// for ``ELBOObjective`` and its subclasses.
+    var supportsDividedBatches: Bool { get }
 }
 
 extension VariationalObjective {
@@ -81,4 +89,7 @@ extension VariationalObjective {
 
     /// Bernoulli: the decoder's outputs are logits of pixel intensities.
     public var reconstructionLikelihood: ReconstructionLikelihood { .bernoulli }
+
+    /// `false`: an objective computes whole batches unless it says otherwise.
+    public var supportsDividedBatches: Bool { false }
 }

@@ -15,26 +15,35 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
     ///   - model: The model.
     ///   - set: Images and labels.
     ///   - batchSize: Images per forward pass.
-    public init(model: SemiSupervisedVAE, set: LabeledImages, batchSize: Int = 1000) {
+    ///   - communicator: The processes that share the work: each classifies its share of
+    ///     `set` (the same on every process) and the counts are summed; by default this
+    ///     process alone.
+    public init(
+        model: SemiSupervisedVAE, set: LabeledImages, batchSize: Int = 1000,
+        communicator: any Communicator = SingleProcessCommunicator()
+    ) {
         let classes = model.classCount
-        let logAlpha = model.classLogProbabilities(set.images, batchSize: batchSize)
-        var wrong = 0
-        var wrongTop5 = 0
-        var correctPerClass = [Int](repeating: 0, count: classes)
-        var totalPerClass = [Int](repeating: 0, count: classes)
+        // The counts: wrong, wrong in the top 5, then correct and total per class.
+        var counts = [Double](repeating: 0, count: 2 + 2 * classes)
+        let share = (set.count * communicator.rank / communicator.size)..<(set.count * (communicator.rank + 1) / communicator.size)
+        let images = share.count == set.count ? set.images : set.images.rows(Array(share))
+        let logAlpha = share.isEmpty ? Tensor(shape: [0, classes]) : model.classLogProbabilities(images, batchSize: batchSize)
         let p = logAlpha.pointer
-        for (i, label) in set.labels.enumerated() {
+        for (i, label) in set.labels[share].enumerated() {
             let row = p + i * classes
             // The rank of the true class: how many classes are strictly more probable.
             var above = 0
             for k in 0..<classes where row[k] > row[label] || (row[k] == row[label] && k < label) { above += 1 }
-            totalPerClass[label] += 1
-            if above == 0 { correctPerClass[label] += 1 } else { wrong += 1 }
-            if above >= 5 { wrongTop5 += 1 }
+            counts[2 + classes + label] += 1
+            if above == 0 { counts[2 + label] += 1 } else { counts[0] += 1 }
+            if above >= 5 { counts[1] += 1 }
         }
+        if communicator.size > 1 { counts.withUnsafeMutableBufferPointer { communicator.allReduceSum($0) } }
         count = set.count
-        error = count == 0 ? 0 : Double(wrong) / Double(count)
-        top5Error = count == 0 ? 0 : Double(wrongTop5) / Double(count)
-        perClassAccuracy = zip(correctPerClass, totalPerClass).map { $1 == 0 ? 0 : Double($0) / Double($1) }
+        error = count == 0 ? 0 : counts[0] / Double(count)
+        top5Error = count == 0 ? 0 : counts[1] / Double(count)
+        perClassAccuracy = (0..<classes).map { k in
+            counts[2 + classes + k] == 0 ? 0 : counts[2 + k] / counts[2 + classes + k]
+        }
     }
 }

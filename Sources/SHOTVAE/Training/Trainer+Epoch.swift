@@ -11,9 +11,12 @@ extension Trainer {
         let report = EpochReport(
             epoch: run.epoch + 1, step: run.step, seconds: session.elapsed(), learningRate: optimizer.learningRate,
             terms: run.epochSums.mean,
-            test: ClassificationReport(model: model, set: test, batchSize: configuration.evaluationBatchSize),
+            test: ClassificationReport(
+                model: model, set: test, batchSize: configuration.evaluationBatchSize, communicator: communicator),
             validation: split.validation.count > 0
-                ? ClassificationReport(model: model, set: split.validation, batchSize: configuration.evaluationBatchSize)
+                ? ClassificationReport(
+                    model: model, set: split.validation, batchSize: configuration.evaluationBatchSize,
+                    communicator: communicator)
                 : nil,
             steps: run.stepInEpoch, stepsPerEpoch: run.stepsPerEpoch)
         records.removeAll { $0.epoch == report.epoch }
@@ -26,7 +29,7 @@ extension Trainer {
         run.elapsed = session.elapsed()
         try saveCheckpoint(run, session: session)
         try writeRecords(records, session: session)
-        if let output {
+        if let output, keepsRecords {
             if let pictures { session.wrote(try pictures.draw(model: model, test: test, into: output)) }
             try LearningCurves.write(records, stepsPerEpoch: run.stepsPerEpoch, to: output.appendingPathComponent("curves.svg"))
             session.wrote("curves.svg")

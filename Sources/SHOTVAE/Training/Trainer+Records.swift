@@ -22,7 +22,7 @@ extension Trainer {
 
     /// Rewrites `metrics.jsonl`, one line per record.
     func writeRecords(_ records: [EpochRecord], session: TrainingSession) throws {
-        guard let output else { return }
+        guard let output, keepsRecords else { return }
         let text = records.map { $0.jsonLine() + "\n" }.joined()
         try AtomicFile.write(Array(text.utf8), to: output.appendingPathComponent("metrics.jsonl"))
         session.wrote("metrics.jsonl")
@@ -44,7 +44,7 @@ extension Trainer {
             perClassAccuracy: last?.test.perClassAccuracy ?? latest?.perClassAccuracy,
             stepsPerSecond: run.elapsed > 0 ? Double(run.step) / run.elapsed : 0,
             writtenFiles: [])
-        if output != nil {
+        if output != nil, keepsRecords {
             session.wrote("summary.json")
             summary.writtenFiles = session.writtenFiles
             let data = (try? JSONEncoder().encode(summary)) ?? Data()
@@ -63,7 +63,7 @@ extension Trainer {
 
     /// `summary.json`: the run's configuration and `fields`.
     func writeSummary(_ fields: [String: Any]) throws {
-        guard let output else { return }
+        guard let output, keepsRecords else { return }
         var object: [String: Any] = ["configuration": (try? JSONSerialization.jsonObject(with: Data(runDescription.utf8))) ?? runDescription]
         object.merge(fields) { a, _ in a }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

@@ -92,7 +92,7 @@ extension Trainer {
     static let epochSumPrefix = "epochLossSum."
 
     func saveCheckpoint(_ run: RunState, session: TrainingSession) throws {
-        guard let url = checkpointURL else { return }
+        guard let url = checkpointURL, keepsRecords else { return }
         let checkpoint = Checkpoint(
             model: model, optimizer: optimizer,
             generators: [

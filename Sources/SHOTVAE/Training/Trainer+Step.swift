@@ -1,7 +1,8 @@
 extension Trainer {
     /// One training step: the next labeled and unlabeled batches (augmented), the objective's
-    /// gradients, the non-finite guard, the hooks, and the optimizer's update at the
-    /// schedule's learning rate. Returns the step's loss terms.
+    /// gradients (summed over the processes of a run spread over several, each computing its
+    /// rows of the batches), the non-finite guard, the hooks, and the optimizer's update at
+    /// the schedule's learning rate. Returns the step's loss terms.
     ///
     /// - Throws: ``SHOTVAEError`` when the loss is NaN or infinite (nothing is updated), or
     ///   the error of a hook.
@@ -9,9 +10,15 @@ extension Trainer {
         let progress = run.progress(totalEpochs: configuration.epochs)
         optimizer.learningRate = learningRateSchedule.learningRate(at: progress)
         let context = ForwardContext(isTraining: true, generator: run.generator)
-        let (labeled, unlabeled) = nextBatches(&run, split: split, generator: &context.generator)
+        var (labeled, unlabeled) = nextBatches(&run, split: split, generator: &context.generator)
+        if communicator.size > 1 {
+            let shard = BatchShard(communicator: communicator, wholeLabeled: labeled, wholeUnlabeled: unlabeled)
+            context.shard = shard
+            (labeled, unlabeled) = (shard.ownLabeled()!, shard.ownUnlabeled())
+        }
         let terms = objective.accumulateGradients(
             model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
+        gradientSum(optimizer.parameters, communicator: communicator)
         try checkFinite(terms, run)
         for hook in hooks { try hook.didComputeGradients(self, terms: terms, progress: progress) }
         for hook in hooks { try hook.willUpdateParameters(self, progress: progress) }

@@ -74,6 +74,17 @@ public final class Trainer {
     public var pictures: (any TrainingPictures)?
     /// Code run at the seams of the loop, in order.
     public var hooks: [any TrainingHook] = []
+    /// The processes that train this run together; by default this process alone.
+    ///
+    /// With several, every process calls ``fit(split:test:resume:report:)`` with the same
+    /// data, model, options and seed (checked at the start). Every process draws each step's
+    /// whole batches alike and computes its own rows of them (``BatchShard``); the gradients
+    /// are summed over the processes before every update, so that the run takes the steps a
+    /// single process would take on the whole batch. Evaluation is divided among the
+    /// processes too. Process 0 alone writes the output folder and shows progress.
+    public var communicator: any Communicator = SingleProcessCommunicator()
+    /// The buffer of the gradients' sum over processes.
+    let gradientSum = GradientSum()
 
     /// Creates a trainer.
     ///
@@ -122,10 +133,12 @@ public final class Trainer {
         report: (EpochReport) -> Void = { _ in }
     ) throws -> TrainingSummary {
         try checkClasses(split: split, test: test)
+        try checkProcesses(split: split, test: test)
         try prepareOutput()
         var run = try resume ? restoredState(split: split) : freshState(split: split)
+        broadcastModel()
         var records = try resume ? previousRecords(through: run.stepInEpoch > 0 ? run.epoch + 1 : run.epoch) : []
-        let session = TrainingSession(elapsedBefore: run.elapsed, showsProgress: showsProgress)
+        let session = TrainingSession(elapsedBefore: run.elapsed, showsProgress: showsProgress && keepsRecords)
         defer { session.interrupt.stop() }
         try writeRecords(records, session: session)
         if let spent = budgetAlreadySpent(run) {
@@ -160,10 +173,14 @@ public final class Trainer {
         return nil
     }
 
-    /// Whether to stop after a step: Ctrl-C, then the time and step budgets.
+    /// Whether to stop after a step: Ctrl-C, then the time and step budgets. When the run is
+    /// spread over several processes, a request of any process stops them all.
     func stoppingDecision(_ run: RunState, session: TrainingSession) -> StopReason? {
-        if session.interrupt.isRequested { return .interrupted }
-        if let budget = configuration.timeBudget, session.elapsed() >= budget { return .timeBudget }
+        let requests = agreedStopRequests(
+            interrupted: session.interrupt.isRequested,
+            outOfTime: configuration.timeBudget.map { session.elapsed() >= $0 } ?? false)
+        if requests.interrupted { return .interrupted }
+        if requests.outOfTime { return .timeBudget }
         if let budget = configuration.stepBudget, run.step >= budget { return .stepBudget }
         return nil
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Foundation
 
@@ -16,8 +19,36 @@ import Foundation
 /// So at most one thread per core is busy, and no OpenBLAS worker thread spins while the
 /// engine's run.
 enum Parallel {
-    /// The number of cores the process may use.
-    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The number of cores the process may use: `SHOTVAE_THREADS` when set; otherwise the
+    /// cores the process is allowed to run on (its CPU affinity, which `mpirun` or `taskset`
+    /// may narrow), shared evenly with the other processes `mpirun` started on this host
+    /// (`OMPI_COMM_WORLD_LOCAL_SIZE`) when they were not bound to cores of their own.
+    static let coreCount: Int = {
+        let environment = ProcessInfo.processInfo.environment
+        if let value = environment["SHOTVAE_THREADS"], let threads = Int(value), threads > 0 { return threads }
+        let machine = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let allowed = allowedCoreCount() ?? machine
+        if allowed >= machine, let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap({ Int($0) }), local > 1 {
+            return max(1, allowed / local)
+        }
+        return max(1, allowed)
+    }()
+
+    /// The number of cores in the process's CPU affinity mask, read from the `Cpus_allowed`
+    /// line of `/proc/self/status` (a hexadecimal mask in comma-separated words), where the
+    /// system has one.
+    private static func allowedCoreCount() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed:") {
+            let mask = line.dropFirst("Cpus_allowed:".count)
+            var count = 0
+            for character in mask where character.isHexDigit {
+                count += character.hexDigitValue!.nonzeroBitCount
+            }
+            return count > 0 ? count : nil
+        }
+        return nil
+    }
 
     /// Runs `body` over `0..<count`, split into at most ``coreCount`` contiguous chunks of at
     /// least `grain` items each; runs inline when there is only one chunk.

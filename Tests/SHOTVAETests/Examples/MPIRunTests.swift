@@ -1,0 +1,106 @@
+#if Distributed
+import Foundation
+import Testing
+
+@testable import SHOTVAE
+
+/// `shotvae-mnist` under Open MPI's `mpirun` (built with the `Distributed` trait, as `make test`
+/// builds): two processes take the steps one process takes, only process 0 writes, a run
+/// begun on two processes resumes on one, and processes started differently are refused.
+@Suite struct MPIRunTests {
+    let scratch = TemporaryFolder()
+
+    /// Runs `shotvae-mnist` (built next to the test bundle) with `arguments`, under `mpirun`
+    /// with one argument list per process when `processes` has several; returns the exit
+    /// status and everything written on standard output and error.
+    func run(processes: [[String]]) throws -> (status: Int32, output: String) {
+        let program = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("shotvae-mnist").path
+        let process = Process()
+        var environment = ProcessInfo.processInfo.environment
+        // Two threads per process on a 2-core machine would oversubscribe it.
+        environment["SHOTVAE_THREADS"] = "1"
+        if processes.count == 1 {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = processes[0]
+        } else {
+            // Open MPI refuses root unless told; the test machines run as root.
+            environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+            environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+            // One program per process (MPMD), so that each may get its own options.
+            process.arguments = ["--oversubscribe", "--bind-to", "none"]
+                + processes.enumerated().flatMap { index, arguments in
+                    (index > 0 ? [":"] : []) + ["-np", "1", program] + arguments
+                }
+        }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The options of a short run of seed 5 into `folder`.
+    func options(_ folder: URL, steps: Int, resume: Bool = false, seed: Int = 5) -> [String] {
+        ["--step-budget", "\(steps)", "--seed", "\(seed)", "--batch-size", "64", "--output", folder.path]
+            + (resume ? ["--resume"] : [])
+    }
+
+    /// Expects two checkpoints to hold the same step, data positions and (within float
+    /// rounding) the same sums of the epoch's loss terms.
+    func expectSameProgress(_ a: URL, _ b: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let first = try Checkpoint(contentsOf: a.appendingPathComponent("checkpoint.safetensors"))
+        let second = try Checkpoint(contentsOf: b.appendingPathComponent("checkpoint.safetensors"))
+        for key in ["step", "epoch", "stepInEpoch", "labeledPosition", "unlabeledPosition"] {
+            #expect(first.counters[key] != nil && first.counters[key] == second.counters[key], "\(key)", sourceLocation: sourceLocation)
+        }
+        #expect(Set(first.measurements.keys) == Set(second.measurements.keys), sourceLocation: sourceLocation)
+        for (name, x) in first.measurements {
+            let y = second.measurements[name] ?? .nan
+            #expect(abs(x - y) <= 1e-4 * max(abs(x), 0.1), "\(name): \(x) and \(y)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Three steps on two processes are three steps on one; process 0 alone writes the
+    /// output folder and the log.
+    @Test func twoProcessesTakeTheStepsOfOne() throws {
+        let alone = scratch.file("alone")
+        let shared = scratch.file("shared")
+        let one = try run(processes: [options(alone, steps: 3)])
+        #expect(one.status == 0, "\(one.output)")
+        let two = try run(processes: [options(shared, steps: 3), options(shared, steps: 3)])
+        #expect(two.status == 0, "\(two.output)")
+        try expectSameProgress(alone, shared)
+        let files = { (folder: URL) in Set((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []) }
+        #expect(files(alone) == files(shared))
+        #expect(two.output.components(separatedBy: "step-budget at epoch 1, step 3").count == 2, "\(two.output)")
+        #expect(two.output.components(separatedBy: "Wrote ").count == 2, "\(two.output)")
+        #expect(two.output.contains("2 processes"), "\(two.output)")
+    }
+
+    /// A run begun on two processes continues on one as it would have gone on two.
+    @Test func runOfTwoProcessesResumesOnOne() throws {
+        let alone = scratch.file("alone")
+        let moved = scratch.file("moved")
+        #expect(try run(processes: [options(alone, steps: 4)]).status == 0)
+        let begun = try run(processes: [options(moved, steps: 2), options(moved, steps: 2)])
+        #expect(begun.status == 0, "\(begun.output)")
+        let resumed = try run(processes: [options(moved, steps: 4, resume: true)])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        try expectSameProgress(alone, moved)
+    }
+
+    /// Processes started with different seeds stop at once, with an error that says so.
+    @Test func processesWithDifferentSeedsAreRefused() throws {
+        let folder = scratch.file("mismatch")
+        let result = try run(processes: [options(folder, steps: 3, seed: 5), options(folder, steps: 3, seed: 6)])
+        #expect(result.status != 0)
+        #expect(result.output.contains("process 1 was started with other"), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoint.safetensors").path))
+    }
+}
+#endif
