@@ -11,5 +11,5 @@ struct ShotVAEBench: ParsableCommand {
             Build and run in release mode: swift run -c release shotvae-bench <workload>.
             Every figure is a median over repeated runs after warm-up, measured in this process.
             """,
-        subcommands: [ConvWorkload.self, MNISTStepWorkload.self, WRNStepWorkload.self, MemoryWorkload.self, CompareWorkload.self])
+        subcommands: [ConvWorkload.self, MNISTStepWorkload.self, WRNStepWorkload.self, MemoryWorkload.self, CompareWorkload.self, AllreduceWorkload.self])
 }

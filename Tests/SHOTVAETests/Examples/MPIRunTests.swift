@@ -10,12 +10,12 @@ import Testing
 @Suite struct MPIRunTests {
     let scratch = TemporaryFolder()
 
-    /// Runs `shotvae-mnist` (built next to the test bundle) with `arguments`, under `mpirun`
+    /// Runs `tool` (built next to the test bundle) with `arguments`, under `mpirun`
     /// with one argument list per process when `processes` has several; returns the exit
     /// status and everything written on standard output and error.
-    func run(processes: [[String]]) throws -> (status: Int32, output: String) {
+    func run(_ tool: String = "shotvae-mnist", processes: [[String]]) throws -> (status: Int32, output: String) {
         let program = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("shotvae-mnist").path
+            .appendingPathComponent(tool).path
         let process = Process()
         var environment = ProcessInfo.processInfo.environment
         // Two threads per process on a 2-core machine would oversubscribe it.
@@ -92,6 +92,19 @@ import Testing
         let resumed = try run(processes: [options(moved, steps: 4, resume: true)])
         #expect(resumed.status == 0, "\(resumed.output)")
         try expectSameProgress(alone, moved)
+    }
+
+    /// `shotvae-bench allreduce` on two processes reports each size once, from process 0, with
+    /// its sums checked.
+    @Test func allreduceBenchmarkReportsEverySize() throws {
+        let arguments = ["allreduce", "--repetitions", "2", "--json"]
+        let result = try run("shotvae-bench", processes: [arguments, arguments])
+        #expect(result.status == 0, "\(result.output)")
+        let lines = result.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 4, "\(result.output)")
+        #expect(objects.allSatisfy { $0["processes"] as? Int == 2 && ($0["median_seconds"] as? Double ?? 0) > 0 })
+        #expect(objects.map { $0["case"] as? String } == ["one value", "4 KiB", "MNIST VAE gradients", "WideResNet-28-2 SHOT-VAE gradients"])
     }
 
     /// Processes started with different seeds stop at once, with an error that says so.
