@@ -45,8 +45,8 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The encoder: wrn-28-2 or wrn-28-10.")
     var network: Network = .wrn28x2
 
-    @Option(parsing: .unconditional, help: "Images per batch, labeled and unlabeled alike (the official code uses 768).")
-    var batchSize = 64
+    @Option(parsing: .unconditional, help: "Images per batch, labeled and unlabeled alike, in all (not per process): the official recipe's 768. A step of 768 + 768 needs about 4 GiB.")
+    var batchSize = 768
 
     @Option(parsing: .unconditional, help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100).")
     var epochs: Int?
@@ -100,11 +100,17 @@ struct ShotVAECIFAR: ParsableCommand {
         let milestones = paperMilestones.map { $0 * epochCount / paperEpochs }
         let schedule = WarmupLearningRate(
             warmupRate: 0.02, length: 1, unit: .epochs, then: MultiStepLearningRate(initial: 0.1, milestones: milestones, factor: 0.1))
+        // The labeled loader cycles; with fewer labels than the batch, a labeled batch holds
+        // each labeled image once.
+        let labeledBatchSize = min(batchSize, split.labeled.count)
+        if labeledBatchSize < batchSize {
+            log("labeled batches of \(labeledBatchSize): there are only \(split.labeled.count) labeled images")
+        }
         let trainer = Trainer(
             model: model, objective: SHOTObjective(configuration: settings), optimizer: optimizer,
             learningRateSchedule: schedule,
             configuration: TrainingConfiguration(
-                epochs: epochCount, timeBudget: timeBudget.map { $0 * 60 }, labeledBatchSize: batchSize,
+                epochs: epochCount, timeBudget: timeBudget.map { $0 * 60 }, labeledBatchSize: labeledBatchSize,
                 unlabeledBatchSize: batchSize, evaluationBatchSize: 500, seed: seed, imageRange: 0...1),
             output: URL(fileURLWithPath: outputFolder),
             runDescription: describe(settings, milestones: milestones))
