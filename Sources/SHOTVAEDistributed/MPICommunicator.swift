@@ -21,9 +21,9 @@ public final class MPICommunicator: Communicator {
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
         if initialized == 0 {
-            // The library calls MPI from one thread only.
+            // The library calls MPI from one thread at a time, not always the main thread.
             var provided: Int32 = 0
-            MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+            MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided)
         }
         var duplicate: MPI_Comm?
         MPI_Comm_dup(shotvae_mpi_comm_world(), &duplicate)

@@ -205,6 +205,21 @@ import Glibc
         #expect(finished.stopReason == .completed && finished.steps == 200)
     }
 
+    /// SIGTERM (a scheduler's stop, or mpirun passing on a Ctrl-C) is an interruption too.
+    @Test func terminationSignalInterruptsLikeCtrlC() throws {
+        final class Terminator: TrainingHook {
+            func willUpdateParameters(_ trainer: Trainer, progress: TrainingProgress) throws {
+                if progress.step == 4 { kill(getpid(), SIGTERM) }
+            }
+        }
+        let folder = scratch.file("terminated")
+        let trainer = makeTrainer(seed: 8, epochs: 2, output: folder)
+        trainer.hooks = [Terminator()]
+        let summary = try trainer.fit(split: try split(seed: 8), test: Self.data.test)
+        #expect(summary.stopReason == .interrupted && (5...10).contains(summary.steps))
+        #expect(summary.writtenFiles.contains("checkpoint.safetensors"))
+    }
+
     /// Ctrl-C before the first evaluation: no error to report, no pictures written.
     @Test func interruptionBeforeAnyEvaluation() throws {
         final class Interrupter: TrainingHook {
