@@ -2,6 +2,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import SHOTVAE
 
 /// `shotvae-mnist` under Open MPI's `mpirun` (built with the `Distributed` trait, as `make test`
@@ -105,6 +109,57 @@ import Testing
         #expect(objects.count == 4, "\(result.output)")
         #expect(objects.allSatisfy { $0["processes"] as? Int == 2 && ($0["median_seconds"] as? Double ?? 0) > 0 })
         #expect(objects.map { $0["case"] as? String } == ["one value", "4 KiB", "MNIST VAE gradients", "WideResNet-28-2 SHOT-VAE gradients"])
+    }
+
+    /// A process killed mid-run ends the whole job within seconds; the checkpoint written
+    /// before is intact, and the run resumes from it.
+    @Test func killedProcessEndsTheJobAndTheRunResumes() throws {
+        let folder = scratch.file("killed")
+        let first = try run(processes: [options(folder, steps: 6), options(folder, steps: 6)])
+        #expect(first.status == 0, "\(first.output)")
+        let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
+        let saved = try Data(contentsOf: checkpoint)
+        // Resume on two processes for many steps, and kill process 1 once it is training.
+        let started = Date()
+        let killer = Thread {
+            while Date().timeIntervalSince(started) < 60 {
+                Thread.sleep(forTimeInterval: 0.5)
+                guard let victim = Self.process(rank: 1, writingTo: folder) else { continue }
+                Thread.sleep(forTimeInterval: 2)  // well into its steps
+                kill(victim, SIGKILL)
+                return
+            }
+        }
+        killer.start()
+        // A minute's budget bounds the run should the kill fail.
+        let long = options(folder, steps: 100_000, resume: true) + ["--time-budget", "1"]
+        let second = try run(processes: [long, long])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(second.status != 0)
+        #expect(second.output.contains("rank 1") && second.output.contains("exited on signal 9"), "\(second.output)")
+        #expect(seconds < 30, "the job ended \(seconds) s after it started")
+        #expect(try Data(contentsOf: checkpoint) == saved)
+        let resumed = try run(processes: [options(folder, steps: 8, resume: true)])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(try Checkpoint(contentsOf: checkpoint).counters["step"] == 8)
+    }
+
+    /// The process id of the `shotvae-mnist` process of `rank` whose output folder is `folder`.
+    static func process(rank: Int, writingTo folder: URL) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                  let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+            else { continue }
+            let arguments = command.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if arguments.first?.hasSuffix("shotvae-mnist") == true, arguments.contains(folder.path),
+               variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") {
+                return pid
+            }
+        }
+        return nil
     }
 
     /// Processes started with different seeds stop at once, with an error that says so.
