@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SHOTVAE
+import SHOTVAEDistributed
 
 /// The `mnist-step` workload: one training step of the paper's MNIST convolutional VAE on 128
 /// unlabeled and 4 labeled images with the loss of Benchmarks/peers/torch_mnist_vae.py (the
@@ -22,7 +23,12 @@ struct MNISTStepWorkload: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: "Timed steps under mpirun (the same on every process).")
+    var dividedSteps = 40
+
     func run() throws {
+        let communicator = try Launch.communicator()
+        defer { Launch.finish(communicator) }
         var rng = RandomGenerator(seed: 1)
         let model = SemiSupervisedVAE.mnist(generator: &rng)
         let optimizer = Adam(parameters: model.parameters, learningRate: 5e-4)
@@ -33,6 +39,10 @@ struct MNISTStepWorkload: ParsableCommand {
             (Tensor(uniform: [128, 1, 32, 32], in: -1...1, generator: &rng),
              LabeledBatch(images: Tensor(uniform: [4, 1, 32, 32], in: -1...1, generator: &rng),
                           labels: (0..<4).map { _ in rng.nextInt(below: 10) }))
+        }
+        if communicator.size > 1 {
+            try runDivided(communicator, model: model, optimizer: optimizer, objective: lossFunction, pool: pool)
+            return
         }
         var step = 0
         let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 2))
@@ -71,6 +81,65 @@ struct MNISTStepWorkload: ParsableCommand {
                          1 / median, 128 / median, flopsPerStep / median * 1e-9))
             print(String(format: "mnist-infer: encoder at batch 1000, %.0f images/s", inference))
             print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
+        }
+    }
+
+    /// The step divided among the processes `mpirun` started: each computes its share of the
+    /// batches, then the gradients are summed in one allreduce. Reports, from the slowest
+    /// process at each step, the compute time (forward and backward passes), the
+    /// communication time (the gradients' allreduce) and the whole step with the update. The
+    /// allreduce runs after the backward passes, so none of it is hidden behind them.
+    func runDivided(
+        _ communicator: any Communicator, model: SemiSupervisedVAE, optimizer: any Optimizer,
+        objective: any VariationalObjective, pool: [(Tensor, LabeledBatch)]
+    ) throws {
+        let gradientSum = GradientSum()
+        var samples: [[Double]] = [[], [], []]  // compute, communication, step
+        for step in 0..<(dividedSteps + 3) {
+            let (unlabeled, labeled) = pool[step % pool.count]
+            let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: UInt64(step)))
+            let shard = BatchShard(communicator: communicator, wholeLabeled: labeled, wholeUnlabeled: unlabeled)
+            context.shard = shard
+            let progress = TrainingProgress(epoch: 0, step: step, totalEpochs: 1)
+            communicator.barrier()
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = objective.accumulateGradients(
+                model: model, labeled: shard.ownLabeled(), unlabeled: shard.ownUnlabeled(), progress: progress,
+                context: context)
+            let computed = DispatchTime.now().uptimeNanoseconds
+            gradientSum(optimizer.parameters, communicator: communicator)
+            let summed = DispatchTime.now().uptimeNanoseconds
+            optimizer.step()
+            optimizer.zeroGradients()
+            let end = DispatchTime.now().uptimeNanoseconds
+            if step >= 3 {  // three warm-ups
+                samples[0].append(Double(computed - start) * 1e-9)
+                samples[1].append(Double(summed - computed) * 1e-9)
+                samples[2].append(Double(end - start) * 1e-9)
+            }
+        }
+        // The slowest process's time of each step.
+        let flat = samples.flatMap { $0 }
+        var gathered = [Double](repeating: 0, count: flat.count * communicator.size)
+        for (i, value) in flat.enumerated() { gathered[communicator.rank * flat.count + i] = value }
+        gathered.withUnsafeMutableBufferPointer { communicator.allReduceSum($0) }
+        let slowest = (0..<flat.count).map { i in (0..<communicator.size).map { gathered[$0 * flat.count + i] }.max()! }
+        let medians = (0..<3).map { part in
+            Stopwatch.Summary(samples: Array(slowest[(part * dividedSteps)..<((part + 1) * dividedSteps)])).median
+        }
+        guard communicator.rank == 0 else { return }
+        if json {
+            let object: [String: Any] = [
+                "workload": "mnist-step", "objective": objective is SHOTObjective ? "shot" : "m2",
+                "processes": communicator.size, "steps": dividedSteps,
+                "compute_ms": medians[0] * 1e3, "communication_ms": medians[1] * 1e3, "median_ms": medians[2] * 1e3,
+                "communication_hidden_fraction": 0.0, "steps_per_s": 1 / medians[2],
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "mnist-step on %d processes: median %.2f ms per step (compute %.2f ms, gradient allreduce %.2f ms, none of it hidden behind the backward pass), %.1f steps/s over %d steps",
+                         communicator.size, medians[2] * 1e3, medians[0] * 1e3, medians[1] * 1e3, 1 / medians[2], dividedSteps))
         }
     }
 

@@ -56,15 +56,15 @@ public final class BatchShard {
         }
     }
 
-    /// This process's share of `part`: its labeled batch, or its unlabeled images.
-    func ownLabeled() -> LabeledBatch? {
+    /// This process's share of the labeled batch, if the step has one.
+    public func ownLabeled() -> LabeledBatch? {
         guard let wholeLabeled else { return nil }
         let own = rows(of: .labeled).own
         return LabeledBatch(images: wholeLabeled.images.rows(Array(own)), labels: Array(wholeLabeled.labels[own]))
     }
 
-    /// This process's share of the unlabeled batch.
-    func ownUnlabeled() -> Tensor? {
+    /// This process's share of the unlabeled batch, if the step has one.
+    public func ownUnlabeled() -> Tensor? {
         wholeUnlabeled.map { $0.rows(Array(rows(of: .unlabeled).own)) }
     }
 

@@ -1,11 +1,15 @@
 /// Sums the parameters' gradients over the processes of a run, in one flat buffer that is
-/// kept from step to step.
-final class GradientSum {
+/// kept from step to step: what ``Trainer`` does after each step's backward passes, for a
+/// training loop of your own.
+public final class GradientSum {
     private var buffer: [Float] = []
 
-    /// Replaces each gradient by its sum over the processes. Parameters without a gradient
-    /// (unused by the step's loss on every process alike) are left out.
-    func callAsFunction(_ parameters: [Parameter], communicator: any Communicator) {
+    /// Creates the sum, with an empty buffer.
+    public init() {}
+
+    /// Replaces each gradient by its sum over the processes, in one allreduce. Parameters
+    /// without a gradient (unused by the step's loss on every process alike) are left out.
+    public func callAsFunction(_ parameters: [Parameter], communicator: any Communicator) {
         guard communicator.size > 1 else { return }
         let used = parameters.filter { $0.gradient != nil }
         let total = used.reduce(0) { $0 + $1.variable.value.count }

@@ -111,6 +111,21 @@ import Glibc
         #expect(objects.map { $0["case"] as? String } == ["one value", "4 KiB", "MNIST VAE gradients", "WideResNet-28-2 SHOT-VAE gradients"])
     }
 
+    /// `shotvae-bench mnist-step` on two processes splits each step into compute and
+    /// communication.
+    @Test func dividedMNISTStepReportsItsParts() throws {
+        let arguments = ["mnist-step", "--divided-steps", "3", "--json"]
+        let result = try run("shotvae-bench", processes: [arguments, arguments])
+        #expect(result.status == 0, "\(result.output)")
+        let objects = result.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 1, "\(result.output)")
+        let report = objects.first ?? [:]
+        let compute = report["compute_ms"] as? Double ?? 0, communication = report["communication_ms"] as? Double ?? -1
+        let step = report["median_ms"] as? Double ?? 0
+        #expect(report["processes"] as? Int == 2 && compute > 0 && communication >= 0 && step >= compute, "\(report)")
+    }
+
     /// A process killed mid-run ends the whole job within seconds; the checkpoint written
     /// before is intact, and the run resumes from it.
     @Test func killedProcessEndsTheJobAndTheRunResumes() throws {
