@@ -54,13 +54,16 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
     var timeBudget: Double?
 
+    @Option(parsing: .unconditional, help: "Stop after this many optimizer steps in all, counted across resumptions (an epoch of CIFAR-10's 45,000 unlabeled images is 59 steps of 768). Unlike --time-budget, it does not depend on the machine's speed or load.")
+    var stepBudget: Int?
+
     @Option(parsing: .unconditional, help: "The seed of the split, the initial weights and every random draw.")
     var seed: UInt64 = 1
 
     @Option(help: "The output folder. Default: runs/<dataset>-<labels>-<network>-seed<seed>.")
     var output: String?
 
-    @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget may change).")
+    @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget and --step-budget may change).")
     var resume = false
 
     var classCount: Int { dataset == .cifar10 ? 10 : 100 }
@@ -75,6 +78,7 @@ struct ShotVAECIFAR: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive.") }
         if let validationPerClass, validationPerClass < 0 { throw ValidationError("--validation-per-class cannot be negative.") }
         if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be a positive number of minutes.") }
+        if let stepBudget, stepBudget <= 0 { throw ValidationError("--step-budget must be a positive number of steps.") }
     }
 
     func run() throws {
@@ -110,7 +114,8 @@ struct ShotVAECIFAR: ParsableCommand {
             model: model, objective: SHOTObjective(configuration: settings), optimizer: optimizer,
             learningRateSchedule: schedule,
             configuration: TrainingConfiguration(
-                epochs: epochCount, timeBudget: timeBudget.map { $0 * 60 }, labeledBatchSize: labeledBatchSize,
+                epochs: epochCount, timeBudget: timeBudget.map { $0 * 60 }, stepBudget: stepBudget,
+                labeledBatchSize: labeledBatchSize,
                 unlabeledBatchSize: batchSize, evaluationBatchSize: 500, seed: seed, imageRange: 0...1),
             output: URL(fileURLWithPath: outputFolder),
             runDescription: describe(settings, milestones: milestones))
@@ -133,12 +138,13 @@ struct ShotVAECIFAR: ParsableCommand {
     func describe(_ settings: ObjectiveConfiguration, milestones: [Int]) -> String {
         struct Description: Encodable {
             var dataset: String, labels: Int, network: String, batchSize: Int, epochs: Int, timeBudgetMinutes: Double?
+            var stepBudget: Int?
             var seed: UInt64, learningRate: Float, warmupLearningRate: Float, milestones: [Int], momentum: Float
             var weightDecay: Float, objectiveConfiguration: ObjectiveConfiguration
         }
         let description = Description(
             dataset: dataset.rawValue, labels: labelCount, network: network.rawValue, batchSize: batchSize,
-            epochs: epochCount, timeBudgetMinutes: timeBudget, seed: seed, learningRate: 0.1, warmupLearningRate: 0.02,
+            epochs: epochCount, timeBudgetMinutes: timeBudget, stepBudget: stepBudget, seed: seed, learningRate: 0.1, warmupLearningRate: 0.02,
             milestones: milestones, momentum: 0.9, weightDecay: 5e-4, objectiveConfiguration: settings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

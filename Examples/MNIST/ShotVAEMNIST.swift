@@ -59,7 +59,7 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "The output folder. Default: runs/<dataset>-<objective>-<labels>-seed<seed>.")
     var output: String?
 
-    @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget may change).")
+    @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget and --step-budget may change).")
     var resume = false
 
     @Option(parsing: .unconditional, help: "Unlabeled images per batch.")

@@ -15,10 +15,15 @@
 ///   - isTraining: Whether to use (and update) batch statistics.
 ///   - momentum: The weight of the new batch in the running statistics (PyTorch: 0.1).
 ///   - epsilon: Added to the variance before the square root (PyTorch: 1e-5).
+///   - processes: In training, the processes among which the whole batch is divided
+///     (``ForwardContext/batchProcesses``): the statistics, and the backward pass's two
+///     per-channel sums, are then the whole batch's, combined across the processes, so that
+///     the output and the input gradient are the one-process pass's rows (synchronized batch
+///     norm). Every process must then call it, in the same order. `nil`: this batch alone.
 public func batchNorm(
     _ input: Variable, weight: Variable, bias: Variable,
     runningMean: inout Tensor, runningVariance: inout Tensor,
-    isTraining: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
+    isTraining: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, processes: (any Communicator)? = nil
 ) -> Variable {
     let x = input.value
     precondition(x.rank == 2 || x.rank == 4, "batchNorm needs [N, C] or [N, C, H, W], got \(x.shape).")
@@ -30,7 +35,7 @@ public func batchNorm(
     let transform = BatchNormTransform(
         operation: "batchNorm", input: x, gamma: weight.value, beta: bias.value,
         runningMean: &runningMean, runningVariance: &runningVariance,
-        isTraining: isTraining, momentum: momentum, epsilon: epsilon)
+        isTraining: isTraining, momentum: momentum, epsilon: epsilon, processes: processes)
     var y = Tensor(uninitializedShape: x.shape)
     Kernels.channelAffine(
         x.pointer, y.mutablePointer, batch: batch, channels: channels, pixels: pixels,
@@ -42,13 +47,17 @@ public func batchNorm(
 }
 
 /// A batch norm as the per-channel affine map `y = scale · x + shift`, with the statistics its
-/// backward pass needs: computed once for ``batchNorm(_:weight:bias:runningMean:runningVariance:isTraining:momentum:epsilon:)``
-/// and for the fused ``preActivationConv2d(_:normWeight:normBias:runningMean:runningVariance:isTraining:momentum:epsilon:negativeSlope:weight:stride:padding:)``.
+/// backward pass needs: computed once for ``batchNorm(_:weight:bias:runningMean:runningVariance:isTraining:momentum:epsilon:processes:)``
+/// and for the fused ``preActivationConv2d(_:normWeight:normBias:runningMean:runningVariance:isTraining:momentum:epsilon:negativeSlope:weight:stride:padding:processes:)``.
 struct BatchNormTransform {
     let batch: Int
     let channels: Int
     let pixels: Int
     let isTraining: Bool
+    /// In training over a batch divided among processes, those processes.
+    let processes: (any Communicator)?
+    /// The values per channel that the statistics cover: the whole batch's.
+    let count: Int
     /// μ per channel: the batch's in training, the running one in inference.
     let mean: Tensor
     /// σ⁻¹ = 1 / sqrt(var + ε) per channel.
@@ -63,23 +72,32 @@ struct BatchNormTransform {
     /// Batch statistics in training (moving the running statistics towards them, with the
     /// unbiased variance), running statistics in inference.
     ///
-    /// - Parameter operation: The caller's name, for precondition messages.
+    /// - Parameters:
+    ///   - operation: The caller's name, for precondition messages.
+    ///   - processes: In training, the processes among which the whole batch is divided, whose
+    ///     statistics are combined (``DividedBatchStatistics``); `nil` for this batch alone.
     init(
         operation: String, input x: Tensor, gamma: Tensor, beta: Tensor,
         runningMean: inout Tensor, runningVariance: inout Tensor,
-        isTraining: Bool, momentum: Float, epsilon: Float
+        isTraining: Bool, momentum: Float, epsilon: Float, processes: (any Communicator)?
     ) {
         let (batch, channels) = (x.shape[0], x.shape[1])
         let pixels = x.rank == 4 ? x.shape[2] * x.shape[3] : 1
-        let count = batch * pixels
+        let processes = isTraining && (processes?.size ?? 1) > 1 ? processes : nil
+        var count = batch * pixels
         var mean = Tensor(uninitializedShape: [channels])
         var inverseDeviation = Tensor(uninitializedShape: [channels])
         if isTraining {
-            precondition(count > 1, "\(operation) in training needs more than one value per channel, got \(x.shape).")
+            precondition(count > 0, "\(operation) in training needs values to normalize, got \(x.shape).")
             var variance = Tensor(uninitializedShape: [channels])
             Kernels.channelMoments(
                 x.pointer, batch: batch, channels: channels, pixels: pixels,
                 mean: mean.mutablePointer, variance: variance.mutablePointer)
+            if let processes {
+                count = DividedBatchStatistics.combineMoments(
+                    mean: &mean, variance: &variance, count: count, communicator: processes)
+            }
+            precondition(count > 1, "\(operation) in training needs more than one value per channel, got \(count) (input \(x.shape)).")
             let unbiased = Float(count) / Float(count - 1)
             let rm = runningMean.mutablePointer
             let rv = runningVariance.mutablePointer
@@ -102,10 +120,15 @@ struct BatchNormTransform {
             shift[c] = beta[c] - mean[c] * scale[c]
         }
         (self.batch, self.channels, self.pixels, self.isTraining) = (batch, channels, pixels, isTraining)
+        (self.processes, self.count) = (processes, count)
         (self.mean, self.inverseDeviation, self.gamma, self.scale, self.shift) = (mean, inverseDeviation, gamma, scale, shift)
     }
 
     /// Adds the gradients of `x`, γ and β, given the gradient of `y` (for the nodes present).
+    ///
+    /// Over a batch divided among processes, `x`'s gradient needs the whole batch's sums
+    /// `Σ dy` and `Σ dy x̂`, which are combined across the processes; γ and β receive this
+    /// process's own sums, which the step's gradient sum adds up with the others'.
     func backward(
         _ gradient: Tensor, input x: Tensor,
         inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
@@ -119,11 +142,13 @@ struct BatchNormTransform {
         if let inputNode {
             var dx = Tensor(uninitializedShape: x.shape)
             if isTraining {
+                var wholeSums = [sumGradient, sumGradientNormalized]
+                if let processes { DividedBatchStatistics.sum(&wholeSums, communicator: processes) }
                 Kernels.batchNormInputGradient(
                     gradient.pointer, x.pointer, dx.mutablePointer,
-                    batch: batch, channels: channels, pixels: pixels,
+                    batch: batch, channels: channels, pixels: pixels, count: count,
                     mean: mean.pointer, inverseDeviation: inverseDeviation.pointer, gamma: gamma.pointer,
-                    sumGradient: sumGradient.pointer, sumGradientNormalized: sumGradientNormalized.pointer)
+                    sumGradient: wholeSums[0].pointer, sumGradientNormalized: wholeSums[1].pointer)
             } else {
                 // Statistics are constants: dx = γ σ⁻¹ dy.
                 let zero = Tensor(shape: [channels])

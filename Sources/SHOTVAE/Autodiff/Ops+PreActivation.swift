@@ -27,12 +27,16 @@ import Darwin
 ///   - weight: The convolution kernel, `[O, C, kh, kw]` (no bias).
 ///   - stride: The convolution's stride.
 ///   - padding: The convolution's zero padding.
+///   - processes: In training, the processes among which the whole batch is divided, over
+///     which the batch norm's statistics are taken (synchronized batch norm, as in
+///     ``batchNorm(_:weight:bias:runningMean:runningVariance:isTraining:momentum:epsilon:processes:)``);
+///     `nil`: this batch alone.
 /// - Returns: `[N, O, H', W']`.
 public func preActivationConv2d(
     _ input: Variable, normWeight: Variable, normBias: Variable,
     runningMean: inout Tensor, runningVariance: inout Tensor, isTraining: Bool,
     momentum: Float = 0.1, epsilon: Float = 1e-5, negativeSlope: Float,
-    weight: Variable, stride: Int = 1, padding: Int = 0
+    weight: Variable, stride: Int = 1, padding: Int = 0, processes: (any Communicator)? = nil
 ) -> Variable {
     let x = input.value
     let w = weight.value
@@ -52,7 +56,7 @@ public func preActivationConv2d(
     let transform = BatchNormTransform(
         operation: "preActivationConv2d", input: x, gamma: normWeight.value, beta: normBias.value,
         runningMean: &runningMean, runningVariance: &runningVariance,
-        isTraining: isTraining, momentum: momentum, epsilon: epsilon)
+        isTraining: isTraining, momentum: momentum, epsilon: epsilon, processes: processes)
 
     /// a = leakyReLU(scale · x + shift), in one pass.
     func activation() -> Tensor {

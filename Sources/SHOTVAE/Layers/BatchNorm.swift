@@ -6,6 +6,11 @@
 /// batch`, with the unbiased variance (momentum 0.1 as in PyTorch, not Keras's 0.99). In
 /// inference it uses the running statistics. The running statistics are ``Buffer``s: kept in
 /// checkpoints, never seen by optimizers.
+///
+/// When a training step's batch is divided among processes (``ForwardContext/batchProcesses``),
+/// the layer normalizes over the whole batch, as one process would: the per-channel means and
+/// variances with their counts, and in the backward pass the two per-channel gradient sums,
+/// are combined across the processes, and the running statistics stay equal on all of them.
 public final class BatchNorm: Layer {
     /// The scale γ, `[featureCount]`, initially 1.
     public let weight: Parameter
@@ -49,6 +54,11 @@ public final class BatchNorm: Layer {
         batchNorm(
             input, weight: context.variable(weight), bias: context.variable(bias),
             runningMean: &runningMean.value, runningVariance: &runningVariance.value,
-            isTraining: context.isTraining, momentum: momentum, epsilon: epsilon)
+            isTraining: context.isTraining, momentum: momentum, epsilon: epsilon,
+            processes: context.batchProcesses)
     }
+
+    /// `true`: over a batch divided among processes, the statistics are the whole batch's
+    /// (synchronized batch norm).
+    public var supportsDividedBatches: Bool { true }
 }

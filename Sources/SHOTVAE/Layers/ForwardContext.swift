@@ -27,6 +27,15 @@ public final class ForwardContext {
     /// draws for the pass's own batch only.
     public var exampleRows: BatchRows?
 
+    /// The processes among which this training pass's batch is divided, when it is: layers
+    /// whose outputs depend on statistics over the batch (``BatchNorm``) combine theirs across
+    /// these processes, with a collective call that every process makes in the same order.
+    /// `nil` in inference and in one process.
+    public var batchProcesses: (any Communicator)? {
+        guard isTraining, let shard, shard.communicator.size > 1 else { return nil }
+        return shard.communicator
+    }
+
     /// Creates a context.
     ///
     /// - Parameters:

@@ -43,6 +43,18 @@ public protocol Layer: AnyObject {
     /// layer without children: a custom layer whose outputs do not mix examples (as batch
     /// normalization does with its batch statistics) returns `true` to take part.
     var treatsExamplesIndependently: Bool { get }
+
+    /// Whether a training pass over a batch divided among processes (each computing its own
+    /// rows, ``ForwardContext/batchProcesses``) gives each process the rows of the pass over the
+    /// whole batch in one process: true of a layer that treats examples independently, and of
+    /// one that combines its statistics across the processes, as ``BatchNorm`` does. A
+    /// ``Trainer`` refuses to divide a step among processes for a model with a layer that says
+    /// `false`.
+    ///
+    /// The default is ``treatsExamplesIndependently`` for a layer without children, and for a
+    /// layer with children whether every child supports divided batches: a layer that mixes
+    /// examples in its own computation returns `false`.
+    var supportsDividedBatches: Bool { get }
 }
 
 extension Layer {
@@ -55,6 +67,12 @@ extension Layer {
     /// `true` when the layer has children and every one of them treats examples independently.
     public var treatsExamplesIndependently: Bool {
         !children.isEmpty && children.allSatisfy { $0.layer.treatsExamplesIndependently }
+    }
+
+    /// For a layer without children, ``treatsExamplesIndependently``; otherwise whether every
+    /// child supports divided batches.
+    public var supportsDividedBatches: Bool {
+        children.isEmpty ? treatsExamplesIndependently : children.allSatisfy { $0.layer.supportsDividedBatches }
     }
 
     /// Runs the layer on a batch given as a tensor.

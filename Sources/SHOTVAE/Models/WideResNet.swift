@@ -50,7 +50,7 @@ public final class WideResidualBlock: Layer {
     }
 
     /// The residual function plus the shortcut. Each `BN → LeakyReLU → conv` runs as one
-    /// ``preActivationConv2d(_:normWeight:normBias:runningMean:runningVariance:isTraining:momentum:epsilon:negativeSlope:weight:stride:padding:)``,
+    /// ``preActivationConv2d(_:normWeight:normBias:runningMean:runningVariance:isTraining:momentum:epsilon:negativeSlope:weight:stride:padding:processes:)``,
     /// which keeps only its input for the backward pass.
     public func callAsFunction(_ input: Variable, context: ForwardContext) -> Variable {
         let h = preActivated(input, norm: pre1, conv: conv1, context: context)
@@ -66,7 +66,7 @@ public final class WideResidualBlock: Layer {
             runningMean: &norm.runningMean.value, runningVariance: &norm.runningVariance.value,
             isTraining: context.isTraining, momentum: norm.momentum, epsilon: norm.epsilon,
             negativeSlope: negativeSlope, weight: context.variable(conv.weight), stride: conv.stride,
-            padding: conv.padding)
+            padding: conv.padding, processes: context.batchProcesses)
     }
 }
 

@@ -7,7 +7,7 @@ extension Trainer {
     var keepsRecords: Bool { communicator.rank == 0 }
 
     /// Refuses a run that cannot be spread over the processes: an objective that cannot
-    /// compute a share of a step, a model that normalizes over its batch, a batch smaller
+    /// compute a share of a step, a model with a layer that cannot, a batch smaller
     /// than the number of processes, or processes started with different options, seeds or
     /// data.
     func checkProcesses(split: SemiSupervisedSplit, test: LabeledImages) throws {
@@ -16,8 +16,8 @@ extension Trainer {
         guard objective.supportsDividedBatches else {
             throw SHOTVAEError(.invalidArgument, "the objective \(type(of: objective)) cannot divide a step's batch among \(processes) processes (supportsDividedBatches is false)")
         }
-        guard model.treatsExamplesIndependently else {
-            throw SHOTVAEError(.invalidArgument, "the model normalizes over its batch (batch normalization), which a step divided among \(processes) processes cannot do yet: its statistics would cover only each process's rows; train this model in one process")
+        guard model.supportsDividedBatches else {
+            throw SHOTVAEError(.invalidArgument, "the model has a layer that mixes the examples of its batch without combining them across processes (supportsDividedBatches is false): a step divided among \(processes) processes would differ from the whole batch's; train this model in one process")
         }
         for (name, size) in [("labeled", configuration.labeledBatchSize), ("unlabeled", configuration.unlabeledBatchSize)]
         where size < processes && (name == "labeled" || objective.usesUnlabeledData) {

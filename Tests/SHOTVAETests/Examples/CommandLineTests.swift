@@ -52,6 +52,7 @@ import Testing
         (["--epochs", "-1"], "--epochs must be positive."),
         (["--batch-size", "-64"], "--batch-size must be positive."),
         (["--validation-per-class", "-1"], "--validation-per-class cannot be negative."),
+        (["--step-budget", "-1"], "--step-budget must be a positive number of steps."),
         (["--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
     ])
     func cifarNegativeValueGetsItsOwnMessage(arguments: [String], message: String) throws {

@@ -86,6 +86,30 @@ import Glibc
         #expect(two.output.contains("2 processes"), "\(two.output)")
     }
 
+    /// `shotvae-cifar`'s model normalizes over its batches (batch norm in the WideResNet and
+    /// the DCGAN decoder): two processes combine their statistics and take the steps of one.
+    @Test func cifarRecipeOnTwoProcessesTakesTheStepsOfOne() throws {
+        let data = scratch.file("cifar-10-batches-bin")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for (i, name) in CIFAR.Variant.cifar10.trainFiles.enumerated() {
+            try Data(CIFARTests.records(count: 12, start: i * 12, variant: .cifar10)).write(to: data.appendingPathComponent(name))
+        }
+        try Data(CIFARTests.records(count: 12, start: 1000, variant: .cifar10))
+            .write(to: data.appendingPathComponent(CIFAR.Variant.cifar10.testFile))
+        let options = { (folder: URL) in
+            ["--data-dir", data.path, "--labels", "20", "--validation-per-class", "1", "--batch-size", "8",
+             "--step-budget", "2", "--seed", "5", "--output", folder.path]
+        }
+        let alone = scratch.file("alone")
+        let shared = scratch.file("shared")
+        let one = try run("shotvae-cifar", processes: [options(alone)])
+        #expect(one.status == 0, "\(one.output)")
+        let two = try run("shotvae-cifar", processes: [options(shared), options(shared)])
+        #expect(two.status == 0, "\(two.output)")
+        #expect(two.output.contains("2 processes"), "\(two.output)")
+        try expectSameProgress(alone, shared)
+    }
+
     /// A run begun on two processes continues on one as it would have gone on two.
     @Test func runOfTwoProcessesResumesOnOne() throws {
         let alone = scratch.file("alone")

@@ -128,14 +128,16 @@ extension Kernels {
     }
 
     /// The input gradient of training-mode batch norm:
-    /// `dx = γ σ⁻¹ (dy - Σdy / M - x̂ Σ(dy x̂) / M)` with `M = batch * pixels`.
+    /// `dx = γ σ⁻¹ (dy - Σdy / M - x̂ Σ(dy x̂) / M)`, where `M` (`count`) is the number of values
+    /// per channel that the statistics and the two sums cover: `batch * pixels` in one process,
+    /// the whole batch's when it is divided among processes.
     static func batchNormInputGradient(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-        batch: Int, channels: Int, pixels: Int,
+        batch: Int, channels: Int, pixels: Int, count: Int,
         mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
         sumGradient: UnsafePointer<Float>, sumGradientNormalized: UnsafePointer<Float>
     ) {
-        let count = Float(batch * pixels)
+        let count = Float(count)
         Parallel.forEach(batch * channels, grain: max(1, 32_768 / max(1, pixels))) { range in
             for row in range {
                 let c = row % channels
