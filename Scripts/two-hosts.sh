@@ -4,14 +4,26 @@
 # hostfile (processes talk over TCP only), and the run's loss sums after a few steps are
 # compared with the same steps in one process.
 #
+# With `bench`, it runs a `shotvae-bench` workload on the two hosts instead (the divided
+# step's compute and communication, blocking and overlapped with the backward pass), over a
+# link limited to LINK_RATE (a tc rate such as 1gbit) when that is set.
+#
 # Needs root (ip netns), Open MPI and a build with the Distributed trait:
 #   swift build -c release --traits Examples,Distributed && sudo Scripts/two-hosts.sh [STEPS]
+#   sudo LINK_RATE=1gbit Scripts/two-hosts.sh bench mnist-step --objective shot
 # The namespaces, the link and the temporary files are removed at the end.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 program="$root/.build/release/shotvae-mnist"
-steps=${1:-5}
+mode=train
+if [ "${1:-}" = bench ]; then
+    mode=bench
+    shift
+    program="$root/.build/release/shotvae-bench"
+else
+    steps=${1:-5}
+fi
 work=$(mktemp -d)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
@@ -33,6 +45,9 @@ ip -n shotvae-host2 addr add 10.77.0.2/24 dev shotvae-veth2
 for n in 1 2; do
     ip -n shotvae-host$n link set shotvae-veth$n up
     ip -n shotvae-host$n link set lo up
+    if [ -n "${LINK_RATE:-}" ]; then
+        ip netns exec shotvae-host$n tc qdisc add dev shotvae-veth$n root tbf rate "$LINK_RATE" burst 1mb latency 100ms
+    fi
 done
 
 # mpirun reaches a remote host through its launch agent (ssh by default); here the agent
@@ -47,15 +62,25 @@ AGENT
 chmod +x "$work/agent"
 printf '10.77.0.1 slots=1\n10.77.0.2 slots=1\n' > "$work/hosts"
 
+# Runs `mpirun` on host 1 for both hosts, with the arguments given (program and options).
+on_two_hosts() {
+    ip netns exec shotvae-host1 unshare --uts sh -c "hostname shotvae-host1; mpirun \
+        --mca plm_rsh_agent $work/agent --mca btl tcp,self \
+        --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
+        --hostfile $work/hosts -np 2 -x SHOTVAE_THREADS=1 $*"
+}
+
+if [ "$mode" = bench ]; then
+    echo "shotvae-bench $* on two hosts (TCP between 10.77.0.1 and 10.77.0.2, link ${LINK_RATE:-unlimited})"
+    on_two_hosts "$program $*"
+    exit 0
+fi
+
 options="--step-budget $steps --batch-size 64 --seed 5"
 echo "One process: $steps steps"
 SHOTVAE_THREADS=1 "$program" $options --output "$work/one" > "$work/one.log" 2>&1
 echo "Two hosts (mpirun --hostfile, TCP between 10.77.0.1 and 10.77.0.2): $steps steps"
-ip netns exec shotvae-host1 unshare --uts sh -c "hostname shotvae-host1; mpirun \
-    --mca plm_rsh_agent $work/agent --mca btl tcp,self \
-    --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
-    --hostfile $work/hosts -np 2 -x SHOTVAE_THREADS=1 \
-    sh -c 'echo process \$OMPI_COMM_WORLD_RANK on \$(hostname) >&2; exec $program $options --output $work/two'" \
+on_two_hosts "sh -c 'echo process \$OMPI_COMM_WORLD_RANK on \$(hostname) >&2; exec $program $options --output $work/two'" \
     > "$work/two.log" 2>&1 || { cat "$work/two.log"; exit 1; }
 grep '^process ' "$work/two.log" | sort
 

@@ -23,7 +23,7 @@ struct MNISTStepWorkload: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    @Option(help: "Timed steps under mpirun (the same on every process).")
+    @Option(help: "Timed steps of each kind (blocking, overlapped) under mpirun (the same on every process).")
     var dividedSteps = 40
 
     func run() throws {
@@ -84,62 +84,27 @@ struct MNISTStepWorkload: ParsableCommand {
         }
     }
 
-    /// The step divided among the processes `mpirun` started: each computes its share of the
-    /// batches, then the gradients are summed in one allreduce. Reports, from the slowest
-    /// process at each step, the compute time (forward and backward passes), the
-    /// communication time (the gradients' allreduce) and the whole step with the update. The
-    /// allreduce runs after the backward passes, so none of it is hidden behind them.
+    /// The step divided among the processes `mpirun` started (``DividedStep``): each computes
+    /// its share of the batches, and the gradients are summed over the processes, blocking or
+    /// overlapped with the backward pass, alternately.
     func runDivided(
         _ communicator: any Communicator, model: SemiSupervisedVAE, optimizer: any Optimizer,
         objective: any VariationalObjective, pool: [(Tensor, LabeledBatch)]
     ) throws {
-        let gradientSum = GradientSum()
-        var samples: [[Double]] = [[], [], []]  // compute, communication, step
-        for step in 0..<(dividedSteps + 3) {
-            let (unlabeled, labeled) = pool[step % pool.count]
-            let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: UInt64(step)))
-            let shard = BatchShard(communicator: communicator, wholeLabeled: labeled, wholeUnlabeled: unlabeled)
-            context.shard = shard
-            let progress = TrainingProgress(epoch: 0, step: step, totalEpochs: 1)
-            communicator.barrier()
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = objective.accumulateGradients(
-                model: model, labeled: shard.ownLabeled(), unlabeled: shard.ownUnlabeled(), progress: progress,
-                context: context)
-            let computed = DispatchTime.now().uptimeNanoseconds
-            gradientSum(optimizer.parameters, communicator: communicator)
-            let summed = DispatchTime.now().uptimeNanoseconds
-            optimizer.step()
-            optimizer.zeroGradients()
-            let end = DispatchTime.now().uptimeNanoseconds
-            if step >= 3 {  // three warm-ups
-                samples[0].append(Double(computed - start) * 1e-9)
-                samples[1].append(Double(summed - computed) * 1e-9)
-                samples[2].append(Double(end - start) * 1e-9)
-            }
-        }
-        // The slowest process's time of each step.
-        let flat = samples.flatMap { $0 }
-        var gathered = [Double](repeating: 0, count: flat.count * communicator.size)
-        for (i, value) in flat.enumerated() { gathered[communicator.rank * flat.count + i] = value }
-        gathered.withUnsafeMutableBufferPointer { communicator.allReduceSum($0) }
-        let slowest = (0..<flat.count).map { i in (0..<communicator.size).map { gathered[$0 * flat.count + i] }.max()! }
-        let medians = (0..<3).map { part in
-            Stopwatch.Summary(samples: Array(slowest[(part * dividedSteps)..<((part + 1) * dividedSteps)])).median
-        }
+        let divided = DividedStep(communicator: communicator, model: model, objective: objective, optimizer: optimizer)
+        let report = divided.measure(pool: pool.map { (labeled: $0.1, unlabeled: $0.0) }, steps: dividedSteps)
         guard communicator.rank == 0 else { return }
         if json {
-            let object: [String: Any] = [
-                "workload": "mnist-step", "objective": objective is SHOTObjective ? "shot" : "m2",
-                "processes": communicator.size, "steps": dividedSteps,
-                "compute_ms": medians[0] * 1e3, "communication_ms": medians[1] * 1e3, "median_ms": medians[2] * 1e3,
-                "communication_hidden_fraction": 0.0, "steps_per_s": 1 / medians[2],
-            ]
+            var object = report.json
+            object["workload"] = "mnist-step"
+            object["objective"] = objective is SHOTObjective ? "shot" : "m2"
+            object["processes"] = communicator.size
+            object["steps"] = dividedSteps
+            object["steps_per_s"] = 1 / report.overlappedStep
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "mnist-step on %d processes: median %.2f ms per step (compute %.2f ms, gradient allreduce %.2f ms, none of it hidden behind the backward pass), %.1f steps/s over %d steps",
-                         communicator.size, medians[2] * 1e3, medians[0] * 1e3, medians[1] * 1e3, 1 / medians[2], dividedSteps))
+            print(report.text("mnist-step", processes: communicator.size, steps: dividedSteps))
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CBLAS
 import Foundation
 import SHOTVAE
+import SHOTVAEDistributed
 
 /// The `wrn-step` workload: one SHOT-VAE training step with the WideResNet-28-2 encoder and the
 /// DCGAN decoder on 64 labeled + 64 unlabeled 32x32 images, as Benchmarks/peers/torch_shot_wrn.py
@@ -11,10 +12,10 @@ struct WRNStepWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wrn-step", abstract: "One SHOT-VAE step with WideResNet-28-2 (64 labeled + 64 unlabeled images, SGD).")
 
-    @Option(help: "Labeled and unlabeled images per batch.")
+    @Option(help: "Labeled and unlabeled images per batch (in all, under mpirun).")
     var batch = 64
 
-    @Option(help: "Timed steps (at least 3).")
+    @Option(help: "Timed steps (at least 3; of each kind, blocking and overlapped, under mpirun).")
     var steps = 8
 
     @Flag(help: "Also decode the mixed inputs, as the PyTorch reference does (their reconstruction is not in the loss).")
@@ -35,6 +36,8 @@ struct WRNStepWorkload: ParsableCommand {
     }
 
     func run() throws {
+        let communicator = try Launch.communicator()
+        defer { Launch.finish(communicator) }
         var rng = RandomGenerator(seed: 1)
         let model = SemiSupervisedVAE.cifar(widthFactor: 2, classCount: 10, generator: &rng)
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.02, momentum: 0.9, weightDecay: 5e-4)
@@ -57,6 +60,11 @@ struct WRNStepWorkload: ParsableCommand {
             (LabeledBatch(images: Tensor(uniform: [batch, 3, 32, 32], generator: &rng),
                           labels: (0..<batch).map { _ in rng.nextInt(below: 10) }),
              Tensor(uniform: [batch, 3, 32, 32], generator: &rng))
+        }
+        if communicator.size > 1 {
+            try runDivided(communicator, model: model, optimizer: optimizer, objective: objective,
+                           pool: pool.map { (labeled: $0.0, unlabeled: $0.1) })
+            return
         }
         var step = 0
         func trainStep() {
@@ -109,6 +117,30 @@ struct WRNStepWorkload: ParsableCommand {
             print(String(format: "augmentation of the step's %d images (pad, crop, flip): %.2f ms, %.2f%% of the step",
                          2 * batch, augmentationSeconds * 1e3, augmentationSeconds / median * 100))
             print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
+        }
+    }
+
+    /// The step divided among the processes `mpirun` started (``DividedStep``), the batch
+    /// being the whole step's: the gradients are summed over the processes, blocking or
+    /// overlapped with the backward pass, alternately.
+    func runDivided(
+        _ communicator: any Communicator, model: SemiSupervisedVAE, optimizer: any Optimizer,
+        objective: any VariationalObjective, pool: [(labeled: LabeledBatch, unlabeled: Tensor)]
+    ) throws {
+        let report = DividedStep(communicator: communicator, model: model, objective: objective, optimizer: optimizer)
+            .measure(pool: pool, steps: max(3, steps))
+        guard communicator.rank == 0 else { return }
+        if json {
+            var object = report.json
+            object["workload"] = "wrn-step"
+            object["batch"] = batch
+            object["processes"] = communicator.size
+            object["steps"] = max(3, steps)
+            object["unlabeled_images_per_s"] = Double(batch) / report.overlappedStep
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(report.text("wrn-step", processes: communicator.size, steps: max(3, steps)))
         }
     }
 

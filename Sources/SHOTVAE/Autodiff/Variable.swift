@@ -106,6 +106,15 @@ public final class Variable {
         }
         node.backward(seed: seed ?? Tensor(shape: value.shape, repeating: 1))
     }
+
+    /// ``backward(gradient:)`` of a step's last loss part, telling `buckets` when each
+    /// parameter's gradient is complete and letting their sums progress between operations.
+    func backward(reportingTo buckets: GradientBuckets) {
+        guard let node else {
+            preconditionFailure("backward() on a value that does not depend on any gradient.")
+        }
+        node.backward(seed: Tensor(shape: value.shape, repeating: 1), buckets: buckets)
+    }
 }
 
 /// A node of the gradient graph: the gradient accumulated so far, the nodes of the inputs,
@@ -141,11 +150,26 @@ final class GradientNode {
     }
 
     /// Runs the backward pass from this node with the given seed gradient.
-    func backward(seed: Tensor) {
+    ///
+    /// With `buckets`, each leaf's gradient is reported complete as soon as the last node that
+    /// adds into it has run, and the buckets' reductions are polled after every node.
+    func backward(seed: Tensor, buckets: GradientBuckets? = nil) {
         precondition(!isReleased, "backward() on a graph that an earlier backward() released.")
-        let order = topologicalOrder()
+        let order = Array(topologicalOrder().reversed())
+        // For each position in `order`, the leaves whose last contribution it makes.
+        var completions: [Int: [GradientNode]] = [:]
+        if let buckets {
+            var lastUse: [ObjectIdentifier: (position: Int, leaf: GradientNode)] = [:]
+            for (position, node) in order.enumerated() {
+                for input in node.inputs where input.backwardFunction == nil {
+                    lastUse[ObjectIdentifier(input)] = (position, input)
+                }
+            }
+            for (position, leaf) in lastUse.values { completions[position, default: []].append(leaf) }
+            buckets.beginFinalPass(reaching: Set(lastUse.keys), operationCount: order.count)
+        }
         accumulateGradient(seed)
-        for node in order.reversed() {
+        for (position, node) in order.enumerated() {
             guard let function = node.backwardFunction else { continue }
             if let gradient = node.gradient {
                 function(gradient)
@@ -154,6 +178,10 @@ final class GradientNode {
             node.inputs = []
             node.gradient = nil
             node.isReleased = true
+            if let buckets {
+                for leaf in completions[position] ?? [] { buckets.gradientIsComplete(leaf, at: position) }
+                buckets.poll()
+            }
         }
     }
 

@@ -36,6 +36,20 @@ public final class ForwardContext {
         return shard.communicator
     }
 
+    /// In a training step divided among processes, the buckets in which the step's gradients
+    /// are summed across the processes during its last backward pass
+    /// (``finalBackward(_:)``); `nil` otherwise.
+    public var gradientBuckets: GradientBuckets?
+
+    /// Differentiates the step's last loss part, `loss.backward()`: when the step is divided
+    /// among processes (``gradientBuckets``), each bucket of gradients starts its sum across
+    /// the processes as soon as the backward pass has completed it, overlapping the rest of the
+    /// pass. Call it for the last part only, after every other part's `backward()`: a bucket
+    /// summed earlier would miss the later parts' contributions.
+    public func finalBackward(_ loss: Variable) {
+        if let gradientBuckets { loss.backward(reportingTo: gradientBuckets) } else { loss.backward() }
+    }
+
     /// Creates a context.
     ///
     /// - Parameters:

@@ -43,7 +43,7 @@ open class ELBOObjective: VariationalObjective {
     ) -> ObjectiveValue {
         var parts: [Variable] = []
         var terms = forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress,
-                                context: context) { parts.append($0) }
+                                context: context) { part, _ in parts.append(part) }
         let total = parts.dropFirst().reduce(parts[0], +)
         terms.total = total.value.scalar
         return ObjectiveValue(total: total, terms: terms)
@@ -52,13 +52,15 @@ open class ELBOObjective: VariationalObjective {
     /// The labeled half's loss, differentiated and released, then the unlabeled half's: the
     /// same gradient as `loss(...).total.backward()` with only one half's graph in memory. When
     /// the two halves' plain passes run as one batch (see ``labeledPass(model:batch:context:)``),
-    /// their graphs are one, and the sum of the halves is differentiated once.
+    /// their graphs are one, and the sum of the halves is differentiated once. The last
+    /// backward pass is the context's ``ForwardContext/finalBackward(_:)``.
     public func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
     ) -> LossTerms {
         forEachHalf(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context) {
-            $0.backward()
+            part, isLast in
+            if isLast { context.finalBackward(part) } else { part.backward() }
         }
     }
 
@@ -66,10 +68,11 @@ open class ELBOObjective: VariationalObjective {
     /// given), and hands each to `body` before the next is computed, releasing the labeled
     /// half's plain pass in between; returns the values, with each half's loss and the total.
     /// When both halves' plain passes run as one batch, their graphs are one, and `body` gets
-    /// the sum of the halves once.
+    /// the sum of the halves once. `body`'s second argument says whether the part is the
+    /// step's last.
     private func forEachHalf(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
-        context: ForwardContext, _ body: (Variable) -> Void
+        context: ForwardContext, _ body: (_ part: Variable, _ isLast: Bool) -> Void
     ) -> LossTerms {
         precondition(labeled != nil || unlabeled != nil, "An objective needs a labeled or an unlabeled batch.")
         let weights = self.weights(at: progress)
@@ -85,16 +88,16 @@ open class ELBOObjective: VariationalObjective {
             labeledPart = part
         }
         if let part = labeledPart, !passes.joint {
-            body(part)
+            body(part, unlabeled == nil)
             labeledPart = nil
             passes.releaseLabeled()
         }
         if let unlabeled {
             let part = unlabeledLoss(model: model, images: unlabeled, weights: weights, context: context, terms: &terms)
             terms[.unlabeled].loss = part.value.scalar
-            body(labeledPart.map { $0 + part } ?? part)
+            body(labeledPart.map { $0 + part } ?? part, true)
         } else if let labeledPart {
-            body(labeledPart)
+            body(labeledPart, true)
         }
         terms.total = (terms.labeled?.loss ?? 0) + (terms.unlabeled?.loss ?? 0)
         return terms

@@ -58,7 +58,10 @@ public protocol VariationalObjective: AnyObject {
     /// implementation does. An objective whose loss is a sum of parts can instead
     /// differentiate each part as soon as it is computed, so that only one part's graph (its
     /// activations) is in memory at a time; ``ELBOObjective`` does so for the labeled and
-    /// the unlabeled half, as the paper's code does.
+    /// the unlabeled half, as the paper's code does. The last part's backward pass goes through
+    /// ``ForwardContext/finalBackward(_:)``, which in a step divided among processes sums the
+    /// gradients across them while the pass runs; an implementation that does not call it is
+    /// still correct, its gradients summed after it returns.
     func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
@@ -77,13 +80,13 @@ public protocol VariationalObjective: AnyObject {
 }
 
 extension VariationalObjective {
-    /// `loss(...)`, then one `backward()` of its total.
+    /// `loss(...)`, then one backward pass of its total (``ForwardContext/finalBackward(_:)``).
     public func accumulateGradients(
         model: SemiSupervisedVAE, labeled: LabeledBatch?, unlabeled: Tensor?, progress: TrainingProgress,
         context: ForwardContext
     ) -> LossTerms {
         let value = loss(model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
-        value.total.backward()
+        context.finalBackward(value.total)
         return value.terms
     }
 

@@ -15,10 +15,11 @@ extension Trainer {
             let shard = BatchShard(communicator: communicator, wholeLabeled: labeled, wholeUnlabeled: unlabeled)
             context.shard = shard
             (labeled, unlabeled) = (shard.ownLabeled()!, shard.ownUnlabeled())
+            context.gradientBuckets = bucketsOfGradients()
         }
         let terms = objective.accumulateGradients(
             model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
-        gradientSum(optimizer.parameters, communicator: communicator)
+        context.gradientBuckets?.finish()
         try checkFinite(terms, run)
         for hook in hooks { try hook.didComputeGradients(self, terms: terms, progress: progress) }
         for hook in hooks { try hook.willUpdateParameters(self, progress: progress) }
@@ -29,6 +30,15 @@ extension Trainer {
         run.stepInEpoch += 1
         run.epochSums.add(terms)
         return terms
+    }
+
+    /// The buckets in which the optimizer's gradients are summed over the processes, made
+    /// once.
+    func bucketsOfGradients() -> GradientBuckets {
+        if let gradientBuckets, gradientBuckets.communicator === communicator { return gradientBuckets }
+        let buckets = GradientBuckets(parameters: optimizer.parameters, communicator: communicator)
+        gradientBuckets = buckets
+        return buckets
     }
 
     /// The step's labeled batch and, when the objective reads them, its unlabeled images,

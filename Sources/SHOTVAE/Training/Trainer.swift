@@ -83,8 +83,9 @@ public final class Trainer {
     /// single process would take on the whole batch. Evaluation is divided among the
     /// processes too. Process 0 alone writes the output folder and shows progress.
     public var communicator: any Communicator = SingleProcessCommunicator()
-    /// The buffer of the gradients' sum over processes.
-    let gradientSum = GradientSum()
+    /// The buckets of the gradients' sum over processes, made at the first step divided
+    /// among processes.
+    var gradientBuckets: GradientBuckets?
 
     /// Creates a trainer.
     ///

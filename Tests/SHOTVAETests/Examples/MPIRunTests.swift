@@ -135,19 +135,25 @@ import Glibc
         #expect(objects.map { $0["case"] as? String } == ["one value", "4 KiB", "MNIST VAE gradients", "WideResNet-28-2 SHOT-VAE gradients"])
     }
 
-    /// `shotvae-bench mnist-step` on two processes splits each step into compute and
-    /// communication.
-    @Test func dividedMNISTStepReportsItsParts() throws {
-        let arguments = ["mnist-step", "--divided-steps", "3", "--json"]
+    /// `shotvae-bench mnist-step` and `wrn-step` on two processes time each step's compute and
+    /// communication, blocking and overlapped with the backward pass.
+    @Test(arguments: [
+        ["mnist-step", "--divided-steps", "3", "--json"],
+        ["wrn-step", "--batch", "4", "--steps", "3", "--json"],
+    ])
+    func dividedStepReportsItsParts(arguments: [String]) throws {
         let result = try run("shotvae-bench", processes: [arguments, arguments])
         #expect(result.status == 0, "\(result.output)")
         let objects = result.output.split(separator: "\n").filter { $0.hasPrefix("{") }
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(objects.count == 1, "\(result.output)")
         let report = objects.first ?? [:]
-        let compute = report["compute_ms"] as? Double ?? 0, communication = report["communication_ms"] as? Double ?? -1
-        let step = report["median_ms"] as? Double ?? 0
-        #expect(report["processes"] as? Int == 2 && compute > 0 && communication >= 0 && step >= compute, "\(report)")
+        let number = { (key: String) in report[key] as? Double ?? -1 }
+        #expect(report["processes"] as? Int == 2 && report["workload"] as? String == arguments[0], "\(report)")
+        #expect(number("compute_ms") > 0 && number("communication_ms") > 0 && number("blocking_median_ms") >= number("compute_ms"), "\(report)")
+        #expect(number("overlapped_compute_ms") > 0 && number("exposed_communication_ms") >= 0 && number("median_ms") >= number("overlapped_compute_ms"), "\(report)")
+        #expect((0...1).contains(number("communication_hidden_fraction")), "\(report)")
+        #expect((report["bucket_count"] as? Int ?? 0) >= 1 && (0..<1).contains(number("first_bucket_start_fraction")), "\(report)")
     }
 
     /// A process killed mid-run ends the whole job within seconds; the checkpoint written
