@@ -63,11 +63,14 @@ chmod +x "$work/agent"
 printf '10.77.0.1 slots=1\n10.77.0.2 slots=1\n' > "$work/hosts"
 
 # Runs `mpirun` on host 1 for both hosts, with the arguments given (program and options).
+# `--bind-to none`: each host's daemon would bind its process to its core 0, which here is the
+# same core of the one real machine (both processes then share it, and each small message waits
+# for the other's time slice: 8 ms for a one-value allreduce instead of 0.012 ms).
 on_two_hosts() {
     ip netns exec shotvae-host1 unshare --uts sh -c "hostname shotvae-host1; mpirun \
         --mca plm_rsh_agent $work/agent --mca btl tcp,self \
         --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
-        --hostfile $work/hosts -np 2 -x SHOTVAE_THREADS=1 $*"
+        --hostfile $work/hosts --bind-to none -np 2 -x SHOTVAE_THREADS=1 $*"
 }
 
 if [ "$mode" = bench ]; then
