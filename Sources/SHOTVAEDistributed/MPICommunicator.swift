@@ -1,5 +1,6 @@
 #if Distributed
 import CMPI
+import Foundation
 import SHOTVAE
 
 /// The processes that `mpirun` started, as a ``Communicator`` over Open MPI.
@@ -56,6 +57,16 @@ public final class MPICommunicator: Communicator {
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) {
         MPI_Allreduce(shotvae_mpi_in_place(), values.baseAddress, Self.count(values.count), shotvae_mpi_double(),
                       shotvae_mpi_sum(), communicator)
+    }
+
+    /// `mpirun`'s warning on a Ctrl-C (Open MPI 4.1): SIGCONT at once, SIGTERM after
+    /// `odls_base_sigkill_timeout` seconds (1 unless set, which `mpirun` passes on to its
+    /// processes as `OMPI_MCA_odls_base_sigkill_timeout`), then SIGKILL as long again.
+    public var interruptNotice: InterruptNotice? {
+        let setting = ProcessInfo.processInfo.environment["OMPI_MCA_odls_base_sigkill_timeout"].flatMap { Double($0) }
+        return InterruptNotice(
+            signal: SIGCONT, secondsBeforeTermination: setting ?? 1,
+            howToExtend: "start mpirun with --mca odls_base_sigkill_timeout SECONDS")
     }
 
     /// `MPI_Iallreduce` with `MPI_SUM`, in place.

@@ -41,6 +41,36 @@ public protocol Communicator: AnyObject {
 
     /// Returns when every process has called it.
     func barrier()
+
+    /// How the launcher that started the processes announces that it is ending the job (on a
+    /// Ctrl-C), if it warns before it kills: ``Trainer`` then takes the notice as a Ctrl-C,
+    /// finishing the step and writing a checkpoint. `nil`, the default: no notice beyond
+    /// SIGINT and SIGTERM.
+    var interruptNotice: InterruptNotice? { get }
+}
+
+extension Communicator {
+    /// No notice beyond SIGINT and SIGTERM.
+    public var interruptNotice: InterruptNotice? { nil }
+}
+
+/// The warning a launcher gives before it kills the processes of a job: Open MPI's `mpirun`,
+/// on a Ctrl-C, sends SIGCONT, then SIGTERM ``secondsBeforeTermination`` later, then SIGKILL
+/// as long again.
+public struct InterruptNotice: Sendable, Equatable {
+    /// The first signal the launcher sends.
+    public var signal: Int32
+    /// The seconds between that signal and the next (SIGTERM); SIGKILL follows as long after.
+    public var secondsBeforeTermination: Double
+    /// How to give the processes more time, for a message (`mpirun`'s option).
+    public var howToExtend: String
+
+    /// Creates a notice.
+    public init(signal: Int32, secondsBeforeTermination: Double, howToExtend: String) {
+        self.signal = signal
+        self.secondsBeforeTermination = secondsBeforeTermination
+        self.howToExtend = howToExtend
+    }
 }
 
 /// A sum-reduction started by ``Communicator/startAllReduceSum(_:)``.

@@ -72,6 +72,19 @@ extension Trainer {
         return (flags[0] > 0, flags[1] > 0)
     }
 
+    /// Says once, on the console, when the launcher would kill the processes before a step
+    /// and its checkpoint could finish after a Ctrl-C (``Communicator/interruptNotice``): the
+    /// processes have until the launcher's second signal after its notice, twice the notice's
+    /// delay, and a step needs about `stepSeconds` and the checkpoint more.
+    func adviseOnInterrupts(stepSeconds: Double, session: TrainingSession) {
+        guard let notice = communicator.interruptNotice, keepsRecords,
+              2 * notice.secondsBeforeTermination < 2 * stepSeconds + 5 else { return }
+        let suggested = Int(stepSeconds.rounded(.up)) + 10
+        session.line(String(
+            format: "Note: a step takes %.1f s, and after a Ctrl-C the launcher kills the processes %.0f s later, which may cut a step short (the last checkpoint then is the epoch's). To let Ctrl-C finish the step and write a checkpoint, %@ (for example %d).",
+            stepSeconds, 2 * notice.secondsBeforeTermination, notice.howToExtend, suggested))
+    }
+
     /// FNV-1a over bytes.
     static func fingerprint(_ bytes: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

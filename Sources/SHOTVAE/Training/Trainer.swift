@@ -139,7 +139,9 @@ public final class Trainer {
         var run = try resume ? restoredState(split: split) : freshState(split: split)
         broadcastModel()
         var records = try resume ? previousRecords(through: run.stepInEpoch > 0 ? run.epoch + 1 : run.epoch) : []
-        let session = TrainingSession(elapsedBefore: run.elapsed, showsProgress: showsProgress && keepsRecords)
+        let session = TrainingSession(
+            elapsedBefore: run.elapsed, showsProgress: showsProgress && keepsRecords,
+            notice: communicator.interruptNotice, speaks: keepsRecords)
         defer { session.interrupt.stop() }
         try writeRecords(records, session: session)
         if let spent = budgetAlreadySpent(run) {
@@ -166,8 +168,10 @@ public final class Trainer {
     /// epoch's end (Ctrl-C or a budget), or `nil` when the epoch ran to its end.
     func trainEpoch(_ run: inout RunState, split: SemiSupervisedSplit, session: TrainingSession) throws -> StopReason? {
         while run.stepInEpoch < run.stepsPerEpoch {
+            let stepStart = Date()
             let terms = try trainingStep(&run, split: split)
             session.steps += 1
+            if session.steps == 1 { adviseOnInterrupts(stepSeconds: Date().timeIntervalSince(stepStart), session: session) }
             session.showProgress(run, totalEpochs: configuration.epochs, timeBudget: configuration.timeBudget, loss: terms.total)
             if let reason = stoppingDecision(run, session: session) { return reason }
         }

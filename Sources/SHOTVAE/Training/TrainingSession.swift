@@ -4,7 +4,7 @@ import Foundation
 /// Ctrl-C monitor and the files it wrote.
 final class TrainingSession {
     let display = ProgressDisplay()
-    let interrupt = InterruptMonitor()
+    let interrupt: InterruptMonitor
     let showsProgress: Bool
     /// Wall seconds the run had trained before this call (across resumptions).
     let elapsedBefore: Double
@@ -14,9 +14,12 @@ final class TrainingSession {
     /// The files of the output folder written in this call, in the order first written.
     private(set) var writtenFiles: [String] = []
 
-    init(elapsedBefore: Double, showsProgress: Bool) {
+    /// Starts the session's clock and its interrupt monitor, which also takes the launcher's
+    /// notice (`notice`) as a Ctrl-C.
+    init(elapsedBefore: Double, showsProgress: Bool, notice: InterruptNotice? = nil, speaks: Bool = true) {
         self.elapsedBefore = elapsedBefore
         self.showsProgress = showsProgress
+        interrupt = InterruptMonitor(notice: notice?.signal, speaks: speaks)
     }
 
     /// Wall seconds of the whole run so far.

@@ -17,7 +17,14 @@ import Glibc
     /// Runs `tool` (built next to the test bundle) with `arguments`, under `mpirun`
     /// with one argument list per process when `processes` has several; returns the exit
     /// status and everything written on standard output and error.
-    func run(_ tool: String = "shotvae-mnist", processes: [[String]]) throws -> (status: Int32, output: String) {
+    ///
+    /// - Parameters:
+    ///   - mpirunOptions: Options of `mpirun` itself.
+    ///   - whileRunning: Called on a thread of its own with the started process (`mpirun`).
+    func run(
+        _ tool: String = "shotvae-mnist", processes: [[String]], mpirunOptions: [String] = [],
+        whileRunning: (@Sendable (Process) -> Void)? = nil
+    ) throws -> (status: Int32, output: String) {
         let program = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent(tool).path
         let process = Process()
@@ -31,9 +38,12 @@ import Glibc
             // Open MPI refuses root unless told; the test machines run as root.
             environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
             environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+            // mpirun, with no signal blocked: a test's thread blocks most signals, and a
+            // spawned process inherits the mask, which would keep a Ctrl-C from mpirun.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            let unblocked = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
             // One program per process (MPMD), so that each may get its own options.
-            process.arguments = ["--oversubscribe", "--bind-to", "none"]
+            process.arguments = ["-c", unblocked, "/usr/bin/mpirun", "--oversubscribe", "--bind-to", "none"] + mpirunOptions
                 + processes.enumerated().flatMap { index, arguments in
                     (index > 0 ? [":"] : []) + ["-np", "1", program] + arguments
                 }
@@ -43,6 +53,10 @@ import Glibc
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        if let whileRunning {
+            let started = UncheckedSendable(process)
+            Thread { whileRunning(started.value) }.start()
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -86,16 +100,55 @@ import Glibc
         #expect(two.output.contains("2 processes"), "\(two.output)")
     }
 
+    /// A CIFAR-10 folder in the official binary format: `perFile` generated records in each
+    /// training file, as many in the test file.
+    func writeCIFAR(perFile: Int) throws -> URL {
+        let data = scratch.file("cifar-10-batches-bin-\(perFile)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for (i, name) in CIFAR.Variant.cifar10.trainFiles.enumerated() {
+            try Data(CIFARTests.records(count: perFile, start: i * perFile, variant: .cifar10))
+                .write(to: data.appendingPathComponent(name))
+        }
+        try Data(CIFARTests.records(count: perFile, start: 1000, variant: .cifar10))
+            .write(to: data.appendingPathComponent(CIFAR.Variant.cifar10.testFile))
+        return data
+    }
+
+    /// Ctrl-C on `mpirun` during a step of several seconds (the CIFAR model at 128 + 100 images
+    /// on two processes of one thread): `mpirun` sends SIGCONT first, which SHOTVAE takes as the
+    /// Ctrl-C, so the step finishes and process 0 writes the checkpoint of that step, before
+    /// `mpirun`'s SIGTERM and SIGKILL (`odls_base_sigkill_timeout` 6 s apart).
+    @Test func ctrlCOnMpirunFinishesALongStep() throws {
+        let data = try writeCIFAR(perFile: 60)
+        let folder = scratch.file("interrupted")
+        let options = ["--data-dir", data.path, "--labels", "100", "--validation-per-class", "1", "--batch-size", "128",
+                       "--seed", "5", "--output", folder.path]
+        let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
+        let result = try run("shotvae-cifar", processes: [options, options], mpirunOptions: ["--mca", "odls_base_sigkill_timeout", "6"]) { mpirun in
+            // Once the first epoch's checkpoint is written, wait for the next epoch's first
+            // step to be under way, and press Ctrl-C.
+            let started = Date()
+            while !FileManager.default.fileExists(atPath: checkpoint.path), Date().timeIntervalSince(started) < 120 {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            Thread.sleep(forTimeInterval: 1)
+            kill(mpirun.processIdentifier, SIGINT)
+        }
+        #expect(result.output.components(separatedBy: "Interrupted: finishing this step").count == 2, "\(result.output)")
+        #expect(result.output.contains("Stopped at epoch 2"), "\(result.output)")
+        let saved = try Checkpoint(contentsOf: checkpoint)
+        // The first epoch is 2 steps (290 unlabeled images, batches of 128): the checkpoint is
+        // that of step 3, under way at the Ctrl-C; not the epoch's (step 2, had the step been
+        // cut short), nor a later one (had only mpirun's SIGTERM, 6 s on, stopped the run).
+        #expect(saved.counters["step"] == 3, "\(saved.counters)")
+        let summary = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"stopReason\" : \"interrupted\""), "\(summary)")
+    }
+
     /// `shotvae-cifar`'s model normalizes over its batches (batch norm in the WideResNet and
     /// the DCGAN decoder): two processes combine their statistics and take the steps of one.
     @Test func cifarRecipeOnTwoProcessesTakesTheStepsOfOne() throws {
-        let data = scratch.file("cifar-10-batches-bin")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        for (i, name) in CIFAR.Variant.cifar10.trainFiles.enumerated() {
-            try Data(CIFARTests.records(count: 12, start: i * 12, variant: .cifar10)).write(to: data.appendingPathComponent(name))
-        }
-        try Data(CIFARTests.records(count: 12, start: 1000, variant: .cifar10))
-            .write(to: data.appendingPathComponent(CIFAR.Variant.cifar10.testFile))
+        let data = try writeCIFAR(perFile: 12)
         let options = { (folder: URL) in
             ["--data-dir", data.path, "--labels", "20", "--validation-per-class", "1", "--batch-size", "8",
              "--step-budget", "2", "--seed", "5", "--output", folder.path]
