@@ -11,15 +11,17 @@ extension Trainer {
         optimizer.learningRate = learningRateSchedule.learningRate(at: progress)
         let context = ForwardContext(isTraining: true, generator: run.generator)
         var (labeled, unlabeled) = nextBatches(&run, split: split, generator: &context.generator)
+        var buckets: GradientBuckets?
         if communicator.size > 1 {
             let shard = BatchShard(communicator: communicator, wholeLabeled: labeled, wholeUnlabeled: unlabeled)
             context.shard = shard
             (labeled, unlabeled) = (shard.ownLabeled()!, shard.ownUnlabeled())
-            context.gradientBuckets = bucketsOfGradients()
+            buckets = bucketsOfGradients()
+            if overlapsGradientSum { context.gradientBuckets = buckets }
         }
         let terms = objective.accumulateGradients(
             model: model, labeled: labeled, unlabeled: unlabeled, progress: progress, context: context)
-        context.gradientBuckets?.finish()
+        buckets?.finish()
         try checkFinite(terms, run)
         for hook in hooks { try hook.didComputeGradients(self, terms: terms, progress: progress) }
         for hook in hooks { try hook.willUpdateParameters(self, progress: progress) }

@@ -83,6 +83,13 @@ public final class Trainer {
     /// single process would take on the whole batch. Evaluation is divided among the
     /// processes too. Process 0 alone writes the output folder and shows progress.
     public var communicator: any Communicator = SingleProcessCommunicator()
+    /// Whether, in a run spread over several processes, the gradients' sum starts during the
+    /// step's last backward pass, bucket by bucket (``GradientBuckets``), or after it; `true`
+    /// by default. Over a slow link a model with batch norm can be faster without the overlap:
+    /// its synchronized statistics send small messages during the backward pass, which then
+    /// queue behind the buckets (`shotvae-bench wrn-step` on two hosts over 1 Gbit/s: 2.52 s
+    /// per step after the pass, 2.80 s during it).
+    public var overlapsGradientSum = true
     /// The buckets of the gradients' sum over processes, made at the first step divided
     /// among processes.
     var gradientBuckets: GradientBuckets?

@@ -108,11 +108,12 @@ import Testing
     /// start (the model broadcast from process 0), one trajectory per process.
     static func train(
         _ kind: ObjectiveKind, processes: Int, steps: Int, model: ModelKind = .perceptron, seed: UInt64 = 3,
-        labeledBatch: Int = 10, unlabeledBatch: Int = 100, adam: Bool = false
+        labeledBatch: Int = 10, unlabeledBatch: Int = 100, adam: Bool = false, overlapsGradientSum: Bool = true
     ) throws -> [Trajectory] {
         try ThreadGroup(size: processes).run { communicator in
             let trainer = makeTrainer(
                 kind, model: model, seed: seed, labeledBatch: labeledBatch, unlabeledBatch: unlabeledBatch, adam: adam)
+            trainer.overlapsGradientSum = overlapsGradientSum
             // Process 0's model is the one every process starts from: the others start from
             // other weights, which the broadcast replaces.
             if communicator.rank > 0 {
@@ -228,6 +229,13 @@ import Testing
         #expect(whole.buffers.count == divided[0].buffers.count && !whole.buffers.isEmpty)
         let difference = zip(whole.buffers.joined(), divided[0].buffers.joined()).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 1
         #expect(difference <= 1e-4, "running statistics differ by up to \(difference) (relative)")
+    }
+
+    /// The gradients summed during the backward pass or after it: the same run, bit for bit.
+    @Test func overlapDoesNotChangeTheRun() throws {
+        let overlapped = try Self.train(.shot, processes: 2, steps: 3)
+        let blocking = try Self.train(.shot, processes: 2, steps: 3, overlapsGradientSum: false)
+        for rank in 0..<2 { Self.expectIdentical(blocking[rank], overlapped[rank], rank: rank) }
     }
 
     /// Shares of the whole batch: contiguous, in rank order, as even as can be.
