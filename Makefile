@@ -60,7 +60,9 @@ test: mpi-deps
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests --enable-all-traits
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --enable-all-traits
 	SWIFT=$(SWIFT) Scripts/compile-snippets.sh
-	cd Examples/CustomObjective && $(SWIFT) build -c release && .build/release/CustomObjective 10
+	rm -rf .build/custom-objective
+	cd Examples/CustomObjective && $(SWIFT) build -c release --scratch-path ../../.build/custom-objective \
+	  && ../../.build/custom-objective/release/CustomObjective 10
 
 # The main job: SHOT-VAE on the bundled MNIST with 100 labels, for a few minutes. A 3-minute
 # run is about 2,200 steps, less than five epochs: the ucw ramp is counted in steps, and the

@@ -93,7 +93,15 @@ extension Trainer {
 
     func saveCheckpoint(_ run: RunState, session: TrainingSession) throws {
         guard let url = checkpointURL, keepsRecords else { return }
-        let checkpoint = Checkpoint(
+        try noticeCheckpoint.map { try $0.exclusively { try checkpoint(of: run).write(to: url) } }
+            ?? checkpoint(of: run).write(to: url)
+        session.wrote(url.lastPathComponent)
+    }
+
+    /// The checkpoint of `run` with the model's parameters and the optimizer's state, and the
+    /// model's buffers or `buffers` when given.
+    func checkpoint(of run: RunState, buffers: [(name: String, value: Tensor)]? = nil) -> Checkpoint {
+        var checkpoint = Checkpoint(
             model: model, optimizer: optimizer,
             generators: [
                 "training": run.generator.state, "labeledOrder": run.labeledOrder.generator,
@@ -107,8 +115,30 @@ extension Trainer {
             sequences: ["labeledOrder": run.labeledOrder.order, "unlabeledOrder": run.unlabeledOrder.order],
             measurements: Dictionary(uniqueKeysWithValues: run.epochSums.sums.map { (Self.epochSumPrefix + $0.name, $0.value) }),
             configuration: runDescription)
-        try checkpoint.write(to: url)
-        session.wrote(url.lastPathComponent)
+        if let buffers { checkpoint.buffers = buffers }
+        return checkpoint
+    }
+
+    /// Process 0's checkpoint on the launcher's notice, when the launcher gives one and the run
+    /// has an output folder; `nil` otherwise.
+    func watchForNotice(_ run: RunState, session: TrainingSession) -> NoticeCheckpoint? {
+        guard communicator.interruptNotice != nil, keepsRecords, let url = checkpointURL else { return nil }
+        let start = session.elapsed() - run.elapsed
+        return NoticeCheckpoint(
+            run: run, buffers: model.namedBuffers.map { ($0.name, $0.buffer.value) },
+            isRequested: { [interrupt = session.interrupt] in interrupt.isRequested }
+        ) { [self] saved, buffers in
+            var saved = saved
+            saved.elapsed = session.elapsed() - start
+            let message: String
+            do {
+                try checkpoint(of: saved, buffers: buffers).write(to: url)
+                message = "Checkpoint of step \(saved.step) written (the state before the step under way), in case the launcher ends the processes before that step finishes.\n"
+            } catch {
+                message = "Could not write the checkpoint of step \(saved.step): \(error)\n"
+            }
+            FileHandle.standardError.write(Data(message.utf8))
+        }
     }
 
     /// Refuses to resume a run whose description differs from the checkpoint's, but for the

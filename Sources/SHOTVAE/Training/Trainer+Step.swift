@@ -25,12 +25,14 @@ extension Trainer {
         try checkFinite(terms, run)
         for hook in hooks { try hook.didComputeGradients(self, terms: terms, progress: progress) }
         for hook in hooks { try hook.willUpdateParameters(self, progress: progress) }
+        noticeCheckpoint?.beginUpdate()
         optimizer.step()
         optimizer.zeroGradients()
         run.generator = context.generator
         run.step += 1
         run.stepInEpoch += 1
         run.epochSums.add(terms)
+        noticeCheckpoint?.endUpdate(run, buffers: model.namedBuffers.map { ($0.name, $0.buffer.value) })
         return terms
     }
 

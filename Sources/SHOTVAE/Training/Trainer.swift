@@ -93,6 +93,9 @@ public final class Trainer {
     /// The buckets of the gradients' sum over processes, made at the first step divided
     /// among processes.
     var gradientBuckets: GradientBuckets?
+    /// During ``fit(split:test:resume:report:)`` of a run whose launcher gives notice before it
+    /// kills the processes, the checkpoint written on that notice.
+    var noticeCheckpoint: NoticeCheckpoint?
 
     /// Creates a trainer.
     ///
@@ -150,6 +153,11 @@ public final class Trainer {
             elapsedBefore: run.elapsed, showsProgress: showsProgress && keepsRecords,
             notice: communicator.interruptNotice, speaks: keepsRecords)
         defer { session.interrupt.stop() }
+        noticeCheckpoint = watchForNotice(run, session: session)
+        defer {
+            noticeCheckpoint?.stop()
+            noticeCheckpoint = nil
+        }
         try writeRecords(records, session: session)
         if let spent = budgetAlreadySpent(run) {
             session.line(spent.message)
