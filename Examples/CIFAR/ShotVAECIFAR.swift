@@ -9,7 +9,7 @@ import SHOTVAEDistributed
 struct ShotVAECIFAR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shotvae-cifar",
-        abstract: "Train SHOT-VAE on CIFAR-10 or CIFAR-100 with few labels (WideResNet-28-k + DCGAN decoder).",
+        abstract: "Train SHOT-VAE (or a baseline) on CIFAR-10 or CIFAR-100 with few labels (WideResNet-28-k + DCGAN decoder).",
         discussion: """
             --data-dir is the official binary archive (cifar-10-binary.tar.gz, cifar-100-binary.tar.gz) \
             or the folder it extracts to. The defaults are the paper's recipe: SGD (lr 0.1, momentum \
@@ -23,6 +23,9 @@ struct ShotVAECIFAR: ParsableCommand {
             """)
 
     enum Dataset: String, ExpressibleByArgument, CaseIterable { case cifar10, cifar100 }
+    enum ObjectiveName: String, ExpressibleByArgument, CaseIterable {
+        case shot, smoothELBO = "smooth-elbo", m2, supervised
+    }
     enum Network: String, ExpressibleByArgument, CaseIterable {
         case wrn28x2 = "wrn-28-2", wrn28x10 = "wrn-28-10"
         var widthFactor: Int { self == .wrn28x2 ? 2 : 10 }
@@ -42,6 +45,9 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(parsing: .unconditional, help: "Validation images held out per class (default: 500 for CIFAR-10, 50 for CIFAR-100, as in the paper).")
     var validationPerClass: Int?
 
+    @Option(help: "The objective: \(ObjectiveName.allCases.map(\.rawValue).joined(separator: ", ")) (the baselines on the same recipe).")
+    var objective: ObjectiveName = .shot
+
     @Option(help: "The encoder: wrn-28-2 or wrn-28-10.")
     var network: Network = .wrn28x2
 
@@ -60,7 +66,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(parsing: .unconditional, help: "The seed of the split, the initial weights and every random draw.")
     var seed: UInt64 = 1
 
-    @Option(help: "The output folder. Default: runs/<dataset>-<labels>-<network>-seed<seed>.")
+    @Option(help: "The output folder. Default: runs/<dataset>-<labels>-<network>-seed<seed>, with the objective after the data set when it is not shot.")
     var output: String?
 
     @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget and --step-budget may change).")
@@ -110,8 +116,14 @@ struct ShotVAECIFAR: ParsableCommand {
         if labeledBatchSize < batchSize {
             log("labeled batches of \(labeledBatchSize): there are only \(split.labeled.count) labeled images")
         }
+        let lossFunction: any VariationalObjective = switch objective {
+        case .shot: SHOTObjective(configuration: settings)
+        case .smoothELBO: SmoothELBOObjective(configuration: settings)
+        case .m2: M2Objective(configuration: settings)
+        case .supervised: SupervisedObjective(configuration: settings)
+        }
         let trainer = Trainer(
-            model: model, objective: SHOTObjective(configuration: settings), optimizer: optimizer,
+            model: model, objective: lossFunction, optimizer: optimizer,
             learningRateSchedule: schedule,
             configuration: TrainingConfiguration(
                 epochs: epochCount, timeBudget: timeBudget.map { $0 * 60 }, stepBudget: stepBudget,
@@ -120,7 +132,7 @@ struct ShotVAECIFAR: ParsableCommand {
             output: URL(fileURLWithPath: outputFolder),
             runDescription: describe(settings, milestones: milestones))
         trainer.augmentation = PadCropFlip(padding: 4)
-        log("SHOT-VAE with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")\(communicator.size > 1 ? ", \(communicator.size) processes" : "")")
+        log("\(objective.rawValue) objective with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")\(communicator.size > 1 ? ", \(communicator.size) processes" : "")")
         trainer.communicator = communicator
         let summary = try trainer.fit(split: split, test: data.test, resume: resume)
         var line = summary.outcome
@@ -132,18 +144,21 @@ struct ShotVAECIFAR: ParsableCommand {
     }
 
     var outputFolder: String {
-        output ?? "runs/\(dataset.rawValue)-\(labelCount)-\(network.rawValue)-seed\(seed)"
+        output ?? "runs/\(dataset.rawValue)-\(objective == .shot ? "" : objective.rawValue + "-")\(labelCount)-\(network.rawValue)-seed\(seed)"
     }
 
     func describe(_ settings: ObjectiveConfiguration, milestones: [Int]) -> String {
         struct Description: Encodable {
-            var dataset: String, labels: Int, network: String, batchSize: Int, epochs: Int, timeBudgetMinutes: Double?
+            // The objective is named only when it is not SHOT-VAE, so that runs begun before the
+            // option existed resume with the same description.
+            var dataset: String, objective: String?, labels: Int, network: String, batchSize: Int, epochs: Int
+            var timeBudgetMinutes: Double?
             var stepBudget: Int?
             var seed: UInt64, learningRate: Float, warmupLearningRate: Float, milestones: [Int], momentum: Float
             var weightDecay: Float, objectiveConfiguration: ObjectiveConfiguration
         }
         let description = Description(
-            dataset: dataset.rawValue, labels: labelCount, network: network.rawValue, batchSize: batchSize,
+            dataset: dataset.rawValue, objective: objective == .shot ? nil : objective.rawValue, labels: labelCount, network: network.rawValue, batchSize: batchSize,
             epochs: epochCount, timeBudgetMinutes: timeBudget, stepBudget: stepBudget, seed: seed, learningRate: 0.1, warmupLearningRate: 0.02,
             milestones: milestones, momentum: 0.9, weightDecay: 5e-4, objectiveConfiguration: settings)
         let encoder = JSONEncoder()

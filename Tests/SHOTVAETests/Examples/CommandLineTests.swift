@@ -62,6 +62,28 @@ import Testing
         #expect(!result.errors.contains("Missing value"), "\(arguments): \(result.errors)")
     }
 
+    /// `shotvae-cifar --objective` trains the baselines on the CIFAR recipe too: one step of
+    /// each on generated CIFAR-10 files, its objective named in the log and the run's record.
+    @Test(arguments: ["smooth-elbo", "m2", "supervised"])
+    func cifarTrainsEachObjective(objective: String) throws {
+        let data = scratch.file("cifar-10-batches-bin")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for (i, name) in CIFAR.Variant.cifar10.trainFiles.enumerated() {
+            try Data(CIFARTests.records(count: 12, start: i * 12, variant: .cifar10)).write(to: data.appendingPathComponent(name))
+        }
+        try Data(CIFARTests.records(count: 12, start: 1000, variant: .cifar10))
+            .write(to: data.appendingPathComponent(CIFAR.Variant.cifar10.testFile))
+        let output = scratch.file("run-\(objective)")
+        let result = try run("shotvae-cifar", [
+            "--data-dir", data.path, "--objective", objective, "--labels", "20", "--validation-per-class", "1",
+            "--batch-size", "8", "--step-budget", "1", "--output", output.path,
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.contains("\(objective) objective with wrn-28-2"), "\(result.errors)")
+        let summary = try String(contentsOf: output.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"objective\" : \"\(objective)\""), "\(summary)")
+    }
+
     /// `--resume` with some other file in place of the checkpoint names the file and says it
     /// is not a checkpoint, with the detail.
     @Test func resumingFromRandomBytesSaysItIsNotACheckpoint() throws {
