@@ -101,19 +101,16 @@ public final class Variable {
     /// - Parameter seed: The gradient of the final quantity with respect to this value;
     ///   by default ones, which for a scalar loss is `d loss / d loss = 1`.
     public func backward(gradient seed: Tensor? = nil) {
-        guard let node else {
-            preconditionFailure("backward() on a value that does not depend on any gradient.")
-        }
-        node.backward(seed: seed ?? Tensor(shape: value.shape, repeating: 1))
+        backward(gradient: seed, reportingTo: nil)
     }
 
-    /// ``backward(gradient:)`` of a step's last loss part, telling `buckets` when each
-    /// parameter's gradient is complete and letting their sums progress between operations.
-    func backward(reportingTo buckets: GradientBuckets) {
+    /// ``backward(gradient:)``, telling `buckets`, if given, when each parameter's gradient is
+    /// complete and letting their sums progress between operations (a step's last loss part).
+    func backward(gradient seed: Tensor?, reportingTo buckets: GradientBuckets?) {
         guard let node else {
             preconditionFailure("backward() on a value that does not depend on any gradient.")
         }
-        node.backward(seed: Tensor(shape: value.shape, repeating: 1), buckets: buckets)
+        node.backward(seed: seed ?? Tensor(shape: value.shape, repeating: 1), buckets: buckets)
     }
 }
 

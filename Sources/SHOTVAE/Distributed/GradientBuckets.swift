@@ -1,5 +1,3 @@
-import Foundation
-
 /// Sums the parameters' gradients over the processes of a run while the step's last backward
 /// pass is still running, bucket by bucket, as PyTorch's DistributedDataParallel does: the
 /// communication of the late layers' gradients overlaps the backward pass of the early ones.
@@ -34,8 +32,6 @@ public final class GradientBuckets {
     private var started = 0
     /// The number of buckets whose reduction has completed, in order, in the current step.
     private var completed = 0
-    /// How long ``finish()`` waited for the reductions, in the last step.
-    public private(set) var lastWaitSeconds: Double = 0
     /// For each bucket of the last step, in order, the fraction of the last backward pass's
     /// operations that had run when it started: below 1 when its reduction overlapped the rest
     /// of the pass, 1 for a bucket started by ``finish()``.
@@ -166,9 +162,7 @@ public final class GradientBuckets {
             start(buckets[started])
             started += 1
         }
-        let waitStart = DispatchTime.now().uptimeNanoseconds
         for bucket in buckets { bucket.pending!.wait() }
-        lastWaitSeconds = Double(DispatchTime.now().uptimeNanoseconds - waitStart) * 1e-9
         for bucket in buckets {
             var offset = 0
             for parameter in bucket.parameters {

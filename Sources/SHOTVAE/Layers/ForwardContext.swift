@@ -47,7 +47,7 @@ public final class ForwardContext {
     /// pass. Call it for the last part only, after every other part's `backward()`: a bucket
     /// summed earlier would miss the later parts' contributions.
     public func finalBackward(_ loss: Variable) {
-        if let gradientBuckets { loss.backward(reportingTo: gradientBuckets) } else { loss.backward() }
+        loss.backward(gradient: nil, reportingTo: gradientBuckets)
     }
 
     /// Creates a context.
