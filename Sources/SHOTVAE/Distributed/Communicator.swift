@@ -43,9 +43,10 @@ public protocol Communicator: AnyObject {
     func barrier()
 
     /// How the launcher that started the processes announces that it is ending the job (on a
-    /// Ctrl-C), if it warns before it kills: ``Trainer`` then takes the notice as a Ctrl-C,
-    /// finishing the step and writing a checkpoint. `nil`, the default: no notice beyond
-    /// SIGINT and SIGTERM.
+    /// Ctrl-C, or when a process has died), if it warns before it kills: ``Trainer`` then
+    /// writes at once the checkpoint of the last finished step, and takes the notice as a
+    /// Ctrl-C, finishing the step and writing its checkpoint if the launcher leaves the time.
+    /// `nil`, the default: no notice beyond SIGINT and SIGTERM.
     var interruptNotice: InterruptNotice? { get }
 }
 

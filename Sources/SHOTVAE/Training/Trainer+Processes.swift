@@ -81,7 +81,7 @@ extension Trainer {
               2 * notice.secondsBeforeTermination < 2 * stepSeconds + 5 else { return }
         let suggested = Int(stepSeconds.rounded(.up)) + 10
         session.line(String(
-            format: "Note: a step takes %.1f s, and after a Ctrl-C the launcher kills the processes %.0f s later, which may cut a step short (the last checkpoint then is the epoch's). To let Ctrl-C finish the step and write a checkpoint, %@ (for example %d).",
+            format: "Note: a step takes %.1f s, and after a Ctrl-C the launcher kills the processes %.0f s later, which may cut a step short (the checkpoint then holds the last finished step). To let Ctrl-C finish the step and write a checkpoint, %@ (for example %d).",
             stepSeconds, 2 * notice.secondsBeforeTermination, notice.howToExtend, suggested))
     }
 

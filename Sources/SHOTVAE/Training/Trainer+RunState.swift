@@ -93,8 +93,9 @@ extension Trainer {
 
     func saveCheckpoint(_ run: RunState, session: TrainingSession) throws {
         guard let url = checkpointURL, keepsRecords else { return }
-        try noticeCheckpoint.map { try $0.exclusively { try checkpoint(of: run).write(to: url) } }
-            ?? checkpoint(of: run).write(to: url)
+        let write = { try self.checkpoint(of: run).write(to: url) }
+        // Never while the checkpoint on the launcher's notice is being written.
+        if let noticeCheckpoint { try noticeCheckpoint.exclusively(write) } else { try write() }
         session.wrote(url.lastPathComponent)
     }
 
