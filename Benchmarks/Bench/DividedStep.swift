@@ -63,6 +63,27 @@ struct DividedStep {
         }
     }
 
+    /// Measures (``measure(pool:steps:)``) and prints the report from process 0: in words, or
+    /// as one JSON object with the workload's name, the number of processes and steps, and
+    /// `fields` added.
+    func run(
+        _ workload: String, pool: [(labeled: LabeledBatch, unlabeled: Tensor)], steps: Int, json: Bool,
+        fields: (Report) -> [String: Any]
+    ) throws {
+        let report = measure(pool: pool, steps: steps)
+        guard communicator.rank == 0 else { return }
+        guard json else {
+            print(report.text(workload, processes: communicator.size, steps: steps))
+            return
+        }
+        var object = report.json.merging(fields(report)) { _, field in field }
+        object["workload"] = workload
+        object["processes"] = communicator.size
+        object["steps"] = steps
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
     /// Runs `2 · steps` timed steps (after two warm-up steps of each kind), alternating
     /// blocking and overlapped, on the batches of `pool` in turn.
     func measure(pool: [(labeled: LabeledBatch, unlabeled: Tensor)], steps: Int) -> Report {

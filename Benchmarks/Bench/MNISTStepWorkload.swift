@@ -91,20 +91,10 @@ struct MNISTStepWorkload: ParsableCommand {
         _ communicator: any Communicator, model: SemiSupervisedVAE, optimizer: any Optimizer,
         objective: any VariationalObjective, pool: [(Tensor, LabeledBatch)]
     ) throws {
-        let divided = DividedStep(communicator: communicator, model: model, objective: objective, optimizer: optimizer)
-        let report = divided.measure(pool: pool.map { (labeled: $0.1, unlabeled: $0.0) }, steps: dividedSteps)
-        guard communicator.rank == 0 else { return }
-        if json {
-            var object = report.json
-            object["workload"] = "mnist-step"
-            object["objective"] = objective is SHOTObjective ? "shot" : "m2"
-            object["processes"] = communicator.size
-            object["steps"] = dividedSteps
-            object["steps_per_s"] = 1 / report.overlappedStep
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(report.text("mnist-step", processes: communicator.size, steps: dividedSteps))
+        try DividedStep(communicator: communicator, model: model, objective: objective, optimizer: optimizer).run(
+            "mnist-step", pool: pool.map { (labeled: $0.1, unlabeled: $0.0) }, steps: dividedSteps, json: json
+        ) { report in
+            ["objective": objective is SHOTObjective ? "shot" : "m2", "steps_per_s": 1 / report.overlappedStep]
         }
     }
 

@@ -127,20 +127,10 @@ struct WRNStepWorkload: ParsableCommand {
         _ communicator: any Communicator, model: SemiSupervisedVAE, optimizer: any Optimizer,
         objective: any VariationalObjective, pool: [(labeled: LabeledBatch, unlabeled: Tensor)]
     ) throws {
-        let report = DividedStep(communicator: communicator, model: model, objective: objective, optimizer: optimizer)
-            .measure(pool: pool, steps: max(3, steps))
-        guard communicator.rank == 0 else { return }
-        if json {
-            var object = report.json
-            object["workload"] = "wrn-step"
-            object["batch"] = batch
-            object["processes"] = communicator.size
-            object["steps"] = max(3, steps)
-            object["unlabeled_images_per_s"] = Double(batch) / report.overlappedStep
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(report.text("wrn-step", processes: communicator.size, steps: max(3, steps)))
+        try DividedStep(communicator: communicator, model: model, objective: objective, optimizer: optimizer).run(
+            "wrn-step", pool: pool, steps: max(3, steps), json: json
+        ) { report in
+            ["batch": batch, "unlabeled_images_per_s": Double(batch) / report.overlappedStep]
         }
     }
 
