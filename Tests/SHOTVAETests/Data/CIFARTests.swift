@@ -20,7 +20,7 @@ import Testing
     }
 
     /// Writes a CIFAR-10 or CIFAR-100 folder with `perFile` records per training file.
-    func writeFolder(_ folder: URL, variant: CIFAR.Variant, perFile: Int) throws {
+    static func writeFolder(_ folder: URL, variant: CIFAR.Variant, perFile: Int) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (i, name) in variant.trainFiles.enumerated() {
             try Data(Self.records(count: perFile, start: i * perFile, variant: variant)).write(to: folder.appendingPathComponent(name))
@@ -40,7 +40,7 @@ import Testing
 
     @Test func readsACIFAR10FolderWithPixelsInPlaneOrder() throws {
         let folder = scratch.file("cifar-10-batches-bin")
-        try writeFolder(folder, variant: .cifar10, perFile: 30)
+        try Self.writeFolder(folder, variant: .cifar10, perFile: 30)
         for url in [folder, scratch.url] {  // the folder itself or the folder that contains it
             let cifar = try CIFAR(url: url, variant: .cifar10)
             #expect(cifar.train.images.shape == [150, 3, 32, 32])
@@ -54,7 +54,7 @@ import Testing
     @Test func readsTheArchivesOfBothDataSets() throws {
         for variant in CIFAR.Variant.allCases {
             let parent = scratch.file(variant.rawValue)
-            try writeFolder(parent.appendingPathComponent(variant.folderName), variant: variant, perFile: 120)
+            try Self.writeFolder(parent.appendingPathComponent(variant.folderName), variant: variant, perFile: 120)
             let archiveURL = scratch.file("\(variant.rawValue)-binary.tar.gz")
             try archive(parent, variant.folderName, to: archiveURL)
             let cifar = try CIFAR(url: archiveURL, variant: variant)
@@ -68,7 +68,7 @@ import Testing
 
     @Test func splitsLikeThePaper() throws {
         let folder = scratch.file("cifar-10-batches-bin")
-        try writeFolder(folder, variant: .cifar10, perFile: 40)  // 20 images per class
+        try Self.writeFolder(folder, variant: .cifar10, perFile: 40)  // 20 images per class
         let cifar = try CIFAR(url: folder, variant: .cifar10)
         var rng = RandomGenerator(seed: 1)
         let split = try SemiSupervisedSplit(cifar.train, labelsPerClass: 4, validationPerClass: 5, generator: &rng)
@@ -95,7 +95,7 @@ import Testing
 
     @Test func truncatedRecordsAreRejected() throws {
         let folder = scratch.file("cut")
-        try writeFolder(folder, variant: .cifar10, perFile: 3)
+        try Self.writeFolder(folder, variant: .cifar10, perFile: 3)
         let file = folder.appendingPathComponent("data_batch_3.bin")
         try Data(Self.records(count: 3, start: 0, variant: .cifar10).dropLast(100)).write(to: file)
         expectError(folder, .cifar10, "data_batch_3.bin: 9119 bytes is not a whole number of 3073-byte records")
@@ -103,14 +103,14 @@ import Testing
 
     @Test func labelsOutOfRangeAreRejected() throws {
         let folder = scratch.file("labels")
-        try writeFolder(folder, variant: .cifar10, perFile: 3)
+        try Self.writeFolder(folder, variant: .cifar10, perFile: 3)
         var bytes = Self.records(count: 3, start: 0, variant: .cifar10)
         bytes[3073] = 10  // the second record's label
         try Data(bytes).write(to: folder.appendingPathComponent("test_batch.bin"))
         expectError(folder, .cifar10, "label 10 of record 1 is out of range 0..<10")
 
         let hundred = scratch.file("hundred")
-        try writeFolder(hundred, variant: .cifar100, perFile: 3)
+        try Self.writeFolder(hundred, variant: .cifar100, perFile: 3)
         var fine = Self.records(count: 3, start: 0, variant: .cifar100)
         fine[1] = 100
         try Data(fine).write(to: hundred.appendingPathComponent("train.bin"))
@@ -123,7 +123,7 @@ import Testing
 
     @Test func missingFilesAreNamed() throws {
         let folder = scratch.file("missing")
-        try writeFolder(folder, variant: .cifar10, perFile: 2)
+        try Self.writeFolder(folder, variant: .cifar10, perFile: 2)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("data_batch_4.bin"))
         expectError(folder, .cifar10, "data_batch_4.bin: missing or unreadable")
         expectError(scratch.file("nowhere"), .cifar10, "no such file or folder")
@@ -131,7 +131,7 @@ import Testing
 
     @Test func brokenArchivesAreRejected() throws {
         let parent = scratch.file("source")
-        try writeFolder(parent.appendingPathComponent("cifar-10-batches-bin"), variant: .cifar10, perFile: 2)
+        try Self.writeFolder(parent.appendingPathComponent("cifar-10-batches-bin"), variant: .cifar10, perFile: 2)
         let good = scratch.file("good.tar.gz")
         try archive(parent, "cifar-10-batches-bin", to: good)
         let bytes = try [UInt8](Data(contentsOf: good))
@@ -152,7 +152,7 @@ import Testing
 
         // A CIFAR-100 archive read as CIFAR-10 lacks its files.
         let hundred = scratch.file("h")
-        try writeFolder(hundred.appendingPathComponent("cifar-100-binary"), variant: .cifar100, perFile: 2)
+        try Self.writeFolder(hundred.appendingPathComponent("cifar-100-binary"), variant: .cifar100, perFile: 2)
         let hundredArchive = scratch.file("cifar-100.tar.gz")
         try archive(hundred, "cifar-100-binary", to: hundredArchive)
         expectError(hundredArchive, .cifar10, "the archive has no data_batch_1.bin")
@@ -162,7 +162,7 @@ import Testing
     @Test func everyTruncatedTarIsRejected() throws {
         let parent = scratch.file("small")
         let folder = parent.appendingPathComponent("cifar-10-batches-bin")
-        try writeFolder(folder, variant: .cifar10, perFile: 1)
+        try Self.writeFolder(folder, variant: .cifar10, perFile: 1)
         let tarURL = scratch.file("small.tar")
         let tar = Process()
         tar.executableURL = URL(fileURLWithPath: "/bin/tar")

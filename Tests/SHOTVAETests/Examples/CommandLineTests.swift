@@ -67,12 +67,7 @@ import Testing
     @Test(arguments: ["smooth-elbo", "m2", "supervised"])
     func cifarTrainsEachObjective(objective: String) throws {
         let data = scratch.file("cifar-10-batches-bin")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        for (i, name) in CIFAR.Variant.cifar10.trainFiles.enumerated() {
-            try Data(CIFARTests.records(count: 12, start: i * 12, variant: .cifar10)).write(to: data.appendingPathComponent(name))
-        }
-        try Data(CIFARTests.records(count: 12, start: 1000, variant: .cifar10))
-            .write(to: data.appendingPathComponent(CIFAR.Variant.cifar10.testFile))
+        try CIFARTests.writeFolder(data, variant: .cifar10, perFile: 12)
         let output = scratch.file("run-\(objective)")
         let result = try run("shotvae-cifar", [
             "--data-dir", data.path, "--objective", objective, "--labels", "20", "--validation-per-class", "1",

@@ -106,14 +106,32 @@ import Glibc
     /// training file, as many in the test file.
     func writeCIFAR(perFile: Int) throws -> URL {
         let data = scratch.file("cifar-10-batches-bin-\(perFile)")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        for (i, name) in CIFAR.Variant.cifar10.trainFiles.enumerated() {
-            try Data(CIFARTests.records(count: perFile, start: i * perFile, variant: .cifar10))
-                .write(to: data.appendingPathComponent(name))
-        }
-        try Data(CIFARTests.records(count: perFile, start: 1000, variant: .cifar10))
-            .write(to: data.appendingPathComponent(CIFAR.Variant.cifar10.testFile))
+        try CIFARTests.writeFolder(data, variant: .cifar10, perFile: perFile)
         return data
+    }
+
+    /// Two `shotvae-cifar` processes into `folder` on 128 + 100 generated images a step (steps
+    /// of several seconds on one thread each; 2 steps an epoch), with Ctrl-C pressed on
+    /// `mpirun` one second after the first epoch's checkpoint appears, during step 3. Returns
+    /// the run's status and output, its options, and when Ctrl-C was pressed.
+    func cifarRunInterruptedInStep3(
+        _ folder: URL, mpirunOptions: [String] = []
+    ) throws -> (status: Int32, output: String, options: [String], pressed: Date?) {
+        let data = try writeCIFAR(perFile: 60)
+        let options = ["--data-dir", data.path, "--labels", "100", "--validation-per-class", "1", "--batch-size", "128",
+                       "--seed", "5", "--output", folder.path]
+        let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
+        let pressed = UncheckedSendable(NSMutableArray())
+        let result = try run("shotvae-cifar", processes: [options, options], mpirunOptions: mpirunOptions) { mpirun in
+            let started = Date()
+            while !FileManager.default.fileExists(atPath: checkpoint.path), Date().timeIntervalSince(started) < 120 {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            Thread.sleep(forTimeInterval: 1)
+            pressed.value.add(Date())
+            kill(mpirun.processIdentifier, SIGINT)
+        }
+        return (result.status, result.output, options, pressed.value.firstObject as? Date)
     }
 
     /// Ctrl-C on `mpirun` during a step of several seconds (the CIFAR model at 128 + 100 images
@@ -121,21 +139,9 @@ import Glibc
     /// Ctrl-C, so the step finishes and process 0 writes the checkpoint of that step, before
     /// `mpirun`'s SIGTERM and SIGKILL (`odls_base_sigkill_timeout` 6 s apart).
     @Test func ctrlCOnMpirunFinishesALongStep() throws {
-        let data = try writeCIFAR(perFile: 60)
         let folder = scratch.file("interrupted")
-        let options = ["--data-dir", data.path, "--labels", "100", "--validation-per-class", "1", "--batch-size", "128",
-                       "--seed", "5", "--output", folder.path]
         let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
-        let result = try run("shotvae-cifar", processes: [options, options], mpirunOptions: ["--mca", "odls_base_sigkill_timeout", "6"]) { mpirun in
-            // Once the first epoch's checkpoint is written, wait for the next epoch's first
-            // step to be under way, and press Ctrl-C.
-            let started = Date()
-            while !FileManager.default.fileExists(atPath: checkpoint.path), Date().timeIntervalSince(started) < 120 {
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-            Thread.sleep(forTimeInterval: 1)
-            kill(mpirun.processIdentifier, SIGINT)
-        }
+        let result = try cifarRunInterruptedInStep3(folder, mpirunOptions: ["--mca", "odls_base_sigkill_timeout", "6"])
         #expect(result.output.components(separatedBy: "Interrupted: finishing this step").count == 2, "\(result.output)")
         #expect(result.output.contains("Stopped at epoch 2"), "\(result.output)")
         let saved = try Checkpoint(contentsOf: checkpoint)
@@ -151,30 +157,17 @@ import Glibc
     /// middle of a step of several seconds: process 0 writes, on `mpirun`'s SIGCONT, the
     /// checkpoint of the state after the last finished step, and the run resumes from it.
     @Test func ctrlCOnMpirunKeepsTheLastFinishedStep() throws {
-        let data = try writeCIFAR(perFile: 60)
         let folder = scratch.file("noticed")
-        let options = ["--data-dir", data.path, "--labels", "100", "--validation-per-class", "1", "--batch-size", "128",
-                       "--seed", "5", "--output", folder.path]
         let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
-        let pressed = UncheckedSendable(NSMutableArray())
-        let result = try run("shotvae-cifar", processes: [options, options]) { mpirun in
-            // Once the first epoch's checkpoint (2 steps) is written, press Ctrl-C during step 3.
-            let started = Date()
-            while !FileManager.default.fileExists(atPath: checkpoint.path), Date().timeIntervalSince(started) < 120 {
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-            Thread.sleep(forTimeInterval: 1)
-            pressed.value.add(Date())
-            kill(mpirun.processIdentifier, SIGINT)
-        }
+        let result = try cifarRunInterruptedInStep3(folder)
         #expect(result.output.contains("Checkpoint of step 2 written"), "\(result.output)")
         let written = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
-        let pressedAt = pressed.value.firstObject as? Date
+        let pressedAt = result.pressed
         #expect(written != nil && pressedAt != nil && written! > pressedAt!, "written \(String(describing: written)), Ctrl-C \(String(describing: pressedAt))")
         // Step 2's state, or step 3's if the step could finish before the SIGKILL.
         let saved = try Checkpoint(contentsOf: checkpoint)
         #expect([2, 3].contains(saved.counters["step"] ?? 0), "\(saved.counters)")
-        let resumed = try run("shotvae-cifar", processes: [options + ["--resume", "--step-budget", "4"]])
+        let resumed = try run("shotvae-cifar", processes: [result.options + ["--resume", "--step-budget", "4"]])
         #expect(resumed.status == 0, "\(resumed.output)")
         #expect(try Checkpoint(contentsOf: checkpoint).counters["step"] == 4)
     }
