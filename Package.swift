@@ -62,7 +62,7 @@ let package = Package(
         // MARK: - Public API
         .target(
             name: "SHOTVAE",
-            dependencies: ["CBLAS", "CZlib"],
+            dependencies: ["CBLAS", "CZlib", "CSHOTVAEKernels"],
             swiftSettings: swiftSettings
         ),
 
@@ -93,6 +93,9 @@ let package = Package(
         ),
 
         // MARK: - Implementation details
+        // The engine's innermost loops, compiled once per x86-64 instruction set and chosen
+        // at run time (Sources/SHOTVAE/Engine/Kernels/InstructionSet.swift).
+        .target(name: "CSHOTVAEKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",

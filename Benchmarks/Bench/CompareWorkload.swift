@@ -1,6 +1,6 @@
 import ArgumentParser
-import CBLAS
 import Foundation
+@_spi(Benchmarks) import SHOTVAE
 
 /// `compare`: SHOTVAE's workloads and the PyTorch references (Benchmarks/peers), one after the
 /// other in the same invocation, with the ratios. Each workload runs in its own process, so
@@ -83,8 +83,11 @@ struct CompareWorkload: ParsableCommand {
                 if let reference { object["pytorch"] = reference; object["ratio"] = ratio(name, value, reference) }
                 print(jsonLine(object))
             }
-            if let w = ours["wrn"] { print(jsonLine(["comparison": "wrn-step roofline fraction", "shotvae": number(w, "roofline_fraction")!])) }
+            for (name, fraction) in peakFractions(ours) { print(jsonLine(["comparison": name, "shotvae": fraction])) }
             if let c = ours["conv"] { print(jsonLine(["comparison": "conv / sgemm rate", "shotvae": number(c, "ratio")!])) }
+            print(jsonLine(["comparison": "kernels", "instruction_set": MachineLimits.instructionSet,
+                            "openblas_core": MachineLimits.openBLASCore,
+                            "fma_peak_gflops": number(ours["wrn"] ?? ours["mnist"], "fma_peak_gflops") ?? .nan]))
             return
         }
         print("comparison                    SHOTVAE      PyTorch    advantage")
@@ -95,9 +98,8 @@ struct CompareWorkload: ParsableCommand {
             let advantage = reference.map { String(format: "%7.2fx", ratio(name, value, $0)) } ?? "       -"
             print(pad(name, 28) + String(format: "%9.\(digits)f", value) + "   " + theirs + "   " + advantage)
         }
-        if let w = ours["wrn"] {
-            print(String(format: "wrn-step: %.0f%% of the roofline (%.1f GFLOP at the same-run sgemm rate %.1f GFLOP/s)",
-                         number(w, "roofline_fraction")! * 100, number(w, "reference_gflop")!, number(w, "sgemm_gflops")!))
+        for (name, fraction) in peakFractions(ours) {
+            print(String(format: "%@: %.1f%%", name, fraction * 100))
         }
         if let c = ours["conv"] {
             print(String(format: "conv: %.2f of the same-run sgemm rate over the WideResNet-28-2 shapes (%.1f vs %.1f GFLOP/s)",
@@ -107,13 +109,25 @@ struct CompareWorkload: ParsableCommand {
         print("advantage: how many times better SHOTVAE is (PyTorch's time / ours, our images/s / PyTorch's, PyTorch's RSS / ours)")
     }
 
+    /// Each workload's share of the same-run FMA peak on the multiply-adds its products performed.
+    func peakFractions(_ ours: [String: [String: Any]]) -> [(String, Double)] {
+        func number(_ object: [String: Any], _ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
+        var rows: [(String, Double)] = []
+        if let m = ours["mnist"] {
+            if let f = number(m, "fma_peak_fraction") { rows.append(("mnist-step FMA peak fraction", f)) }
+            if let f = number(m, "infer_fma_peak_fraction") { rows.append(("mnist-infer FMA peak fraction", f)) }
+        }
+        if let w = ours["wrn"], let f = number(w, "fma_peak_fraction") { rows.append(("wrn-step FMA peak fraction", f)) }
+        return rows
+    }
+
     /// Which kernels OpenBLAS runs here, for SHOTVAE and for PyTorch's linear layers (PyTorch's
     /// convolutions run on its own oneDNN, which picks its instruction set by itself), and
     /// whether the environment chose them.
     func openBLASKernels() -> String {
-        let core = String(cString: openblas_get_corename())
         let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0) in the environment)" } ?? ""
-        return "OpenBLAS kernels: \(core)\(forced); PyTorch's convolutions run on oneDNN, which picks its own"
+        return "SHOTVAE kernels: \(MachineLimits.instructionSet); OpenBLAS kernels: \(MachineLimits.openBLASCore)\(forced); "
+            + "PyTorch's convolutions run on oneDNN, which picks its own"
     }
 
     /// How many times better SHOTVAE is: time and memory are better when lower.

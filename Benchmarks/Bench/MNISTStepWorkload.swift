@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SHOTVAE
+@_spi(Benchmarks) import SHOTVAE
 import SHOTVAEDistributed
 
 /// The `mnist-step` workload: one training step of the paper's MNIST convolutional VAE on 128
@@ -56,30 +56,32 @@ struct MNISTStepWorkload: ParsableCommand {
             step += 1
         }
         let summary = Stopwatch(targetSeconds: seconds, minimumRepetitions: 20, maximumRepetitions: 100_000).median(trainStep)
-        // Forward FLOPs per image (conv and dense multiply-adds × 2): encoder 7.09 M, decoder 3.94 M.
-        let encoder = 7_090_176.0, decoder = 3_944_448.0
-        let flopsPerStep = objective == .m2
-            ? (3 * (encoder + decoder) - 2 * 16 * 16 * 32 * 16) * 132
-            : ((3 * (encoder + decoder) - 2 * 16 * 16 * 32 * 16) + (3 * encoder - 2 * 16 * 16 * 32 * 16)) * 132
         let median = summary.median
         let (low, high) = summary.spread
-        let inference = timeInference(model: model, rng: &rng)
+        let phases = PhaseReport(steps: 10, trainStep)
+        let (inference, inferencePhases) = timeInference(model: model, rng: &rng)
+        let inferenceSeconds = 1000 / inference
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "workload": "mnist-step", "objective": objective.rawValue, "median_ms": median * 1e3,
                 "p10_ms": low * 1e3, "p90_ms": high * 1e3, "steps": summary.samples.count,
                 "steps_per_s": 1 / median, "unlabeled_images_per_s": 128 / median,
-                "gflops": flopsPerStep / median * 1e-9, "peak_rss_mib": peakResidentMebibytes(),
-                "infer_images_per_s": inference,
+                "peak_rss_mib": peakResidentMebibytes(), "infer_images_per_s": inference,
+                "infer_performed_gflop": inferencePhases.performedGFLOP,
+                "infer_fma_peak_fraction": inferencePhases.peakFraction(stepSeconds: inferenceSeconds),
+                "infer_phases": inferencePhases.json(stepSeconds: inferenceSeconds)["phases"]!,
             ]
+            object.merge(phases.json(stepSeconds: median)) { $1 }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             }
         } else {
-            print(String(format: "mnist-step (%@): median %.2f ms (p10 %.2f, p90 %.2f) over %d steps, %.1f steps/s, %.0f unlabeled images/s, %.1f GFLOP/s",
+            print(String(format: "mnist-step (%@): median %.2f ms (p10 %.2f, p90 %.2f) over %d steps, %.1f steps/s, %.0f unlabeled images/s",
                          objective.rawValue, median * 1e3, low * 1e3, high * 1e3, summary.samples.count,
-                         1 / median, 128 / median, flopsPerStep / median * 1e-9))
+                         1 / median, 128 / median))
+            print(phases.text("mnist-step", stepSeconds: median))
             print(String(format: "mnist-infer: encoder at batch 1000, %.0f images/s", inference))
+            print(inferencePhases.text("mnist-infer (1000 images)", stepSeconds: inferenceSeconds))
             print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
         }
     }
@@ -98,13 +100,13 @@ struct MNISTStepWorkload: ParsableCommand {
         }
     }
 
-    /// Images per second of the encoder alone at batch 1,000 (inference mode, no graph).
-    func timeInference(model: SemiSupervisedVAE, rng: inout RandomGenerator) -> Double {
+    /// Images per second of the encoder alone at batch 1,000 (inference mode, no graph), and
+    /// the phases of such a pass.
+    func timeInference(model: SemiSupervisedVAE, rng: inout RandomGenerator) -> (Double, PhaseReport) {
         let images = Variable(Tensor(uniform: [1000, 1, 32, 32], in: -1...1, generator: &rng))
         let context = ForwardContext.inference()
-        let summary = Stopwatch(targetSeconds: 3, minimumRepetitions: 10, maximumRepetitions: 1000).median {
-            _ = model.encode(images, context: context)
-        }
-        return 1000 / summary.median
+        func encode() { _ = model.encode(images, context: context) }
+        let summary = Stopwatch(targetSeconds: 3, minimumRepetitions: 10, maximumRepetitions: 1000).median(encode)
+        return (1000 / summary.median, PhaseReport(steps: 5, encode))
     }
 }

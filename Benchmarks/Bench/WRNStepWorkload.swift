@@ -1,7 +1,6 @@
 import ArgumentParser
-import CBLAS
 import Foundation
-import SHOTVAE
+@_spi(Benchmarks) import SHOTVAE
 import SHOTVAEDistributed
 
 /// The `wrn-step` workload: one SHOT-VAE training step with the WideResNet-28-2 encoder and the
@@ -85,35 +84,31 @@ struct WRNStepWorkload: ParsableCommand {
             _ = augmentation(pool[0].0.images, generator: &augmentationGenerator)
             _ = augmentation(pool[0].1, generator: &augmentationGenerator)
         }.median
-        // Conv/linear FLOPs, counted as the reference counts them (forward per image: encoder
-        // 428.8 M, heads 0.07 M, decoder 69.0 M; backward twice the forward except the stem's
-        // input gradient and the decoders of the mixed passes).
+        // Conv/linear FLOPs as im2col would do them, counted as the reference counts them
+        // (forward per image: encoder 428.8 M, heads 0.07 M, decoder 69.0 M; backward twice the
+        // forward except the stem's input gradient and the decoders of the mixed passes). The
+        // engine's Winograd forms perform fewer: `performed_gflop` counts those.
         let encoder = 428_826_624.0, heads = 68_096.0, decoder = 69_017_600.0, stem = 2.0 * 3 * 16 * 9 * 32 * 32
         let b = Double(batch)
         let referenceFlops = 4 * b * (encoder + heads + decoder) + 4 * b * (2 * (encoder + heads) - stem) + 2 * b * 2 * decoder
-        let performedFlops = decodeMixed ? referenceFlops : referenceFlops - 2 * b * decoder
         let median = summary.median
-        let gemm = sgemmRate()
-        let roofline = referenceFlops / (gemm * 1e9)
+        let phases = PhaseReport(steps: 2, trainStep)
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "workload": "wrn-step", "batch": batch, "decode_mixed": decodeMixed, "median_s": median,
                 "steps": summary.samples.count, "unlabeled_images_per_s": b / median,
-                "reference_gflop": referenceFlops * 1e-9, "performed_gflop": performedFlops * 1e-9,
-                "gflops": performedFlops / median * 1e-9, "sgemm_gflops": gemm, "roofline_s": roofline,
-                "roofline_fraction": roofline / median, "peak_rss_mib": peakResidentMebibytes(),
-                "augmentation_ms": augmentationSeconds * 1e3,
+                "reference_gflop": (decodeMixed ? referenceFlops : referenceFlops - 2 * b * decoder) * 1e-9,
+                "peak_rss_mib": peakResidentMebibytes(), "augmentation_ms": augmentationSeconds * 1e3,
             ]
+            object.merge(phases.json(stepSeconds: median)) { $1 }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             }
         } else {
             let (low, high) = summary.spread
-            print(String(format: "wrn-step: median %.3f s (p10 %.3f, p90 %.3f) over %d steps, %.1f unlabeled images/s, %.1f GFLOP/s (%.1f GFLOP performed%@)",
-                         median, low, high, summary.samples.count, b / median, performedFlops / median * 1e-9,
-                         performedFlops * 1e-9, decodeMixed ? "" : ", mixed passes not decoded"))
-            print(String(format: "roofline: %.1f GFLOP at the same-run sgemm rate %.1f GFLOP/s = %.2f s; this step reaches %.0f%% of it",
-                         referenceFlops * 1e-9, gemm, roofline, roofline / median * 100))
+            print(String(format: "wrn-step: median %.3f s (p10 %.3f, p90 %.3f) over %d steps, %.1f unlabeled images/s%@",
+                         median, low, high, summary.samples.count, b / median, decodeMixed ? "" : " (mixed passes not decoded)"))
+            print(phases.text("wrn-step", stepSeconds: median))
             print(String(format: "augmentation of the step's %d images (pad, crop, flip): %.2f ms, %.2f%% of the step",
                          2 * batch, augmentationSeconds * 1e3, augmentationSeconds / median * 100))
             print(String(format: "peak RSS %.0f MiB", peakResidentMebibytes()))
@@ -132,25 +127,5 @@ struct WRNStepWorkload: ParsableCommand {
         ) { report in
             ["batch": batch, "unlabeled_images_per_s": Double(batch) / report.overlappedStep]
         }
-    }
-
-    /// The sgemm rate of the machine with all cores, on a 1024-square product.
-    func sgemmRate() -> Double {
-        let n = 1024
-        var rng = RandomGenerator(seed: 3)
-        let a = Tensor(uniform: [n * n], generator: &rng).scalars
-        var c = [Float](repeating: 0, count: n * n)
-        let engineThreads = openblas_get_num_threads()
-        openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
-        defer { openblas_set_num_threads(engineThreads) }
-        let seconds = a.withUnsafeBufferPointer { a in
-            c.withUnsafeMutableBufferPointer { c in
-                Stopwatch(targetSeconds: 1).median {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
-                                a.baseAddress, blasint(n), a.baseAddress, blasint(n), 0, c.baseAddress, blasint(n))
-                }.median
-            }
-        }
-        return 2 * Double(n * n * n) / seconds * 1e-9
     }
 }

@@ -34,8 +34,9 @@ private func convolution(
     // Keep the patch matrices for the weight gradient when that saves a costly second im2col.
     let keep = weight.requiresGradient
         && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
-    let (y, saved) = Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep,
-                                         rectifies: rectifies)
+    let (y, saved) = PhaseClock.measure(.convolutionForward) {
+        Convolution.forward(input: x, weight: w, bias: bias?.value, geometry: g, keepColumns: keep, rectifies: rectifies)
+    }
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     // Saved for the backward pass: the weight (a parameter's storage, shared), the input or its
     // patch matrices only when the weight gradient needs them, and what else the forward pass
@@ -43,14 +44,16 @@ private func convolution(
     let savedInput = weightNode != nil && saved.columns == nil ? x : nil
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
-        let (gradient, biasGradient) = Convolution.outputGradient(
-            outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
-        let (dx, dw) = Convolution.backward(
-            outputGradient: gradient, input: savedInput, weight: w, geometry: g, saved: saved,
-            computesInput: inputNode != nil, computesWeight: weightNode != nil)
-        if let dx { inputNode?.accumulateGradient(dx) }
-        if let dw { weightNode?.accumulateGradient(dw) }
-        if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
+        PhaseClock.measure(.convolutionBackward) {
+            let (gradient, biasGradient) = Convolution.outputGradient(
+                outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
+            let (dx, dw) = Convolution.backward(
+                outputGradient: gradient, input: savedInput, weight: w, geometry: g, saved: saved,
+                computesInput: inputNode != nil, computesWeight: weightNode != nil)
+            if let dx { inputNode?.accumulateGradient(dx) }
+            if let dw { weightNode?.accumulateGradient(dw) }
+            if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
+        }
     }
 }
 
@@ -118,18 +121,21 @@ private func transposedConvolution(
     precondition(g.height > 0 && g.width > 0, "convTranspose2d: the output would be empty.")
     precondition(g.outputHeight == x.shape[2] && g.outputWidth == x.shape[3])
     if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias must be [\(outChannels)], got \(bias.shape).") }
-    let (y, saved) = Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g,
-                                                   rectifies: rectifies)
+    let (y, saved) = PhaseClock.measure(.transposedConvolutionForward) {
+        Convolution.transposedForward(input: x, weight: w, bias: bias?.value, geometry: g, rectifies: rectifies)
+    }
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias?.node)
     let rectified = rectifies ? y : nil
     return Variable(y, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { outputGradient in
-        let (gradient, biasGradient) = Convolution.outputGradient(
-            outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
-        let (dx, dw) = Convolution.transposedBackward(
-            outputGradient: gradient, input: x, weight: w, geometry: g, saved: saved,
-            computesInput: inputNode != nil, computesWeight: weightNode != nil)
-        if let dx { inputNode?.accumulateGradient(dx) }
-        if let dw { weightNode?.accumulateGradient(dw) }
-        if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
+        PhaseClock.measure(.transposedConvolutionBackward) {
+            let (gradient, biasGradient) = Convolution.outputGradient(
+                outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
+            let (dx, dw) = Convolution.transposedBackward(
+                outputGradient: gradient, input: x, weight: w, geometry: g, saved: saved,
+                computesInput: inputNode != nil, computesWeight: weightNode != nil)
+            if let dx { inputNode?.accumulateGradient(dx) }
+            if let dw { weightNode?.accumulateGradient(dw) }
+            if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
+        }
     }
 }

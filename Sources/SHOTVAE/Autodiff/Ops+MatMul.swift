@@ -17,13 +17,17 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
     precondition(
         (transposeB ? y.shape[1] : y.shape[0]) == k,
         "matmul: inner sizes differ: \(x.shape)\(transposeA ? "ᵀ" : "") × \(y.shape)\(transposeB ? "ᵀ" : "").")
-    var product = Tensor(uninitializedShape: [m, n])
-    Kernels.parallelGemm(
-        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-        a: x.pointer, lda: x.shape[1], b: y.pointer, ldb: y.shape[1],
-        c: product.mutablePointer, ldc: n)
+    let product = PhaseClock.measure(.denseForward) {
+        var product = Tensor(uninitializedShape: [m, n])
+        Kernels.parallelGemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+            a: x.pointer, lda: x.shape[1], b: y.pointer, ldb: y.shape[1],
+            c: product.mutablePointer, ldc: n)
+        return product
+    }
     let (aNode, bNode) = (a.node, b.node)
-    return Variable(product, inputs: [a, b]) { gradient in
+    /// dA and dB from dC.
+    func matmulBackward(_ gradient: Tensor) {
         let g = gradient.pointer
         if let aNode {
             // dA = dC × op(B)ᵀ, laid out as A is (transposed back when A was transposed).
@@ -53,6 +57,10 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
             }
             bNode.accumulateGradient(db)
         }
+    }
+
+    return Variable(product, inputs: [a, b]) { gradient in
+        PhaseClock.measure(.denseBackward) { matmulBackward(gradient) }
     }
 }
 

@@ -32,17 +32,22 @@ public func batchNorm(
     for (name, t) in [("weight", weight.value), ("bias", bias.value), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
         precondition(t.shape == [channels], "batchNorm: \(name) must be [\(channels)], got \(t.shape).")
     }
-    let transform = BatchNormTransform(
-        operation: "batchNorm", input: x, gamma: weight.value, beta: bias.value,
-        runningMean: &runningMean, runningVariance: &runningVariance,
-        isTraining: isTraining, momentum: momentum, epsilon: epsilon, processes: processes)
-    var y = Tensor(uninitializedShape: x.shape)
-    Kernels.channelAffine(
-        x.pointer, y.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-        scale: transform.scale.pointer, shift: transform.shift.pointer)
+    let (transform, y) = PhaseClock.measure(.batchNormForward) {
+        let transform = BatchNormTransform(
+            operation: "batchNorm", input: x, gamma: weight.value, beta: bias.value,
+            runningMean: &runningMean, runningVariance: &runningVariance,
+            isTraining: isTraining, momentum: momentum, epsilon: epsilon, processes: processes)
+        var y = Tensor(uninitializedShape: x.shape)
+        Kernels.channelAffine(
+            x.pointer, y.mutablePointer, batch: batch, channels: channels, pixels: pixels,
+            scale: transform.scale.pointer, shift: transform.shift.pointer)
+        return (transform, y)
+    }
     let (inputNode, weightNode, biasNode) = (input.node, weight.node, bias.node)
     return Variable(y, inputs: [input, weight, bias]) { gradient in
-        transform.backward(gradient, input: x, inputNode: inputNode, gammaNode: weightNode, betaNode: biasNode)
+        PhaseClock.measure(.batchNormBackward) {
+            transform.backward(gradient, input: x, inputNode: inputNode, gammaNode: weightNode, betaNode: biasNode)
+        }
     }
 }
 

@@ -53,18 +53,22 @@ public func preActivationConv2d(
         kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
     precondition(g.outputHeight > 0 && g.outputWidth > 0, "preActivationConv2d: kernel larger than the padded input.")
 
-    let transform = BatchNormTransform(
-        operation: "preActivationConv2d", input: x, gamma: normWeight.value, beta: normBias.value,
-        runningMean: &runningMean, runningVariance: &runningVariance,
-        isTraining: isTraining, momentum: momentum, epsilon: epsilon, processes: processes)
+    let transform = PhaseClock.measure(.batchNormForward) {
+        BatchNormTransform(
+            operation: "preActivationConv2d", input: x, gamma: normWeight.value, beta: normBias.value,
+            runningMean: &runningMean, runningVariance: &runningVariance,
+            isTraining: isTraining, momentum: momentum, epsilon: epsilon, processes: processes)
+    }
 
     /// a = leakyReLU(scale · x + shift), in one pass.
     func activation() -> Tensor {
-        var a = Tensor(uninitializedShape: x.shape)
-        Kernels.channelAffineLeakyReLU(
-            x.pointer, a.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-            scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
-        return a
+        PhaseClock.measure(.batchNormForward) {
+            var a = Tensor(uninitializedShape: x.shape)
+            Kernels.channelAffineLeakyReLU(
+                x.pointer, a.mutablePointer, batch: batch, channels: channels, pixels: pixels,
+                scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
+            return a
+        }
     }
 
     // On the Winograd path the activation is applied as the input is transformed, in the
@@ -72,27 +76,33 @@ public func preActivationConv2d(
     let winograd = Winograd.applies(g, outputChannels: w.shape[0])
     let fused = ChannelsLast.Activation(scale: transform.scale.pointer, shift: transform.shift.pointer,
                                         negativeSlope: negativeSlope)
-    let y = winograd
-        ? withExtendedLifetime(transform) { Winograd.forward(input: x, weight: w, inputActivation: fused, geometry: g) }
-        : Convolution.forward(input: activation(), weight: w, bias: nil, geometry: g).output
+    let y = PhaseClock.measure(.convolutionForward) {
+        winograd
+            ? withExtendedLifetime(transform) { Winograd.forward(input: x, weight: w, inputActivation: fused, geometry: g) }
+            : Convolution.forward(input: activation(), weight: w, bias: nil, geometry: g).output
+    }
     let (inputNode, gammaNode, betaNode, weightNode) = (input.node, normWeight.node, normBias.node, weight.node)
     return Variable(y, inputs: [input, normWeight, normBias, weight]) { gradient in
         let needsNorm = inputNode != nil || gammaNode != nil || betaNode != nil
-        var gradients = winograd
-            ? withExtendedLifetime(transform) {
-                Winograd.backward(outputGradient: gradient, input: x, weight: w, inputActivation: fused, geometry: g,
-                                  computesInput: needsNorm, computesWeight: weightNode != nil)
-            }
-            : Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
-                                   computesInput: needsNorm, computesWeight: weightNode != nil)
+        var gradients = PhaseClock.measure(.convolutionBackward) {
+            winograd
+                ? withExtendedLifetime(transform) {
+                    Winograd.backward(outputGradient: gradient, input: x, weight: w, inputActivation: fused, geometry: g,
+                                      computesInput: needsNorm, computesWeight: weightNode != nil)
+                }
+                : Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
+                                       computesInput: needsNorm, computesWeight: weightNode != nil)
+        }
         if let dw = gradients.weight { weightNode?.accumulateGradient(dw) }
         // Taken out, so that it is the only reference to its storage and is written in place.
         guard var dz = gradients.input.take() else { return }
-        // Through the leaky ReLU: dz = da where z = scale · x + shift > 0, slope · da elsewhere.
-        Kernels.channelAffineLeakyReLUGradient(
-            dz.mutablePointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
-            scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
-        // Through the batch norm.
-        transform.backward(dz, input: x, inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
+        PhaseClock.measure(.batchNormBackward) {
+            // Through the leaky ReLU: dz = da where z = scale · x + shift > 0, slope · da elsewhere.
+            Kernels.channelAffineLeakyReLUGradient(
+                dz.mutablePointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
+                scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
+            // Through the batch norm.
+            transform.backward(dz, input: x, inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
+        }
     }
 }

@@ -169,7 +169,8 @@ final class GradientNode {
         for (position, node) in order.enumerated() {
             guard let function = node.backwardFunction else { continue }
             if let gradient = node.gradient {
-                function(gradient)
+                // A layer's gradient counts as its own phase; the rest as elementwise passes.
+                PhaseClock.measure(.elementwise) { function(gradient) }
             }
             node.backwardFunction = nil
             node.inputs = []

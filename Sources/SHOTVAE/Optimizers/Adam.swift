@@ -77,55 +77,57 @@ public class Adam: Optimizer {
     /// cores (the small tensors too, which alone would each run on one core), without changing
     /// a bit of the result.
     public func step() {
-        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
-        // First gather every parameter's tensors and its step's coefficients.
-        var updated: [(index: Int, value: Tensor, m: Tensor, v: Tensor, g: Tensor, stepSize: Float, correction: Float)] = []
-        for (index, parameter) in parameters.enumerated() {
-            guard var g = parameter.gradient else { continue }
-            var value = parameter.value
-            parameter.variable.value = Tensor(0)  // drop the extra reference so updates are in place
-            if decay != 0 {
-                if decouplesWeightDecay {
-                    Kernels.scale(value.mutablePointer, by: 1 - learningRate * decay, count: value.count)
-                } else {
-                    g = g.zip(value, vector: { $0 + decay * $1 }, scalar: { $0 + decay * $1 })
+        PhaseClock.measure(.optimizer) {
+            let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+            // First gather every parameter's tensors and its step's coefficients.
+            var updated: [(index: Int, value: Tensor, m: Tensor, v: Tensor, g: Tensor, stepSize: Float, correction: Float)] = []
+            for (index, parameter) in parameters.enumerated() {
+                guard var g = parameter.gradient else { continue }
+                var value = parameter.value
+                parameter.variable.value = Tensor(0)  // drop the extra reference so updates are in place
+                if decay != 0 {
+                    if decouplesWeightDecay {
+                        Kernels.scale(value.mutablePointer, by: 1 - learningRate * decay, count: value.count)
+                    } else {
+                        g = g.zip(value, vector: { $0 + decay * $1 }, scalar: { $0 + decay * $1 })
+                    }
+                }
+                let m = firstMoments[index] ?? Tensor(shape: value.shape)
+                let v = secondMoments[index] ?? Tensor(shape: value.shape)
+                firstMoments[index] = nil
+                secondMoments[index] = nil
+                steps[index] += 1
+                // Bias corrections in double precision, as PyTorch computes them in Python.
+                let t = Double(steps[index])
+                let stepSize = Float(Double(learningRate) / (1 - pow(Double(b1), t)))
+                let correction = Float((1 - pow(Double(b2), t)).squareRoot())
+                updated.append((index, value, m, v, g, stepSize, correction))
+            }
+            // Then one pass over all their values: segment `k` covers `starts[k] ..< starts[k + 1]`.
+            var starts = [0]
+            var lanes: [(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                         g: UnsafePointer<Float>, stepSize: Float, correction: Float)] = []
+            for k in updated.indices {
+                lanes.append((updated[k].value.mutablePointer, updated[k].m.mutablePointer, updated[k].v.mutablePointer,
+                              updated[k].g.pointer, updated[k].stepSize, updated[k].correction))
+                starts.append(starts[k] + updated[k].value.count)
+            }
+            withExtendedLifetime(updated) {
+                Parallel.forEach(starts.last ?? 0, grain: 1 << 16) { range in
+                    for k in lanes.indices where starts[k] < range.upperBound && starts[k + 1] > range.lowerBound {
+                        let lane = lanes[k]
+                        let lower = max(range.lowerBound, starts[k]) - starts[k]
+                        let upper = min(range.upperBound, starts[k + 1]) - starts[k]
+                        Self.update(lane.p, lane.m, lane.v, lane.g, lower..<upper, b1: b1, b2: b2, eps: eps,
+                                    stepSize: lane.stepSize, correction: lane.correction)
+                    }
                 }
             }
-            let m = firstMoments[index] ?? Tensor(shape: value.shape)
-            let v = secondMoments[index] ?? Tensor(shape: value.shape)
-            firstMoments[index] = nil
-            secondMoments[index] = nil
-            steps[index] += 1
-            // Bias corrections in double precision, as PyTorch computes them in Python.
-            let t = Double(steps[index])
-            let stepSize = Float(Double(learningRate) / (1 - pow(Double(b1), t)))
-            let correction = Float((1 - pow(Double(b2), t)).squareRoot())
-            updated.append((index, value, m, v, g, stepSize, correction))
-        }
-        // Then one pass over all their values: segment `k` covers `starts[k] ..< starts[k + 1]`.
-        var starts = [0]
-        var lanes: [(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-                     g: UnsafePointer<Float>, stepSize: Float, correction: Float)] = []
-        for k in updated.indices {
-            lanes.append((updated[k].value.mutablePointer, updated[k].m.mutablePointer, updated[k].v.mutablePointer,
-                          updated[k].g.pointer, updated[k].stepSize, updated[k].correction))
-            starts.append(starts[k] + updated[k].value.count)
-        }
-        withExtendedLifetime(updated) {
-            Parallel.forEach(starts.last ?? 0, grain: 1 << 16) { range in
-                for k in lanes.indices where starts[k] < range.upperBound && starts[k + 1] > range.lowerBound {
-                    let lane = lanes[k]
-                    let lower = max(range.lowerBound, starts[k]) - starts[k]
-                    let upper = min(range.upperBound, starts[k + 1]) - starts[k]
-                    Self.update(lane.p, lane.m, lane.v, lane.g, lower..<upper, b1: b1, b2: b2, eps: eps,
-                                stepSize: lane.stepSize, correction: lane.correction)
-                }
+            for entry in updated {
+                firstMoments[entry.index] = entry.m
+                secondMoments[entry.index] = entry.v
+                parameters[entry.index].variable.value = entry.value
             }
-        }
-        for entry in updated {
-            firstMoments[entry.index] = entry.m
-            secondMoments[entry.index] = entry.v
-            parameters[entry.index].variable.value = entry.value
         }
     }
 

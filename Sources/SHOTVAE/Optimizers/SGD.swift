@@ -49,34 +49,36 @@ public final class SGD: Optimizer {
 
     /// Updates every parameter that has a gradient.
     public func step() {
-        let (lr, mu, decay) = (learningRate, momentum, weightDecay)
-        for (index, parameter) in parameters.enumerated() {
-            guard let gradient = parameter.gradient else { continue }
-            // g ← g + weightDecay · p
-            var g = decay == 0 ? gradient : gradient.zip(parameter.value, vector: { $0 + decay * $1 }, scalar: { $0 + decay * $1 })
-            if mu != 0 {
-                if var buffer = buffers[index] {
-                    buffers[index] = nil
-                    let count = buffer.count
-                    let b = buffer.mutablePointer
-                    let source = g.pointer
-                    Kernels.zip(UnsafePointer(b), source, b, count: count,
-                                vector: { mu * $0 + $1 }, scalar: { mu * $0 + $1 })
-                    buffers[index] = buffer
-                } else {
-                    buffers[index] = g
+        PhaseClock.measure(.optimizer) {
+            let (lr, mu, decay) = (learningRate, momentum, weightDecay)
+            for (index, parameter) in parameters.enumerated() {
+                guard let gradient = parameter.gradient else { continue }
+                // g ← g + weightDecay · p
+                var g = decay == 0 ? gradient : gradient.zip(parameter.value, vector: { $0 + decay * $1 }, scalar: { $0 + decay * $1 })
+                if mu != 0 {
+                    if var buffer = buffers[index] {
+                        buffers[index] = nil
+                        let count = buffer.count
+                        let b = buffer.mutablePointer
+                        let source = g.pointer
+                        Kernels.zip(UnsafePointer(b), source, b, count: count,
+                                    vector: { mu * $0 + $1 }, scalar: { mu * $0 + $1 })
+                        buffers[index] = buffer
+                    } else {
+                        buffers[index] = g
+                    }
+                    let buffer = buffers[index]!
+                    g = nesterov
+                        ? g.zip(buffer, vector: { $0 + mu * $1 }, scalar: { $0 + mu * $1 })
+                        : buffer
                 }
-                let buffer = buffers[index]!
-                g = nesterov
-                    ? g.zip(buffer, vector: { $0 + mu * $1 }, scalar: { $0 + mu * $1 })
-                    : buffer
+                var value = parameter.value
+                parameter.variable.value = Tensor(0)  // drop the extra reference so the update is in place
+                let count = value.count
+                let p = value.mutablePointer
+                Kernels.axpy(-lr, g.pointer, p, count: count)
+                parameter.variable.value = value
             }
-            var value = parameter.value
-            parameter.variable.value = Tensor(0)  // drop the extra reference so the update is in place
-            let count = value.count
-            let p = value.mutablePointer
-            Kernels.axpy(-lr, g.pointer, p, count: count)
-            parameter.variable.value = value
         }
     }
 

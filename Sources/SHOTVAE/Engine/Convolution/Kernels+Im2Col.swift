@@ -17,36 +17,38 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
-        if g.preservesSize {
-            shiftedIm2col(image, g, into: columns, rowStride: rowStride, channels: channels)
-            return
-        }
-        if g.stride > 1 {
-            stridedIm2col(image, g, into: columns, rowStride: rowStride, channels: channels)
-            return
-        }
-        let outH = g.outputHeight
-        let outW = g.outputWidth
-        for c in channels {
-            let plane = image + c * g.inputPixels
-            for ky in 0..<g.kernelHeight {
-                for kx in 0..<g.kernelWidth {
-                    let row = (c * g.kernelHeight + ky) * g.kernelWidth + kx
-                    let destination = columns + row * rowStride
-                    // Output columns whose input column lies inside the image.
-                    let first = min(outW, max(0, (g.padding - kx + g.stride - 1) / g.stride))
-                    let last = min(outW, max(first, (g.width + g.padding - kx + g.stride - 1) / g.stride))
-                    for oy in 0..<outH {
-                        let out = destination + oy * outW
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.height {
-                            fill(out, with: 0, count: outW)
-                            continue
+        PhaseClock.measure(.winogradTransforms) {
+            if g.preservesSize {
+                shiftedIm2col(image, g, into: columns, rowStride: rowStride, channels: channels)
+                return
+            }
+            if g.stride > 1 {
+                stridedIm2col(image, g, into: columns, rowStride: rowStride, channels: channels)
+                return
+            }
+            let outH = g.outputHeight
+            let outW = g.outputWidth
+            for c in channels {
+                let plane = image + c * g.inputPixels
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        let row = (c * g.kernelHeight + ky) * g.kernelWidth + kx
+                        let destination = columns + row * rowStride
+                        // Output columns whose input column lies inside the image.
+                        let first = min(outW, max(0, (g.padding - kx + g.stride - 1) / g.stride))
+                        let last = min(outW, max(first, (g.width + g.padding - kx + g.stride - 1) / g.stride))
+                        for oy in 0..<outH {
+                            let out = destination + oy * outW
+                            let iy = oy * g.stride - g.padding + ky
+                            if iy < 0 || iy >= g.height {
+                                fill(out, with: 0, count: outW)
+                                continue
+                            }
+                            let source = plane + iy * g.width - g.padding + kx
+                            if first > 0 { fill(out, with: 0, count: first) }
+                            copy(source + first, to: out + first, count: last - first)
+                            if last < outW { fill(out + last, with: 0, count: outW - last) }
                         }
-                        let source = plane + iy * g.width - g.padding + kx
-                        if first > 0 { fill(out, with: 0, count: first) }
-                        copy(source + first, to: out + first, count: last - first)
-                        if last < outW { fill(out + last, with: 0, count: outW - last) }
                     }
                 }
             }
@@ -61,31 +63,33 @@ extension Kernels {
         _ columns: UnsafeMutablePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
-        if g.preservesSize {
-            shiftedCol2im(columns, rowStride: rowStride, g, into: image, channels: channels)
-            return
-        }
-        if g.stride > 1 {
-            stridedCol2im(columns, rowStride: rowStride, g, into: image, channels: channels)
-            return
-        }
-        let outH = g.outputHeight
-        let outW = g.outputWidth
-        for c in channels {
-            let plane = image + c * g.inputPixels
-            for ky in 0..<g.kernelHeight {
-                for kx in 0..<g.kernelWidth {
-                    let row = (c * g.kernelHeight + ky) * g.kernelWidth + kx
-                    let sourceRow = columns + row * rowStride
-                    let first = min(outW, max(0, (g.padding - kx + g.stride - 1) / g.stride))
-                    let last = min(outW, max(first, (g.width + g.padding - kx + g.stride - 1) / g.stride))
-                    if first >= last { continue }
-                    for oy in 0..<outH {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.height { continue }
-                        let source = sourceRow + oy * outW
-                        let destination = plane + iy * g.width - g.padding + kx
-                        add(source + first, into: destination + first, count: last - first)
+        PhaseClock.measure(.winogradTransforms) {
+            if g.preservesSize {
+                shiftedCol2im(columns, rowStride: rowStride, g, into: image, channels: channels)
+                return
+            }
+            if g.stride > 1 {
+                stridedCol2im(columns, rowStride: rowStride, g, into: image, channels: channels)
+                return
+            }
+            let outH = g.outputHeight
+            let outW = g.outputWidth
+            for c in channels {
+                let plane = image + c * g.inputPixels
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        let row = (c * g.kernelHeight + ky) * g.kernelWidth + kx
+                        let sourceRow = columns + row * rowStride
+                        let first = min(outW, max(0, (g.padding - kx + g.stride - 1) / g.stride))
+                        let last = min(outW, max(first, (g.width + g.padding - kx + g.stride - 1) / g.stride))
+                        if first >= last { continue }
+                        for oy in 0..<outH {
+                            let iy = oy * g.stride - g.padding + ky
+                            if iy < 0 || iy >= g.height { continue }
+                            let source = sourceRow + oy * outW
+                            let destination = plane + iy * g.width - g.padding + kx
+                            add(source + first, into: destination + first, count: last - first)
+                        }
                     }
                 }
             }
@@ -137,18 +141,20 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
-        let pixels = g.inputPixels
-        for c in channels {
-            let plane = image + c * pixels
-            for ky in 0..<g.kernelHeight {
-                for kx in 0..<g.kernelWidth {
-                    let shift = PlaneShift(g, ky: ky, kx: kx)
-                    let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
-                    let copied = shift.copied
-                    fill(row, with: 0, count: copied.lowerBound)
-                    copy(plane + copied.lowerBound + shift.offset, to: row + copied.lowerBound, count: copied.count)
-                    fill(row + copied.upperBound, with: 0, count: pixels - copied.upperBound)
-                    shift.zeroWrapped(row, width: g.width)
+        PhaseClock.measure(.winogradTransforms) {
+            let pixels = g.inputPixels
+            for c in channels {
+                let plane = image + c * pixels
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        let shift = PlaneShift(g, ky: ky, kx: kx)
+                        let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
+                        let copied = shift.copied
+                        fill(row, with: 0, count: copied.lowerBound)
+                        copy(plane + copied.lowerBound + shift.offset, to: row + copied.lowerBound, count: copied.count)
+                        fill(row + copied.upperBound, with: 0, count: pixels - copied.upperBound)
+                        shift.zeroWrapped(row, width: g.width)
+                    }
                 }
             }
         }
@@ -162,15 +168,17 @@ extension Kernels {
         _ columns: UnsafeMutablePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
-        for c in channels {
-            let plane = image + c * g.inputPixels
-            for ky in 0..<g.kernelHeight {
-                for kx in 0..<g.kernelWidth {
-                    let shift = PlaneShift(g, ky: ky, kx: kx)
-                    let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
-                    shift.zeroWrapped(row, width: g.width)
-                    let copied = shift.copied
-                    add(row + copied.lowerBound, into: plane + copied.lowerBound + shift.offset, count: copied.count)
+        PhaseClock.measure(.winogradTransforms) {
+            for c in channels {
+                let plane = image + c * g.inputPixels
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        let shift = PlaneShift(g, ky: ky, kx: kx)
+                        let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
+                        shift.zeroWrapped(row, width: g.width)
+                        let copied = shift.copied
+                        add(row + copied.lowerBound, into: plane + copied.lowerBound + shift.offset, count: copied.count)
+                    }
                 }
             }
         }

@@ -116,39 +116,41 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
-        let outH = g.outputHeight
-        let outW = g.outputWidth
-        let phases = RowPhases(g)
-        let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
-        let block = phases.channelsPerBlock(g, of: channels)
-        let channelLength = g.height * phases.rowLength
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: block * channelLength) { buffer in
-            let split = buffer.baseAddress!
-            // Every row writes the same positions of its phases; the rest stays zero.
-            fill(split, with: 0, count: block * channelLength)
-            for first in Swift.stride(from: channels.lowerBound, to: channels.upperBound, by: block) {
-                let blockChannels = first..<min(first + block, channels.upperBound)
-                for c in blockChannels {
-                    let plane = image + c * g.inputPixels
-                    let channelRows = split + (c - first) * channelLength
-                    for iy in 0..<g.height {
-                        phases.split(plane + iy * g.width, width: g.width, into: channelRows + iy * phases.rowLength)
+        PhaseClock.measure(.winogradTransforms) {
+            let outH = g.outputHeight
+            let outW = g.outputWidth
+            let phases = RowPhases(g)
+            let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
+            let block = phases.channelsPerBlock(g, of: channels)
+            let channelLength = g.height * phases.rowLength
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: block * channelLength) { buffer in
+                let split = buffer.baseAddress!
+                // Every row writes the same positions of its phases; the rest stays zero.
+                fill(split, with: 0, count: block * channelLength)
+                for first in Swift.stride(from: channels.lowerBound, to: channels.upperBound, by: block) {
+                    let blockChannels = first..<min(first + block, channels.upperBound)
+                    for c in blockChannels {
+                        let plane = image + c * g.inputPixels
+                        let channelRows = split + (c - first) * channelLength
+                        for iy in 0..<g.height {
+                            phases.split(plane + iy * g.width, width: g.width, into: channelRows + iy * phases.rowLength)
+                        }
                     }
-                }
-                for c in blockChannels {
-                    let channelRows = split + (c - first) * channelLength
-                    for ky in 0..<g.kernelHeight {
-                        let rows = columns + ((c * g.kernelHeight + ky) * g.kernelWidth) * rowStride
-                        for oy in 0..<outH {
-                            let iy = oy * g.stride - g.padding + ky
-                            if iy < 0 || iy >= g.height {
-                                for kx in 0..<g.kernelWidth { fill(rows + kx * rowStride + oy * outW, with: 0, count: outW) }
-                                continue
-                            }
-                            let source = channelRows + iy * phases.rowLength
-                            for kx in 0..<g.kernelWidth {
-                                let (phase, offset) = starts[kx]
-                                copy(source + phase * phases.length + offset, to: rows + kx * rowStride + oy * outW, count: outW)
+                    for c in blockChannels {
+                        let channelRows = split + (c - first) * channelLength
+                        for ky in 0..<g.kernelHeight {
+                            let rows = columns + ((c * g.kernelHeight + ky) * g.kernelWidth) * rowStride
+                            for oy in 0..<outH {
+                                let iy = oy * g.stride - g.padding + ky
+                                if iy < 0 || iy >= g.height {
+                                    for kx in 0..<g.kernelWidth { fill(rows + kx * rowStride + oy * outW, with: 0, count: outW) }
+                                    continue
+                                }
+                                let source = channelRows + iy * phases.rowLength
+                                for kx in 0..<g.kernelWidth {
+                                    let (phase, offset) = starts[kx]
+                                    copy(source + phase * phases.length + offset, to: rows + kx * rowStride + oy * outW, count: outW)
+                                }
                             }
                         }
                     }
@@ -169,36 +171,38 @@ extension Kernels {
         _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
-        let outH = g.outputHeight
-        let outW = g.outputWidth
-        let phases = RowPhases(g)
-        let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
-        let block = phases.channelsPerBlock(g, of: channels)
-        let channelLength = g.height * phases.rowLength
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: block * channelLength) { buffer in
-            let split = buffer.baseAddress!
-            for first in Swift.stride(from: channels.lowerBound, to: channels.upperBound, by: block) {
-                let blockChannels = first..<min(first + block, channels.upperBound)
-                fill(split, with: 0, count: blockChannels.count * channelLength)
-                for kx in 0..<g.kernelWidth {
-                    let (phase, offset) = starts[kx]
-                    for c in blockChannels {
-                        let channelRows = split + (c - first) * channelLength + phase * phases.length + offset
-                        for ky in 0..<g.kernelHeight {
-                            let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
-                            for oy in 0..<outH {
-                                let iy = oy * g.stride - g.padding + ky
-                                if iy < 0 || iy >= g.height { continue }
-                                add(row + oy * outW, into: channelRows + iy * phases.rowLength, count: outW)
+        PhaseClock.measure(.winogradTransforms) {
+            let outH = g.outputHeight
+            let outW = g.outputWidth
+            let phases = RowPhases(g)
+            let starts = (0..<g.kernelWidth).map { phases.start($0, padding: g.padding) }
+            let block = phases.channelsPerBlock(g, of: channels)
+            let channelLength = g.height * phases.rowLength
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: block * channelLength) { buffer in
+                let split = buffer.baseAddress!
+                for first in Swift.stride(from: channels.lowerBound, to: channels.upperBound, by: block) {
+                    let blockChannels = first..<min(first + block, channels.upperBound)
+                    fill(split, with: 0, count: blockChannels.count * channelLength)
+                    for kx in 0..<g.kernelWidth {
+                        let (phase, offset) = starts[kx]
+                        for c in blockChannels {
+                            let channelRows = split + (c - first) * channelLength + phase * phases.length + offset
+                            for ky in 0..<g.kernelHeight {
+                                let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
+                                for oy in 0..<outH {
+                                    let iy = oy * g.stride - g.padding + ky
+                                    if iy < 0 || iy >= g.height { continue }
+                                    add(row + oy * outW, into: channelRows + iy * phases.rowLength, count: outW)
+                                }
                             }
                         }
                     }
-                }
-                for c in blockChannels {
-                    let plane = image + c * g.inputPixels
-                    let channelRows = split + (c - first) * channelLength
-                    for iy in 0..<g.height {
-                        phases.merge(channelRows + iy * phases.rowLength, width: g.width, into: plane + iy * g.width)
+                    for c in blockChannels {
+                        let plane = image + c * g.inputPixels
+                        let channelRows = split + (c - first) * channelLength
+                        for iy in 0..<g.height {
+                            phases.merge(channelRows + iy * phases.rowLength, width: g.width, into: plane + iy * g.width)
+                        }
                     }
                 }
             }

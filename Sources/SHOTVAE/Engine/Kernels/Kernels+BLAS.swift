@@ -16,19 +16,22 @@ extension Kernels {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        _ = singleThreadedBLAS
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            for row in 0..<m {
-                if beta == 0 { fill(c + row * ldc, with: 0, count: n) } else { scale(c + row * ldc, by: beta, count: n) }
+        PhaseClock.countMultiplyAdds(m * n * k)
+        PhaseClock.measure(.products) {
+            _ = singleThreadedBLAS
+            if m == 0 || n == 0 { return }
+            if k == 0 {
+                for row in 0..<m {
+                    if beta == 0 { fill(c + row * ldc, with: 0, count: n) } else { scale(c + row * ldc, by: beta, count: n) }
+                }
+                return
             }
-            return
+            cblas_sgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+                beta, c, blasint(ldc))
         }
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
     }
 
     /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` split across the

@@ -1,3 +1,5 @@
+import CSHOTVAEKernels
+
 /// The matrix products of the Winograd passes, `C = A B` or `C += A B`, without `sgemm`'s
 /// packing.
 ///
@@ -95,25 +97,52 @@ extension Kernels {
     /// ``packPanels(transposed:columns:depth:rowStride:into:)``, one after the other, split
     /// across the cores: `[count, packedPanelsSize(columns: n, depth: k)]`.
     static func packedPanels(_ matrices: UnsafePointer<Float>, count: Int, columns n: Int, depth k: Int, rowStride: Int) -> Tensor {
-        let size = packedPanelsSize(columns: n, depth: k)
-        var result = Tensor(uninitializedShape: [count, size])
-        let packed = result.mutablePointer
-        Parallel.forEach(count, grain: 1) { range in
-            for index in range {
-                packPanels(transposed: matrices + index * n * rowStride, columns: n, depth: k, rowStride: rowStride,
-                           into: packed + index * size)
+        PhaseClock.measure(.winogradTransforms) {
+            let size = packedPanelsSize(columns: n, depth: k)
+            var result = Tensor(uninitializedShape: [count, size])
+            let packed = result.mutablePointer
+            Parallel.forEach(count, grain: 1) { range in
+                for index in range {
+                    packPanels(transposed: matrices + index * n * rowStride, columns: n, depth: k, rowStride: rowStride,
+                               into: packed + index * size)
+                }
             }
+            return result
         }
-        return result
     }
 
     /// `C = A B`, or `C += A B` if `accumulates`, on the calling thread: `A` is `m x k` with
     /// `A[i, p] = a[i · rowStride + p · depthStride]` (so a transposed matrix is read in place
     /// too), `B` is `k x n` read as `b` says, `C` is `m x n` with rows `ldc` apart.
     ///
+    /// Runs the kernel of `instructionSet` (by default the CPU's widest, ``InstructionSet``):
+    /// AVX-512 sums blocks of 8 rows by 32 columns in 16 registers, AVX2 blocks of 6 rows by
+    /// 16 columns in 12, both in C (`CSHOTVAEKernels`); the portable kernel is
+    /// ``portableProduct(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:)``.
+    static func product(
+        rows m: Int, columns n: Int, depth k: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
+        b: Panels, c: UnsafeMutablePointer<Float>, ldc: Int, accumulates: Bool,
+        instructionSet: InstructionSet = .current
+    ) {
+        PhaseClock.countMultiplyAdds(m * n * k)
+        PhaseClock.measure(.products) {
+            switch instructionSet {
+            case .portable:
+                portableProduct(rows: m, columns: n, depth: k, a: a, rowStride: rowStride, depthStride: depthStride,
+                                b: b, c: c, ldc: ldc, accumulates: accumulates)
+            case .avx2, .avx512:
+                shotvae_product(instructionSet.isa, m, n, k, a, rowStride, depthStride, b.base, b.panelStride,
+                                b.rowStride, c, ldc, accumulates)
+            }
+        }
+    }
+
+    /// ``product(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:instructionSet:)``
+    /// in Swift's vectors, for CPUs without AVX2 and FMA: blocks of six rows by 16 columns.
+    ///
     /// A last block of fewer than six rows repeats the last row in the registers it leaves free
     /// and stores only its own rows; a last panel of fewer than 16 columns stores only its own.
-    static func product(
+    static func portableProduct(
         rows m: Int, columns n: Int, depth k: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
         b: Panels, c: UnsafeMutablePointer<Float>, ldc: Int, accumulates: Bool
     ) {

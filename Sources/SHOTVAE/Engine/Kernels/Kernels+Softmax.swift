@@ -10,15 +10,17 @@ extension Kernels {
     static func logSoftmax(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int
     ) {
-        for r in 0..<rows {
-            let input = x + r * columns
-            let output = y + r * columns
-            var maximum = -Float.infinity
-            for k in 0..<columns { maximum = max(maximum, input[k]) }
-            var total: Float = 0
-            for k in 0..<columns { total += expf(input[k] - maximum) }
-            let shift = maximum + logf(total)
-            for k in 0..<columns { output[k] = input[k] - shift }
+        PhaseClock.measure(.elementwise) {
+            for r in 0..<rows {
+                let input = x + r * columns
+                let output = y + r * columns
+                var maximum = -Float.infinity
+                for k in 0..<columns { maximum = max(maximum, input[k]) }
+                var total: Float = 0
+                for k in 0..<columns { total += expf(input[k] - maximum) }
+                let shift = maximum + logf(total)
+                for k in 0..<columns { output[k] = input[k] - shift }
+            }
         }
     }
 
@@ -26,19 +28,21 @@ extension Kernels {
     static func softmax(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int
     ) {
-        for r in 0..<rows {
-            let input = x + r * columns
-            let output = y + r * columns
-            var maximum = -Float.infinity
-            for k in 0..<columns { maximum = max(maximum, input[k]) }
-            var total: Float = 0
-            for k in 0..<columns {
-                let e = expf(input[k] - maximum)
-                output[k] = e
-                total += e
+        PhaseClock.measure(.elementwise) {
+            for r in 0..<rows {
+                let input = x + r * columns
+                let output = y + r * columns
+                var maximum = -Float.infinity
+                for k in 0..<columns { maximum = max(maximum, input[k]) }
+                var total: Float = 0
+                for k in 0..<columns {
+                    let e = expf(input[k] - maximum)
+                    output[k] = e
+                    total += e
+                }
+                let inverse = 1 / total
+                for k in 0..<columns { output[k] *= inverse }
             }
-            let inverse = 1 / total
-            for k in 0..<columns { output[k] *= inverse }
         }
     }
 
@@ -47,11 +51,13 @@ extension Kernels {
         output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradient dx: UnsafeMutablePointer<Float>, rows: Int, columns: Int
     ) {
-        for r in 0..<rows {
-            let offset = r * columns
-            let inner = dot(y + offset, dy + offset, count: columns)
-            for k in 0..<columns {
-                dx[offset + k] = y[offset + k] * (dy[offset + k] - inner)
+        PhaseClock.measure(.elementwise) {
+            for r in 0..<rows {
+                let offset = r * columns
+                let inner = dot(y + offset, dy + offset, count: columns)
+                for k in 0..<columns {
+                    dx[offset + k] = y[offset + k] * (dy[offset + k] - inner)
+                }
             }
         }
     }
@@ -61,11 +67,13 @@ extension Kernels {
         output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradient dx: UnsafeMutablePointer<Float>, rows: Int, columns: Int
     ) {
-        for r in 0..<rows {
-            let offset = r * columns
-            let total = sum(dy + offset, count: columns)
-            for k in 0..<columns {
-                dx[offset + k] = dy[offset + k] - expf(y[offset + k]) * total
+        PhaseClock.measure(.elementwise) {
+            for r in 0..<rows {
+                let offset = r * columns
+                let total = sum(dy + offset, count: columns)
+                for k in 0..<columns {
+                    dx[offset + k] = dy[offset + k] - expf(y[offset + k]) * total
+                }
             }
         }
     }

@@ -19,21 +19,25 @@ extension Tensor {
     func elementwise(
         grain: Int = elementwiseGrain, _ kernel: (_ first: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
     ) -> Tensor {
-        var result = Tensor(uninitializedShape: shape)
-        let destination = result.mutablePointer
-        Parallel.forEach(count, grain: grain) { range in
-            kernel(range.lowerBound, range.count, destination + range.lowerBound)
+        PhaseClock.measure(.elementwise) {
+            var result = Tensor(uninitializedShape: shape)
+            let destination = result.mutablePointer
+            Parallel.forEach(count, grain: grain) { range in
+                kernel(range.lowerBound, range.count, destination + range.lowerBound)
+            }
+            return result
         }
-        return result
     }
 
     /// A tensor of the same shape with `vector`/`scalar` applied to every element, split across
     /// the cores from `grain` elements per core.
     @inline(__always)
     func map(vector: (Vector) -> Vector, scalar: (Float) -> Float, grain: Int = elementwiseGrain) -> Tensor {
-        let source = pointer
-        return elementwise(grain: grain) { first, count, destination in
-            Kernels.map(source + first, destination, count: count, vector: vector, scalar: scalar)
+        PhaseClock.measure(.elementwise) {
+            let source = pointer
+            return elementwise(grain: grain) { first, count, destination in
+                Kernels.map(source + first, destination, count: count, vector: vector, scalar: scalar)
+            }
         }
     }
 
@@ -44,10 +48,12 @@ extension Tensor {
         _ other: Tensor, vector: (Vector, Vector) -> Vector, scalar: (Float, Float) -> Float,
         grain: Int = elementwiseGrain
     ) -> Tensor {
-        precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
-        let (a, b) = (pointer, other.pointer)
-        return elementwise(grain: grain) { first, count, destination in
-            Kernels.zip(a + first, b + first, destination, count: count, vector: vector, scalar: scalar)
+        PhaseClock.measure(.elementwise) {
+            precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
+            let (a, b) = (pointer, other.pointer)
+            return elementwise(grain: grain) { first, count, destination in
+                Kernels.zip(a + first, b + first, destination, count: count, vector: vector, scalar: scalar)
+            }
         }
     }
 
@@ -57,12 +63,14 @@ extension Tensor {
         _ second: Tensor, _ third: Tensor,
         vector: (Vector, Vector, Vector) -> Vector, scalar: (Float, Float, Float) -> Float
     ) -> Tensor {
-        precondition(
-            shape == second.shape && shape == third.shape,
-            "Shapes \(shape), \(second.shape) and \(third.shape) differ.")
-        let (a, b, c) = (pointer, second.pointer, third.pointer)
-        return elementwise { first, count, destination in
-            Kernels.zip3(a + first, b + first, c + first, destination, count: count, vector: vector, scalar: scalar)
+        PhaseClock.measure(.elementwise) {
+            precondition(
+                shape == second.shape && shape == third.shape,
+                "Shapes \(shape), \(second.shape) and \(third.shape) differ.")
+            let (a, b, c) = (pointer, second.pointer, third.pointer)
+            return elementwise { first, count, destination in
+                Kernels.zip3(a + first, b + first, c + first, destination, count: count, vector: vector, scalar: scalar)
+            }
         }
     }
 
@@ -71,68 +79,80 @@ extension Tensor {
     func broadcast(
         _ other: Tensor, vector: (Vector, Vector) -> Vector, scalar: (Float, Float) -> Float
     ) -> Tensor {
-        if shape == other.shape {
-            return zip(other, vector: vector, scalar: scalar)
+        PhaseClock.measure(.elementwise) {
+            if shape == other.shape {
+                return zip(other, vector: vector, scalar: scalar)
+            }
+            guard let plan = Broadcast(shape, other.shape) else {
+                preconditionFailure("Shapes \(shape) and \(other.shape) do not broadcast.")
+            }
+            var result = Tensor(uninitializedShape: plan.shape)
+            Kernels.broadcast(plan, pointer, other.pointer, result.mutablePointer,
+                              vector: vector, scalar: scalar)
+            return result
         }
-        guard let plan = Broadcast(shape, other.shape) else {
-            preconditionFailure("Shapes \(shape) and \(other.shape) do not broadcast.")
-        }
-        var result = Tensor(uninitializedShape: plan.shape)
-        Kernels.broadcast(plan, pointer, other.pointer, result.mutablePointer,
-                          vector: vector, scalar: scalar)
-        return result
     }
 
     /// Adds `other` (same shape) into `self`.
     mutating func add(_ other: Tensor) {
-        precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
-        let source = other.pointer
-        let destination = mutablePointer
-        Parallel.forEach(count, grain: Self.elementwiseGrain) { range in
-            Kernels.add(source + range.lowerBound, into: destination + range.lowerBound,
-                        count: range.count)
+        PhaseClock.measure(.elementwise) {
+            precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
+            let source = other.pointer
+            let destination = mutablePointer
+            Parallel.forEach(count, grain: Self.elementwiseGrain) { range in
+                Kernels.add(source + range.lowerBound, into: destination + range.lowerBound,
+                            count: range.count)
+            }
         }
     }
 
     /// The sum of `self` reduced to `targetShape`, a shape that broadcasts to `shape`.
     func summed(to targetShape: [Int]) -> Tensor {
-        if targetShape == shape { return self }
-        var result = Tensor(uninitializedShape: targetShape)
-        Kernels.sum(pointer, shape: shape, into: result.mutablePointer, shape: targetShape)
-        return result
+        PhaseClock.measure(.elementwise) {
+            if targetShape == shape { return self }
+            var result = Tensor(uninitializedShape: targetShape)
+            Kernels.sum(pointer, shape: shape, into: result.mutablePointer, shape: targetShape)
+            return result
+        }
     }
 
     /// `self` repeated along its size-1 axes to `targetShape`: broadcasting on its own.
     func expanded(to targetShape: [Int]) -> Tensor {
-        if targetShape == shape { return self }
-        guard let plan = Broadcast(shape, targetShape), plan.shape == targetShape else {
-            preconditionFailure("Shape \(shape) does not broadcast to \(targetShape).")
-        }
-        let aligned = Array(repeating: 1, count: targetShape.count - shape.count) + shape
-        let loops = Broadcast.mergedLoops(shape: targetShape, operands: [aligned])
-        let run = loops.sizes.last!
-        let contiguous = loops.strides[0].last! == 1
-        var result = Tensor(uninitializedShape: targetShape)
-        let source = pointer
-        let destination = result.mutablePointer
-        Broadcast.forEachRun(sizes: loops.sizes, strides: loops.strides) { offsets, output in
-            if contiguous {
-                (destination + output).update(from: source + offsets[0], count: run)
-            } else {
-                Kernels.fill(destination + output, with: source[offsets[0]], count: run)
+        PhaseClock.measure(.elementwise) {
+            if targetShape == shape { return self }
+            guard let plan = Broadcast(shape, targetShape), plan.shape == targetShape else {
+                preconditionFailure("Shape \(shape) does not broadcast to \(targetShape).")
             }
+            let aligned = Array(repeating: 1, count: targetShape.count - shape.count) + shape
+            let loops = Broadcast.mergedLoops(shape: targetShape, operands: [aligned])
+            let run = loops.sizes.last!
+            let contiguous = loops.strides[0].last! == 1
+            var result = Tensor(uninitializedShape: targetShape)
+            let source = pointer
+            let destination = result.mutablePointer
+            Broadcast.forEachRun(sizes: loops.sizes, strides: loops.strides) { offsets, output in
+                if contiguous {
+                    (destination + output).update(from: source + offsets[0], count: run)
+                } else {
+                    Kernels.fill(destination + output, with: source[offsets[0]], count: run)
+                }
+            }
+            return result
         }
-        return result
     }
 
     /// The sum of all elements.
     func sum() -> Float {
-        Kernels.sum(pointer, count: count)
+        PhaseClock.measure(.elementwise) {
+            Kernels.sum(pointer, count: count)
+        }
     }
 
     /// Every element multiplied by `factor`.
     func scaled(by factor: Float) -> Tensor {
-        map(vector: { $0 * factor }, scalar: { $0 * factor })
+        PhaseClock.measure(.elementwise) {
+            map(vector: { $0 * factor }, scalar: { $0 * factor })
+        }
     }
 }
 

@@ -28,7 +28,9 @@ final class TensorStorage: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         precondition(count >= 0, "A tensor cannot have a negative number of elements (\(count)).")
         self.count = count
-        let raw = BufferPool.shared.allocate(bytes: byteCount(count), alignment: TensorStorage.alignment)
+        let raw = PhaseClock.measure(.allocation) {
+            BufferPool.shared.allocate(bytes: byteCount(count), alignment: TensorStorage.alignment)
+        }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -49,6 +51,8 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        BufferPool.shared.release(UnsafeMutableRawPointer(pointer), bytes: byteCount(count))
+        PhaseClock.measure(.allocation) {
+            BufferPool.shared.release(UnsafeMutableRawPointer(pointer), bytes: byteCount(count))
+        }
     }
 }

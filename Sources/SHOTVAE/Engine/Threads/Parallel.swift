@@ -70,7 +70,7 @@ enum Parallel {
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
-                work.value(start..<end)
+                PhaseClock.chunk { work.value(start..<end) }
             }
         }
     }

@@ -86,7 +86,7 @@ final class WorkerPool: @unchecked Sendable {
             else { continue }
             // The claim keeps the job alive: `run` waits for this chunk before it returns.
             if let body {
-                Self.call(body, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+                PhaseClock.chunk { Self.call(body, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
             }
             finished.add(1, ordering: .releasing)
         }

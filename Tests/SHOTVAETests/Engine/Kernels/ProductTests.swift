@@ -3,12 +3,14 @@ import Testing
 @testable import SHOTVAE
 
 /// The Winograd passes' matrix products (`Kernels+Product.swift`) against the definition, in
-/// the three ways the passes call them, with blocks of fewer than six rows and panels of fewer
-/// than 16 columns.
+/// the three ways the passes call them, with blocks of fewer rows than a kernel's block and
+/// panels of fewer than 16 columns, for every instruction set this CPU runs (the portable
+/// Swift kernel, and the C kernels of AVX2 and AVX-512 where the CPU has them).
 @Suite struct ProductTests {
     /// `(m, n, k)`: whole blocks and panels, then every kind of remainder.
     static let sizes: [(m: Int, n: Int, k: Int)] = [
         (12, 32, 16), (1, 16, 1), (7, 20, 9), (128, 64, 128), (13, 47, 33), (5, 3, 70), (6, 8, 8),
+        (9, 33, 17), (16, 48, 64), (8, 80, 3),
     ]
 
     /// `C[i, j] = Σ_p A[i, p] B[p, j]` in double precision, `A[i, p]` at `a[i · rowStride + p · depthStride]`.
@@ -37,8 +39,8 @@ import Testing
 
     /// `B` given transposed and packed (the convolutions): columns past `n` are zero in the
     /// panels and never stored, so `C`'s padding keeps its values.
-    @Test(arguments: 0..<sizes.count)
-    func packedTransposeMatchesTheDefinition(index: Int) {
+    @Test(arguments: InstructionSet.runnable, 0..<sizes.count)
+    func packedTransposeMatchesTheDefinition(instructionSet: InstructionSet, index: Int) {
         let (m, n, k) = Self.sizes[index]
         let (lda, ldt, ldc) = (k + 3, k + 5, n + 7)
         let a = randomFloats(m * lda, seed: 1), bt = randomFloats(n * ldt, seed: 2)
@@ -55,7 +57,8 @@ import Testing
         var c = [Float](repeating: 42, count: m * ldc)
         packed.withUnsafeBufferPointer { panels in
             Kernels.product(rows: m, columns: n, depth: k, a: a, rowStride: lda, depthStride: 1,
-                            b: .init(packed: panels.baseAddress!, depth: k), c: &c, ldc: ldc, accumulates: false)
+                            b: .init(packed: panels.baseAddress!, depth: k), c: &c, ldc: ldc, accumulates: false,
+                            instructionSet: instructionSet)
         }
         expectMatches(c, ldc: ldc, definition(m: m, n: n, k: k, a: a, rowStride: lda, depthStride: 1) { p, j in bt[j * ldt + p] },
                       m: m, n: n, k: k)
@@ -63,8 +66,8 @@ import Testing
     }
 
     /// `B` read in place (the adjoint passes), columns in whole panels.
-    @Test(arguments: 0..<sizes.count)
-    func rowMajorMatchesTheDefinition(index: Int) {
+    @Test(arguments: InstructionSet.runnable, 0..<sizes.count)
+    func rowMajorMatchesTheDefinition(instructionSet: InstructionSet, index: Int) {
         let (m, size, k) = Self.sizes[index]
         let n = (size + 15) / 16 * 16
         let (lda, ldb, ldc) = (k + 1, n + 8, n + 4)
@@ -73,15 +76,15 @@ import Testing
         b.withUnsafeBufferPointer { matrix in
             Kernels.product(rows: m, columns: n, depth: k, a: a, rowStride: lda, depthStride: 1,
                             b: .init(rowMajor: matrix.baseAddress!, rowStride: ldb, columns: n), c: &c, ldc: ldc,
-                            accumulates: false)
+                            accumulates: false, instructionSet: instructionSet)
         }
         expectMatches(c, ldc: ldc, definition(m: m, n: n, k: k, a: a, rowStride: lda, depthStride: 1) { p, j in b[p * ldb + j] },
                       m: m, n: n, k: k)
     }
 
     /// `A` transposed in place and `C` accumulated (the kernel gradients' sums).
-    @Test(arguments: 0..<sizes.count)
-    func transposedAccumulationMatchesTheDefinition(index: Int) {
+    @Test(arguments: InstructionSet.runnable, 0..<sizes.count)
+    func transposedAccumulationMatchesTheDefinition(instructionSet: InstructionSet, index: Int) {
         let (m, size, k) = Self.sizes[index]
         let n = (size + 15) / 16 * 16
         let (ldd, ldv) = (m + 8, n + 8)
@@ -91,7 +94,7 @@ import Testing
         v.withUnsafeBufferPointer { matrix in
             Kernels.product(rows: m, columns: n, depth: k, a: d, rowStride: 1, depthStride: ldd,
                             b: .init(rowMajor: matrix.baseAddress!, rowStride: ldv, columns: n), c: &c, ldc: n,
-                            accumulates: true)
+                            accumulates: true, instructionSet: instructionSet)
         }
         var expected = definition(m: m, n: n, k: k, a: d, rowStride: 1, depthStride: ldd) { p, j in v[p * ldv + j] }
         for index in expected.indices { expected[index] += Double(start[index]) }
@@ -115,6 +118,21 @@ import Testing
                                   depthStride: transposeA ? lda : 1) { p, j in b[p * n + j] }
         if accumulates { for index in expected.indices { expected[index] += Double(start[index]) } }
         expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
+    }
+
+    /// This CPU's widest set is found and used: an x86-64 CPU with AVX2 and FMA in /proc/cpuinfo
+    /// runs at least the AVX2 kernels, one with AVX-512F the AVX-512 ones.
+    @Test func theWidestInstructionSetIsChosen() throws {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
+        #if arch(x86_64)
+        let expected: InstructionSet = flags.contains("avx512f") ? .avx512
+            : flags.contains("avx2") && flags.contains("fma") ? .avx2 : .portable
+        #expect(InstructionSet.supported == expected, "flags: \(flags.filter { $0.hasPrefix("avx") || $0 == "fma" })")
+        #else
+        #expect(InstructionSet.supported == .portable)
+        #endif
+        #expect(InstructionSet.runnable.last == InstructionSet.supported)
     }
 
     /// Packing many matrices across the cores gives each one's panels in turn.

@@ -162,10 +162,13 @@ enum ChannelsLast {
         let second = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.second)
         let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats))
         Convolution.forEachGroup(batch: batch, size: size, sharing: sharing) { worker, images in
-            body(worker, Group(images: images, tiles: images.count * tilesPerImage,
-                               first: Transformed(data: workspace.first(worker), layout: first),
-                               second: Transformed(data: workspace.second(worker), layout: second),
-                               scratch: workspace.third(worker)))
+            // A group's work besides its products is its transforms and channels-last copies.
+            PhaseClock.measure(.winogradTransforms) {
+                body(worker, Group(images: images, tiles: images.count * tilesPerImage,
+                                   first: Transformed(data: workspace.first(worker), layout: first),
+                                   second: Transformed(data: workspace.second(worker), layout: second),
+                                   scratch: workspace.third(worker)))
+            }
         }
     }
 

@@ -1,0 +1,40 @@
+// The engine's innermost loops in C, one version per x86-64 instruction set, chosen at run
+// time by the CPU's features (SHOTVAE's Engine/Kernels/InstructionSet.swift): clang compiles
+// each version for its own instruction set (`__attribute__((target(...)))`), so one binary
+// runs the widest vectors the CPU has and still starts on any x86-64 processor.
+#ifndef CSHOTVAEKERNELS_H
+#define CSHOTVAEKERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/// The instruction sets the kernels come in, widest last.
+typedef enum {
+    /// No kernel of this file: the engine's portable Swift loops.
+    shotvae_isa_portable = 0,
+    /// AVX2 and FMA: eight lanes, 16 vector registers.
+    shotvae_isa_avx2 = 1,
+    /// AVX-512 (F, with AVX2 and FMA): sixteen lanes, 32 vector registers.
+    shotvae_isa_avx512 = 2,
+} shotvae_isa;
+
+/// The widest instruction set that both this CPU and its operating system support.
+shotvae_isa shotvae_best_isa(void);
+
+/// `C = A B`, or `C += A B` if `accumulates`: `A` is `m x k` with `A[i, p] = a[i * row_stride +
+/// p * depth_stride]`; `B` is `k x n` in panels of 16 columns, panel `q`'s row `p` being the 16
+/// floats at `b + q * panel_stride + p * b_row_stride`; `C` is `m x n`, rows `ldc` apart.
+/// `isa` must be `shotvae_isa_avx2` or `shotvae_isa_avx512` and supported by the CPU.
+void shotvae_product(shotvae_isa isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                     const float *a, ptrdiff_t row_stride, ptrdiff_t depth_stride,
+                     const float *b, ptrdiff_t panel_stride, ptrdiff_t b_row_stride,
+                     float *c, ptrdiff_t ldc, bool accumulates);
+
+/// A register-only loop of `iterations` rounds of independent fused multiply-adds in the
+/// widest vectors of `isa` (enough chains to hide the instruction's latency on every core
+/// the project met); returns the floating-point operations it performed (two per lane per
+/// multiply-add). `sink` receives a value that depends on every chain, so that nothing is
+/// optimized away.
+double shotvae_fma_loop(shotvae_isa isa, long iterations, float *sink);
+
+#endif
