@@ -62,7 +62,7 @@ let package = Package(
         // MARK: - Public API
         .target(
             name: "SHOTVAE",
-            dependencies: ["CBLAS", "CZlib", "CSHOTVAEKernels"],
+            dependencies: ["CZlib", "CSHOTVAEKernels"],
             swiftSettings: swiftSettings
         ),
 

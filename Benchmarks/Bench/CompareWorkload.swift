@@ -86,7 +86,7 @@ struct CompareWorkload: ParsableCommand {
             for (name, fraction) in peakFractions(ours) { print(jsonLine(["comparison": name, "shotvae": fraction])) }
             if let c = ours["conv"] { print(jsonLine(["comparison": "conv / sgemm rate", "shotvae": number(c, "ratio")!])) }
             print(jsonLine(["comparison": "kernels", "instruction_set": MachineLimits.instructionSet,
-                            "openblas_core": MachineLimits.openBLASCore,
+                            "openblas_core": openBLASCore(),
                             "fma_peak_gflops": number(ours["wrn"] ?? ours["mnist"], "fma_peak_gflops") ?? .nan]))
             return
         }
@@ -126,7 +126,7 @@ struct CompareWorkload: ParsableCommand {
     /// whether the environment chose them.
     func openBLASKernels() -> String {
         let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0) in the environment)" } ?? ""
-        return "SHOTVAE kernels: \(MachineLimits.instructionSet); OpenBLAS kernels: \(MachineLimits.openBLASCore)\(forced); "
+        return "SHOTVAE kernels: \(MachineLimits.instructionSet); OpenBLAS kernels: \(openBLASCore())\(forced); "
             + "PyTorch's convolutions run on oneDNN, which picks its own"
     }
 

@@ -1,11 +1,11 @@
-/// 2-D convolution over NCHW batches as im2col + `sgemm`, in the directions that training
+/// 2-D convolution over NCHW batches as im2col and a matrix product, in the directions that training
 /// needs, for convolutions and for transposed convolutions (their adjoints).
 ///
 /// A convolution with weight `[O, C, kh, kw]` is the matrix product `W[O, C·kh·kw] ×
 /// columns[C·kh·kw, pixels]`, where `columns` is the image unfolded into patches (im2col).
 /// The batch is cut into groups of a few images; each core takes its share of the groups and,
 /// for each group, unfolds the images side by side into a patch matrix small enough to stay
-/// in its cache, then multiplies with single-threaded `sgemm` (see ``Parallel`` for the
+/// in its cache, then multiplies on its own core (``Kernels/gemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulates:)``, see ``Parallel`` for the
 /// thread policy). Unfolding in cache costs a fraction of what a whole-batch patch matrix
 /// costs in memory traffic, and the two cores never wait on each other.
 ///
@@ -23,7 +23,7 @@
 enum Convolution {
     /// The patch matrix of one group aims at this many bytes (a share of the L2/L3 cache).
     static let groupBytes = 2_500_000
-    /// A group's product aims at this many columns at least, so `sgemm` runs near its peak.
+    /// A group's product aims at this many columns at least, so that it runs near its peak.
     static let groupColumns = 512
     /// The forward pass keeps its patch matrices for the backward pass when they take at most
     /// this many bytes and the layer has fewer than ``keptColumnsChannelLimit`` output channels.
@@ -173,16 +173,16 @@ enum Convolution {
                 }
                 Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
                              a: gradient, lda: width, b: patches, ldb: width,
-                             beta: 1, c: sums + worker * weightSize, ldc: g.patchSize)
+                             c: sums + worker * weightSize, ldc: g.patchSize, accumulates: true)
             }
             if let dxPointer {
                 let destination = dxPointer + images.lowerBound * imageSize
                 if g.isPointwise && images.count == 1 {
-                    Kernels.multiply(transposeA: true, m: g.channels, n: pixels, k: outChannels,
+                    Kernels.gemm(transposeA: true, m: g.channels, n: pixels, k: outChannels,
                                      a: w, lda: g.channels, b: gradient, ldb: pixels, c: destination, ldc: pixels)
                 } else {
                     let columns = workspace.first(worker)
-                    Kernels.multiply(transposeA: true, m: g.patchSize, n: width, k: outChannels,
+                    Kernels.gemm(transposeA: true, m: g.patchSize, n: width, k: outChannels,
                                      a: w, lda: g.patchSize, b: gradient, ldb: width, c: columns, ldc: width)
                     Kernels.fill(destination, with: 0, count: images.count * imageSize)
                     for i in 0..<images.count {
@@ -285,7 +285,7 @@ enum Convolution {
                 let source = gather(x, images: images, channels: outChannels, pixels: pixels, workspace: workspace.third(worker))
                 Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
                              a: source, lda: width, b: patches, ldb: width,
-                             beta: 1, c: sums + worker * weightSize, ldc: g.patchSize)
+                             c: sums + worker * weightSize, ldc: g.patchSize, accumulates: true)
             }
         }
         return (dx, partials.map { sumPartials($0, count: weightSize, shape: weight.shape) })
@@ -328,7 +328,7 @@ enum Convolution {
         let width = images.count * pixels
         let destination = output + images.lowerBound * rows * pixels
         let product = images.count == 1 ? destination : workspace
-        Kernels.multiply(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width, c: product, ldc: width)
+        Kernels.gemm(m: rows, n: width, k: depth, a: w, lda: depth, b: patches, ldb: width, c: product, ldc: width)
         if images.count > 1 || bias != nil || rectifies {
             // Block (row, image) of the product to block (image, row) of the output.
             for row in 0..<rows {

@@ -196,28 +196,6 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// `C = op(A) B`, or `C += op(A) B` if `accumulates`, for a row-major `B` read in place, on
-    /// the calling thread: by ``product(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:)``
-    /// when `B`'s `n` columns are whole panels, else by `sgemm`. `lda`, `ldb` and `ldc` as in
-    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
-    ///
-    /// The convolutions' products by im2col have a depth of a few kernel taps or channels
-    /// (16 for the MNIST VAE's grey-scale stem), where `sgemm`'s packing and its pass to clear
-    /// `C` cost more than the multiply-adds; the Winograd kernel gradients' sums add each
-    /// group's products to a core's partial sums.
-    static func multiply(
-        transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulates: Bool = false
-    ) {
-        guard n % panelWidth == 0, k > 0 else {
-            gemm(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: accumulates ? 1 : 0, c: c, ldc: ldc)
-            return
-        }
-        product(rows: m, columns: n, depth: k, a: a, rowStride: transposeA ? 1 : lda, depthStride: transposeA ? lda : 1,
-                b: Panels(rowMajor: b, rowStride: ldb, columns: n), c: c, ldc: ldc, accumulates: accumulates)
-    }
-
     /// `c += x · b`: one fused multiply-add per lane when the build targets a CPU with FMA
     /// (SHOTVAE_FUSED_MULTIPLY_ADD, see Package.swift), a multiply and an add otherwise: in
     /// portable code `addProduct` is a call to the C library's `fmaf` for every lane.

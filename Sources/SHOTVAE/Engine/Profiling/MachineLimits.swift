@@ -1,17 +1,14 @@
-import CBLAS
 import CSHOTVAEKernels
 import Foundation
 
 /// What the engine runs on and the most it could do there: the kernels chosen for this CPU and
-/// the FMA peak they are measured against (for the benchmarks).
+/// the FMA peak they are measured against (for the benchmarks). The engine's products are all
+/// its own; OpenBLAS serves only the benchmarks' `sgemm` reference.
 @_spi(Benchmarks)
 public enum MachineLimits {
     /// The instruction set of the engine's products on this CPU: `avx512`, `avx2` or
     /// `portable` (``InstructionSet``).
     public static var instructionSet: String { InstructionSet.current.name }
-
-    /// The name of the core whose kernels OpenBLAS chose (`Haswell`, `SkylakeX`, `Prescott`, ...).
-    public static var openBLASCore: String { String(cString: openblas_get_corename()) }
 
     /// The machine's single-precision FMA peak, in GFLOP/s (two operations per lane per fused
     /// multiply-add): every core of the engine runs a loop of independent fused multiply-adds in

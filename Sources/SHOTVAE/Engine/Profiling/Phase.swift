@@ -27,10 +27,11 @@ public enum Phase: Int, CaseIterable, Sendable {
     /// The Winograd and polyphase transforms of inputs, outputs and kernels, with their
     /// channels-last copies; im2col and col2im.
     case winogradTransforms
-    /// The matrix products: the engine's register-blocked kernels and `sgemm`.
+    /// The matrix products: the engine's register-blocked kernels and their packing.
     case products
     /// Elementwise passes and reductions: activations, arithmetic, softmax, losses, sums of
-    /// gradients.
+    /// gradients. Inside another phase (a layer's bias, the optimizer's update) they count as
+    /// that phase.
     case elementwise
     /// The optimizer's update of the parameters.
     case optimizer

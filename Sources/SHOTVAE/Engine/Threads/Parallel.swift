@@ -6,18 +6,16 @@ import Foundation
 
 /// The engine's one thread policy.
 ///
-/// OpenBLAS runs single-threaded (``Kernels/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
-/// sets it on first use), and the engine itself splits every large piece of work, matrix
-/// products included, into one contiguous chunk per core: ``forEach(_:grain:_:)`` runs the
+/// The engine splits every large piece of work, matrix products included, into one contiguous
+/// chunk per core: ``forEach(_:grain:_:)`` runs the
 /// chunks on the ``WorkerPool`` and the calling thread (or with `DispatchQueue.concurrentPerform`
 /// when the pool is busy with another job), and returns when all of them have finished.
 /// Convolutions hand each core its own groups of images, with their own products;
-/// ``Kernels/parallelGemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits
+/// ``Kernels/parallelGemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulates:)`` splits
 /// one large product by rows or columns. Small work runs inline on the calling thread, where
 /// a thread hand-off would cost more than it saves.
 ///
-/// So at most one thread per core is busy, and no OpenBLAS worker thread spins while the
-/// engine's run.
+/// So at most one thread per core is busy.
 enum Parallel {
     /// The number of cores the process may use: `SHOTVAE_THREADS` when set; otherwise the
     /// cores the process is allowed to run on (its CPU affinity, which `mpirun` or `taskset`

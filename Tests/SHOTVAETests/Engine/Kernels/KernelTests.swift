@@ -2,32 +2,47 @@ import Testing
 
 @testable import SHOTVAE
 
-/// The BLAS wrapper and the im2col/col2im kernels against naive loops.
+/// The general matrix product and the im2col/col2im kernels against naive loops.
 @Suite struct KernelTests {
-    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
-    func gemmHandlesEveryTransposeCase(transposeA: Bool, transposeB: Bool) {
-        let (m, n, k) = (5, 7, 3)
-        let a = randomTensor(transposeA ? [k, m] : [m, k], seed: 1)
-        let b = randomTensor(transposeB ? [n, k] : [k, n], seed: 2)
-        var c = randomTensor([m, n], seed: 3)
-        let c0 = c
-        Kernels.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 2,
-            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: 0.5,
-            c: c.mutablePointer, ldc: n)
-        var expected = [Float](repeating: 0, count: m * n)
-        for i in 0..<m {
-            for j in 0..<n {
-                var total: Float = 0
-                for p in 0..<k {
-                    let x = transposeA ? a[p, i] : a[i, p]
-                    let y = transposeB ? b[j, p] : b[p, j]
-                    total += x * y
+    /// `(m, n, k)`: a small product; `B`'s columns in whole panels (read in place when not
+    /// transposed); a depth of more than one packed slice (``Kernels/gemmDepth``); many rows.
+    static let gemmSizes = [(5, 7, 3), (9, 32, 20), (13, 37, 300), (70, 48, 520)]
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)], [false, true])
+    func gemmHandlesEveryTransposeCase(transposes: (a: Bool, b: Bool), accumulates: Bool) {
+        for (m, n, k) in Self.gemmSizes {
+            for parallel in [false, true] {
+                let (transposeA, transposeB) = transposes
+                let a = randomTensor(transposeA ? [k, m] : [m, k], seed: 1)
+                let b = randomTensor(transposeB ? [n, k] : [k, n], seed: 2)
+                var c = randomTensor([m, n], seed: 3)
+                let c0 = c
+                if parallel {
+                    Kernels.parallelGemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1],
+                        c: c.mutablePointer, ldc: n, accumulates: accumulates)
+                } else {
+                    Kernels.gemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1],
+                        c: c.mutablePointer, ldc: n, accumulates: accumulates)
                 }
-                expected[i * n + j] = 2 * total + 0.5 * c0[i, j]
+                var expected = [Float](repeating: 0, count: m * n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var total: Double = 0
+                        for p in 0..<k {
+                            let x = transposeA ? a[p, i] : a[i, p]
+                            let y = transposeB ? b[j, p] : b[p, j]
+                            total += Double(x) * Double(y)
+                        }
+                        expected[i * n + j] = Float(total) + (accumulates ? c0[i, j] : 0)
+                    }
+                }
+                expectClose(c, Tensor(shape: [m, n], scalars: expected), relative: 1e-4, absolute: 1e-4)
             }
         }
-        expectClose(c, Tensor(shape: [m, n], scalars: expected), relative: 1e-5, absolute: 1e-5)
     }
 
     /// Direct convolution, the definition, for comparison.

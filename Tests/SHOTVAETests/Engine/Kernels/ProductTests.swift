@@ -112,7 +112,7 @@ import Testing
         let a = randomFloats((transposeA ? k : m) * lda, seed: 9), b = randomFloats(k * n, seed: 10)
         let start = randomFloats(m * n, seed: 11)
         var c = accumulates ? start : [Float](repeating: .nan, count: m * n)
-        Kernels.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: n, c: &c, ldc: n,
+        Kernels.gemm(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: n, c: &c, ldc: n,
                          accumulates: accumulates)
         var expected = definition(m: m, n: n, k: k, a: a, rowStride: transposeA ? 1 : lda,
                                   depthStride: transposeA ? lda : 1) { p, j in b[p * n + j] }

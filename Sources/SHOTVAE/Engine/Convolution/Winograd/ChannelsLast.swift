@@ -134,7 +134,7 @@ enum ChannelsLast {
         /// columns).
         func add(worker: Int, transformedGradient d: Transformed, transformedInput v: Transformed, tiles: Int) {
             for xi in 0..<positions {
-                Kernels.multiply(transposeA: true, m: rows, n: depth, k: tiles,
+                Kernels.gemm(transposeA: true, m: rows, n: depth, k: tiles,
                                  a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
                                  c: sums + worker * size + xi * rows * depth, ldc: depth, accumulates: true)
             }

@@ -21,7 +21,7 @@
 /// of the groups.
 enum Winograd {
     /// Layers with fewer channels on either side (an RGB stem) keep im2col: products with a
-    /// depth of a few channels run far below the `sgemm` peak.
+    /// depth of a few channels run far below the products' peak.
     static let minimumChannels = 16
 
     /// Whether this convolution runs here: 3x3, stride 1, padding 1, at least ``minimumChannels``
