@@ -138,32 +138,63 @@ struct BatchNormTransform {
         _ gradient: Tensor, input x: Tensor,
         inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
     ) {
-        var sumGradient = Tensor(uninitializedShape: [channels])
-        var sumGradientNormalized = Tensor(uninitializedShape: [channels])
+        var sums = (gradient: Tensor(uninitializedShape: [channels]), normalized: Tensor(uninitializedShape: [channels]))
         Kernels.channelGradientSums(
             gradient.pointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
             mean: mean.pointer, inverseDeviation: inverseDeviation.pointer,
-            sumGradient: sumGradient.mutablePointer, sumGradientNormalized: sumGradientNormalized.mutablePointer)
+            sumGradient: sums.gradient.mutablePointer, sumGradientNormalized: sums.normalized.mutablePointer)
         if let inputNode {
             var dx = Tensor(uninitializedShape: x.shape)
-            if isTraining {
-                var wholeSums = [sumGradient, sumGradientNormalized]
-                if let processes { DividedBatchStatistics.sum(&wholeSums, communicator: processes) }
-                Kernels.batchNormInputGradient(
-                    gradient.pointer, x.pointer, dx.mutablePointer,
-                    batch: batch, channels: channels, pixels: pixels, count: count,
-                    mean: mean.pointer, inverseDeviation: inverseDeviation.pointer, gamma: gamma.pointer,
-                    sumGradient: wholeSums[0].pointer, sumGradientNormalized: wholeSums[1].pointer)
-            } else {
-                // Statistics are constants: dx = γ σ⁻¹ dy.
-                let zero = Tensor(shape: [channels])
-                Kernels.channelAffine(
-                    gradient.pointer, dx.mutablePointer, batch: batch, channels: channels, pixels: pixels,
-                    scale: scale.pointer, shift: zero.pointer)
-            }
+            inputGradient(of: gradient.pointer, input: x, sums: sums, into: dx.mutablePointer)
             inputNode.accumulateGradient(dx)
         }
-        gammaNode?.accumulateGradient(sumGradientNormalized)
-        betaNode?.accumulateGradient(sumGradient)
+        gammaNode?.accumulateGradient(sums.normalized)
+        betaNode?.accumulateGradient(sums.gradient)
+    }
+
+    /// ``backward(_:input:inputNode:gammaNode:betaNode:)`` of the batch norm under a leaky
+    /// rectifier, `leakyReLU(scale · x + shift)`, given the gradient of the rectifier's output,
+    /// which it takes over: the gradient through the rectifier and its sums come from one pass
+    /// over `gradient` and `x`, and the input gradient is written into `gradient`'s storage.
+    func backward(
+        throughLeakyReLU gradient: consuming Tensor, negativeSlope: Float, input x: Tensor,
+        inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
+    ) {
+        var dz = gradient
+        var sums = (gradient: Tensor(uninitializedShape: [channels]), normalized: Tensor(uninitializedShape: [channels]))
+        Kernels.channelAffineLeakyReLUGradientSums(
+            dz.mutablePointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
+            scale: scale.pointer, shift: shift.pointer, negativeSlope: negativeSlope,
+            mean: mean.pointer, inverseDeviation: inverseDeviation.pointer,
+            sumGradient: sums.gradient.mutablePointer, sumGradientNormalized: sums.normalized.mutablePointer)
+        if let inputNode {
+            let pointer = dz.mutablePointer
+            inputGradient(of: pointer, input: x, sums: sums, into: pointer)
+            inputNode.accumulateGradient(dz)
+        }
+        gammaNode?.accumulateGradient(sums.normalized)
+        betaNode?.accumulateGradient(sums.gradient)
+    }
+
+    /// The input gradient from the output gradient `dy` and its per-channel sums `Σ dy` and
+    /// `Σ dy x̂` (this process's), into `dx` (which may be `dy`).
+    private func inputGradient(
+        of dy: UnsafePointer<Float>, input x: Tensor, sums: (gradient: Tensor, normalized: Tensor),
+        into dx: UnsafeMutablePointer<Float>
+    ) {
+        if isTraining {
+            var wholeSums = [sums.gradient, sums.normalized]
+            if let processes { DividedBatchStatistics.sum(&wholeSums, communicator: processes) }
+            Kernels.batchNormInputGradient(
+                dy, x.pointer, dx,
+                batch: batch, channels: channels, pixels: pixels, count: count,
+                mean: mean.pointer, inverseDeviation: inverseDeviation.pointer, gamma: gamma.pointer,
+                sumGradient: wholeSums[0].pointer, sumGradientNormalized: wholeSums[1].pointer)
+        } else {
+            // Statistics are constants: dx = γ σ⁻¹ dy.
+            let zero = Tensor(shape: [channels])
+            Kernels.channelAffine(
+                dy, dx, batch: batch, channels: channels, pixels: pixels, scale: scale.pointer, shift: zero.pointer)
+        }
     }
 }

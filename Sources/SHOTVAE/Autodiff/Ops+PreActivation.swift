@@ -95,14 +95,12 @@ public func preActivationConv2d(
         }
         if let dw = gradients.weight { weightNode?.accumulateGradient(dw) }
         // Taken out, so that it is the only reference to its storage and is written in place.
-        guard var dz = gradients.input.take() else { return }
+        guard let da = gradients.input.take() else { return }
+        // Through the leaky ReLU (dz = da where z = scale · x + shift > 0, slope · da elsewhere)
+        // and the batch norm.
         PhaseClock.measure(.batchNormBackward) {
-            // Through the leaky ReLU: dz = da where z = scale · x + shift > 0, slope · da elsewhere.
-            Kernels.channelAffineLeakyReLUGradient(
-                dz.mutablePointer, x.pointer, batch: batch, channels: channels, pixels: pixels,
-                scale: transform.scale.pointer, shift: transform.shift.pointer, negativeSlope: negativeSlope)
-            // Through the batch norm.
-            transform.backward(dz, input: x, inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
+            transform.backward(throughLeakyReLU: da, negativeSlope: negativeSlope, input: x,
+                               inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
         }
     }
 }

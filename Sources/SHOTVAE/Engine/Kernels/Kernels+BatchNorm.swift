@@ -84,25 +84,6 @@ extension Kernels {
         }
     }
 
-    /// The gradient through `leakyReLU(scale[c] · x + shift[c])`, in place: `g` where the affine
-    /// value is positive, `negativeSlope · g` elsewhere, the affine value recomputed from `x`
-    /// exactly as ``channelAffineLeakyReLU(_:_:batch:channels:pixels:scale:shift:negativeSlope:)``
-    /// computes it.
-    static func channelAffineLeakyReLUGradient(
-        _ g: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-        batch: Int, channels: Int, pixels: Int,
-        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, negativeSlope: Float
-    ) {
-        let slope = negativeSlope
-        let zero = Vector.zero
-        forEachChannelRow(batch: batch, channels: channels, pixels: pixels, scale: scale, shift: shift) { offset, a, b in
-            let (av, bv) = (Vector(repeating: a), Vector(repeating: b))
-            zip(UnsafePointer(g + offset), x + offset, g + offset, count: pixels,
-                vector: { g, v in g.replacing(with: g * slope, where: v * av + bv .<= zero) },
-                scalar: { g, v in v * a + b > 0 ? g : g * slope })
-        }
-    }
-
     /// Per-channel sums `Σ dy` and `Σ dy ⊙ x̂` over batch and pixels, where
     /// `x̂ = (x - mean[c]) * inverseDeviation[c]`.
     static func channelGradientSums(
@@ -127,10 +108,65 @@ extension Kernels {
         }
     }
 
+    /// The gradient through `leakyReLU(scale[c] · x + shift[c])`, in place, and its sums as
+    /// ``channelGradientSums(_:_:batch:channels:pixels:mean:inverseDeviation:sumGradient:sumGradientNormalized:)``
+    /// takes them, in one pass: `g` becomes `g` where the affine value is positive and
+    /// `negativeSlope · g` elsewhere (the affine value recomputed from `x` exactly as
+    /// ``channelAffineLeakyReLU(_:_:batch:channels:pixels:scale:shift:negativeSlope:)`` computes
+    /// it), and is summed while it is in registers (a pre-activation's batch norm: two passes over
+    /// `g` and `x` become one).
+    static func channelAffineLeakyReLUGradientSums(
+        _ g: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+        batch: Int, channels: Int, pixels: Int,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, negativeSlope: Float,
+        mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
+        sumGradient: UnsafeMutablePointer<Float>, sumGradientNormalized: UnsafeMutablePointer<Float>
+    ) {
+        let slope = negativeSlope
+        let zero = Vector.zero
+        Parallel.forEach(channels, grain: max(1, 32_768 / max(1, batch * pixels))) { range in
+            for c in range {
+                let (a, b) = (scale[c], shift[c])
+                let (av, bv) = (Vector(repeating: a), Vector(repeating: b))
+                var total: Float = 0
+                var weighted: Float = 0
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * pixels
+                    let (row, values) = (g + offset, x + offset)
+                    var (sums, products) = (Vector.zero, Vector.zero)
+                    var (tailSum, tailProduct): (Float, Float) = (0, 0)
+                    var i = 0
+                    while i + Vector.scalarCount <= pixels {
+                        let v = values.vector(at: i)
+                        var d = row.vector(at: i)
+                        d.replace(with: d * slope, where: v * av + bv .<= zero)
+                        row.store(d, at: i)
+                        sums += d
+                        products += d * v
+                        i += Vector.scalarCount
+                    }
+                    while i < pixels {
+                        let v = values[i]
+                        let d = v * a + b > 0 ? row[i] : row[i] * slope
+                        row[i] = d
+                        tailSum += d
+                        tailProduct += d * v
+                        i += 1
+                    }
+                    let rowSum = sums.sum() + tailSum
+                    total += rowSum
+                    weighted += products.sum() + tailProduct - mean[c] * rowSum
+                }
+                sumGradient[c] = total
+                sumGradientNormalized[c] = weighted * inverseDeviation[c]
+            }
+        }
+    }
+
     /// The input gradient of training-mode batch norm:
     /// `dx = γ σ⁻¹ (dy - Σdy / M - x̂ Σ(dy x̂) / M)`, where `M` (`count`) is the number of values
     /// per channel that the statistics and the two sums cover: `batch * pixels` in one process,
-    /// the whole batch's when it is divided among processes.
+    /// the whole batch's when it is divided among processes. `dx` may be `dy` (in place).
     static func batchNormInputGradient(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
         batch: Int, channels: Int, pixels: Int, count: Int,
