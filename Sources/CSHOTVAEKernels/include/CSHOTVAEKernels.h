@@ -37,4 +37,15 @@ void shotvae_product(shotvae_isa isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 /// optimized away.
 double shotvae_fma_loop(shotvae_isa isa, long iterations, float *sink);
 
+/// Copies between `image` `[channels, height, width]` and `padded` `[·, row_length,
+/// padded_channels]`, whose pixel `(y, x)` is at row `y + border` and column `x + border`: into
+/// `padded` when `to_channels_last`, back into `image` otherwise. On the way into `padded`, with a
+/// `scale`, each value `v` of channel `c` becomes `z = v * scale[c] + shift[c]` (a multiply and an
+/// add, never fused), or `z * negative_slope` where `z < 0`. Eight channels by eight pixels at a
+/// time, transposed in registers; `isa` must be `shotvae_isa_avx2` or `shotvae_isa_avx512`.
+void shotvae_channels_last_copy(shotvae_isa isa, float *image, float *padded, bool to_channels_last,
+                                ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t row_length,
+                                ptrdiff_t border, ptrdiff_t padded_channels, const float *scale,
+                                const float *shift, float negative_slope);
+
 #endif

@@ -1,3 +1,5 @@
+import CSHOTVAEKernels
+
 /// The channels-last scratch images and the transformed-data layout shared by the two Winograd
 /// forms (``Winograd`` and ``PolyphaseWinograd``).
 ///
@@ -221,12 +223,19 @@ enum ChannelsLast {
     /// Copies between `image` `[channels, height, width]` and `padded` `[·, rowLength,
     /// paddedChannels]`, whose pixel `(y, x)` is at row `y + border` and column `x + border`:
     /// into `padded` when `toChannelsLast` (through `activation` if given), back into `image`
-    /// otherwise. Four channels by four pixels at a time: a 4x4 block is four rows of one side,
-    /// transposed into four rows of the other.
+    /// otherwise. With AVX2, eight channels by eight pixels at a time in C; in portable code
+    /// four by four: a 4x4 block is four rows of one side, transposed into four rows of the other.
     static func copy(
         image: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, toChannelsLast: Bool,
         channels: Int, height: Int, width: Int, rowLength: Int, border: Int, activation: Activation? = nil
     ) {
+        if InstructionSet.current >= .avx2 {
+            // Eight channels by eight pixels at a time, in C (`channels_last.c`).
+            shotvae_channels_last_copy(
+                InstructionSet.current.isa, image, padded, toChannelsLast, channels, height, width, rowLength, border,
+                paddedChannels(channels), activation?.scale, activation?.shift, activation?.negativeSlope ?? 0)
+            return
+        }
         if let activation {
             precondition(toChannelsLast, "An activation applies only on the way into the channels-last copy.")
             copy(image: image, padded: padded, toChannelsLast: true, channels: channels, height: height, width: width,
