@@ -8,10 +8,11 @@ import Synchronization
 ///
 /// The profiling thread (the one that called ``PhaseProfile/profile(_:)``) is always in some
 /// phase, ``Phase/other`` at the bottom; it publishes its innermost phase, and a worker
-/// running a chunk of a parallel pass charges the chunk to that phase (or to the phases the
-/// chunk enters itself). Each clock is written by its own thread only and read by the
-/// profiling thread after the work has finished (the worker pool's completion count orders
-/// the two).
+/// running a chunk of a parallel pass that the profiled work started charges the chunk to that
+/// phase (or to the phases the chunk enters itself). Work of other threads (another model
+/// trained on a thread of its own, a test running beside the profile) is not counted. Each
+/// clock is written by its own thread only and read by the profiling thread after the work has
+/// finished (the worker pool's completion count orders the two).
 ///
 /// When no profile is on, ``measure(_:_:)`` costs one relaxed atomic load.
 final class PhaseClock: @unchecked Sendable {
@@ -25,6 +26,10 @@ final class PhaseClock: @unchecked Sendable {
     private var last: UInt64 = 0
     /// Whether this is the profiling thread's clock.
     private var isProfiling = false
+    /// Whether this thread is running a chunk of the profiled work.
+    private var inProfiledChunk = false
+    /// Whether this thread's work counts.
+    private var isActive: Bool { isProfiling || inProfiledChunk }
 
     private init() { stack.reserveCapacity(16) }
 
@@ -68,19 +73,29 @@ final class PhaseClock: @unchecked Sendable {
     static func measure<Result>(_ phase: Phase, _ body: () throws -> Result) rethrows -> Result {
         guard enabled.load(ordering: .relaxed) else { return try body() }
         let clock = threadClock
+        guard clock.isActive else { return try body() }
         clock.enter(phase)
         defer { clock.exit() }
         return try body()
     }
 
-    /// Runs a chunk of a parallel pass: on a worker, in the profiling thread's phase.
+    /// Whether a parallel pass started on the calling thread is part of the profiled work.
+    static var callerIsProfiled: Bool { enabled.load(ordering: .relaxed) && threadClock.isActive }
+
+    /// Runs a chunk of a parallel pass, started by profiled work if `profiled`
+    /// (``callerIsProfiled`` on the thread that started it): on a worker, in the profiling
+    /// thread's phase.
     @inline(__always)
-    static func chunk(_ body: () -> Void) {
-        guard enabled.load(ordering: .relaxed) else { return body() }
+    static func chunk(profiled: Bool, _ body: () -> Void) {
+        guard profiled, enabled.load(ordering: .relaxed) else { return body() }
         let clock = threadClock
-        if clock.isProfiling { return body() }
+        if clock.isActive { return body() }
+        clock.inProfiledChunk = true
         clock.enter(Phase(rawValue: profilingPhase.load(ordering: .relaxed)) ?? .other)
-        defer { clock.exit() }
+        defer {
+            clock.exit()
+            clock.inProfiledChunk = false
+        }
         body()
     }
 
@@ -88,7 +103,8 @@ final class PhaseClock: @unchecked Sendable {
     @inline(__always)
     static func countMultiplyAdds(_ count: Int) {
         guard enabled.load(ordering: .relaxed) else { return }
-        threadClock.multiplyAdds += count
+        let clock = threadClock
+        if clock.isActive { clock.multiplyAdds += count }
     }
 
     private func charge(until time: UInt64) {

@@ -63,12 +63,13 @@ enum Parallel {
             return
         }
         if WorkerPool.shared.run(count: count, chunks: chunks, body) { return }
+        let profiled = PhaseClock.callerIsProfiled
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
-                PhaseClock.chunk { work.value(start..<end) }
+                PhaseClock.chunk(profiled: profiled) { work.value(start..<end) }
             }
         }
     }

@@ -31,6 +31,8 @@ final class WorkerPool: @unchecked Sendable {
     private var chunks = 0
     private var count = 0
     private var body: UnsafeRawPointer?
+    /// Whether the current job is part of a phase profile (``PhaseClock``).
+    private var profiled = false
     /// Where sleeping workers wait for a job.
     private let bell = NSCondition()
     private let workerCount: Int
@@ -58,6 +60,7 @@ final class WorkerPool: @unchecked Sendable {
                 self.chunks = chunks
                 self.count = count
                 self.body = UnsafeRawPointer(pointer)
+                profiled = PhaseClock.callerIsProfiled
                 finished.store(0, ordering: .relaxed)
                 let generation = (ticket.load(ordering: .relaxed) >> Self.chunkBits) + 1
                 ticket.store(generation << Self.chunkBits, ordering: .releasing)
@@ -86,7 +89,9 @@ final class WorkerPool: @unchecked Sendable {
             else { continue }
             // The claim keeps the job alive: `run` waits for this chunk before it returns.
             if let body {
-                PhaseClock.chunk { Self.call(body, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
+                PhaseClock.chunk(profiled: profiled) {
+                    Self.call(body, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+                }
             }
             finished.add(1, ordering: .releasing)
         }
