@@ -9,8 +9,9 @@ Usage:
 Each file holds what `compare --json` prints: one JSON object per line,
     {"comparison": "mnist-step median (ms)", "shotvae": 41.3, "pytorch": 155.7,
      "ratio": 3.77, "unit": "ms"}
-and, without "pytorch" and "ratio", the lines "wrn-step roofline fraction" and
-"conv / sgemm rate". Lines that are not JSON objects (build messages) are skipped. With several
+and, without "pytorch" and "ratio", the share of the same-run FMA peak that each workload's
+products reach ("mnist-step FMA peak fraction", ...), "conv / sgemm rate", and "kernels" (the
+instruction set, OpenBLAS's core and the FMA peak in GFLOP/s). Lines that are not JSON objects (build messages) are skipped. With several
 files, each cell lists the runs in order, separated by " / ".
 
 `compare --json` does not describe the machine, so the last line names it from --machine, or
@@ -79,7 +80,7 @@ def machine_description():
     except OSError:
         return "unknown (no /proc/cpuinfo; pass --machine)"
     features = [name for flag, name in (("avx2", "AVX2"), ("fma", "FMA")) if flag in flags]
-    features.append("AVX-512" if "avx512f" in flags else "no AVX-512")
+    features.append("AVX-512F" if "avx512f" in flags else "no AVX-512")
     memory = ""
     try:
         with open("/proc/meminfo", encoding="utf-8") as file:
@@ -111,16 +112,21 @@ def main(argv):
         advantage = joined(["{:.2f}x".format(m["ratio"]) for m in theirs])
         print("| {} | {} | {} | {} |".format(label, ours, pytorch, advantage))
 
-    roofline = [run["wrn-step roofline fraction"]["shotvae"] for run in runs if "wrn-step roofline fraction" in run]
-    conv = [run["conv / sgemm rate"]["shotvae"] for run in runs if "conv / sgemm rate" in run]
     notes = []
-    if roofline:
-        notes.append("`wrn-step` at {} of its roofline".format(joined(["{:.0f}%".format(r * 100) for r in roofline])))
-    if conv:
-        notes.append("`conv` at {} times `cblas_sgemm` on the same shapes".format(joined(["{:.2f}".format(c) for c in conv])))
+    for workload in ("wrn-step", "mnist-step", "mnist-infer"):
+        name = workload + " FMA peak fraction"
+        fractions = [run[name]["shotvae"] for run in runs if name in run]
+        if fractions:
+            notes.append("`{}` {}".format(workload, joined(["{:.1f}%".format(f * 100) for f in fractions])))
+    kernels = [run["kernels"] for run in runs if "kernels" in run]
     print()
     if notes:
-        print("; ".join(notes) + ".")
+        peaks = joined(["{:.0f}".format(k["fma_peak_gflops"]) for k in kernels], "GFLOP/s") if kernels else "-"
+        print("Share of the same-run FMA peak ({}) on the multiply-adds the products perform: {}.".format(
+            peaks, ", ".join(notes)))
+    if kernels:
+        print("Kernels: SHOTVAE's {}; OpenBLAS (PyTorch's linear layers) {}.".format(
+            joined(sorted({k["instruction_set"] for k in kernels})), joined(sorted({k["openblas_core"] for k in kernels}))))
     plural = "s" if len(runs) > 1 else ""
     print("Machine: {}; {} run{} of `swift run -c release shotvae-bench compare --json`.".format(
         args.machine or machine_description(), len(runs), plural))

@@ -85,6 +85,9 @@ struct CompareWorkload: ParsableCommand {
             }
             for (name, fraction) in peakFractions(ours) { print(jsonLine(["comparison": name, "shotvae": fraction])) }
             if let c = ours["conv"] { print(jsonLine(["comparison": "conv / sgemm rate", "shotvae": number(c, "ratio")!])) }
+            for (key, workload) in [("mnist", "mnist-step"), ("wrn", "wrn-step")] {
+                if let phases = ours[key]?["phases"] { print(jsonLine(["comparison": "\(workload) phases", "phases": phases])) }
+            }
             print(jsonLine(["comparison": "kernels", "instruction_set": MachineLimits.instructionSet,
                             "openblas_core": openBLASCore(),
                             "fma_peak_gflops": number(ours["wrn"] ?? ours["mnist"], "fma_peak_gflops") ?? .nan]))
