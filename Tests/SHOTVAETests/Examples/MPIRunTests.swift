@@ -177,8 +177,11 @@ import Glibc
     /// The run then resumes on one process as it goes on alone. At 4 + 4 images the untrained
     /// network magnifies rounding within a few steps (one process on 1 and on 2 threads differed
     /// by 6.9e-7 after 2 steps and 7.9e-4 after 4, and a running variance by 0.9%), so the
-    /// resumed steps are compared within 1e-2; `DataParallelTests` holds the running statistics
-    /// of divided steps to 1e-4.
+    /// two processes' steps are compared within 1e-3 (the posterior-matching loss sums differed
+    /// by 4.2e-4 after 2 steps once the products summed each group's depth in slices of 256
+    /// instead of `sgemm`'s order; on a generated set of 60 images per class the same two
+    /// steps differed by 2.6e-5), and the resumed steps within 1e-2; `DataParallelTests` holds
+    /// the running statistics of divided steps to 1e-4.
     @Test func cifarRecipeOnTwoProcessesTakesTheStepsOfOne() throws {
         let data = try writeCIFAR(perFile: 12)
         let options = { (folder: URL, steps: Int) in
@@ -192,7 +195,7 @@ import Glibc
         let two = try run("shotvae-cifar", processes: [options(shared, 2), options(shared, 2)])
         #expect(two.status == 0, "\(two.output)")
         #expect(two.output.contains("2 processes"), "\(two.output)")
-        try expectSameProgress(alone, shared)
+        try expectSameProgress(alone, shared, tolerance: 1e-3)
         // Two more steps each: alone, and the two processes' run on one.
         #expect(try run("shotvae-cifar", processes: [options(alone, 4) + ["--resume"]]).status == 0)
         let resumed = try run("shotvae-cifar", processes: [options(shared, 4) + ["--resume"]])
