@@ -12,15 +12,16 @@ import PackageDescription
 // instruction on a processor without that instruction set, so it is an explicit choice of
 // whoever builds, never a guess from the build machine: the Makefile makes that choice for its
 // own targets (`make demo`, `make test`, `make bench`, `make compare`) when the machine has
-// AVX2 and FMA. OpenBLAS, which runs the matrix products, picks its kernels at run time anyway.
+// AVX2 and FMA. The matrix products and channels-last copies (the C target CSHOTVAEKernels) pick
+// their instruction set, AVX2 or AVX-512, at run time in any build.
 //
 // The choice is passed as an unsafe flag, which SwiftPM accepts in a root package and in a
 // local (path) dependency; for a versioned dependency it stops with "the target 'SHOTVAE' in
 // product 'SHOTVAE' contains unsafe build flags", so leave the variable unset there.
 //
 // A named CPU must have FMA (haswell and later, or `native` on such a machine): the build then
-// defines SHOTVAE_FUSED_MULTIPLY_ADD, and the engine's matrix products use fused multiply-adds,
-// which portable code would make a library call per lane.
+// defines SHOTVAE_FUSED_MULTIPLY_ADD, and the engine's portable Swift product (run on CPUs
+// without AVX2) uses fused multiply-adds, which portable code would make a library call per lane.
 let targetCPU = Context.environment["SHOTVAE_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
 let swiftSettings: [SwiftSetting] = targetCPU.map {
     [.unsafeFlags(["-target-cpu", $0]), .define("SHOTVAE_FUSED_MULTIPLY_ADD")]

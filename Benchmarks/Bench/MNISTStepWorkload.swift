@@ -58,8 +58,9 @@ struct MNISTStepWorkload: ParsableCommand {
         let summary = Stopwatch(targetSeconds: seconds, minimumRepetitions: 20, maximumRepetitions: 100_000).median(trainStep)
         let median = summary.median
         let (low, high) = summary.spread
-        let phases = PhaseReport(steps: 10, trainStep)
-        let (inference, inferencePhases) = timeInference(model: model, rng: &rng)
+        let fmaPeak = MachineLimits.fmaPeak()
+        let phases = PhaseReport(steps: 10, fmaPeak: fmaPeak, trainStep)
+        let (inference, inferencePhases) = timeInference(model: model, fmaPeak: fmaPeak, rng: &rng)
         let inferenceSeconds = 1000 / inference
         if json {
             var object: [String: Any] = [
@@ -102,11 +103,11 @@ struct MNISTStepWorkload: ParsableCommand {
 
     /// Images per second of the encoder alone at batch 1,000 (inference mode, no graph), and
     /// the phases of such a pass.
-    func timeInference(model: SemiSupervisedVAE, rng: inout RandomGenerator) -> (Double, PhaseReport) {
+    func timeInference(model: SemiSupervisedVAE, fmaPeak: Double, rng: inout RandomGenerator) -> (Double, PhaseReport) {
         let images = Variable(Tensor(uniform: [1000, 1, 32, 32], in: -1...1, generator: &rng))
         let context = ForwardContext.inference()
         func encode() { _ = model.encode(images, context: context) }
         let summary = Stopwatch(targetSeconds: 3, minimumRepetitions: 10, maximumRepetitions: 1000).median(encode)
-        return (1000 / summary.median, PhaseReport(steps: 5, encode))
+        return (1000 / summary.median, PhaseReport(steps: 5, fmaPeak: fmaPeak, encode))
     }
 }

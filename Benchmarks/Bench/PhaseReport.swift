@@ -14,15 +14,16 @@ struct PhaseReport {
     /// The same-run FMA peak, GFLOP/s.
     let fmaPeak: Double
 
-    /// Profiles `steps` calls of `step` and measures the FMA peak.
-    init(steps: Int, _ step: () -> Void) {
+    /// Profiles `steps` calls of `step`; `fmaPeak` is the same run's
+    /// (``MachineLimits/fmaPeak(seconds:)``, measured once per process).
+    init(steps: Int, fmaPeak: Double, _ step: () -> Void) {
         var total: PhaseProfile?
         for _ in 0..<steps {
             let (_, one) = PhaseProfile.profile(step)
             total = total.map { $0 + one } ?? one
         }
         profile = total!.divided(by: steps)
-        fmaPeak = MachineLimits.fmaPeak()
+        self.fmaPeak = fmaPeak
     }
 
     /// Billions of floating-point operations the products perform per step (two per multiply-add).
@@ -39,7 +40,7 @@ struct PhaseReport {
         for phase in Phase.allCases where profile.seconds(phase) > 0 {
             phases[phase.name] = ["seconds": profile.seconds(phase), "share": profile.share(phase)]
         }
-        phases["idle"] = ["seconds": profile.idleSeconds, "share": profile.idleSeconds / (profile.wallSeconds * Double(profile.cores))]
+        phases["idle"] = ["seconds": profile.idleSeconds, "share": profile.idleShare]
         return [
             "performed_gflop": performedGFLOP, "fma_peak_gflops": fmaPeak,
             "fma_peak_fraction": peakFraction(stepSeconds: seconds), "phases": phases,
@@ -57,10 +58,9 @@ struct PhaseReport {
                             workload, profile.wallSeconds * 1e3, profile.cores))
         var rows = Phase.allCases.map { ($0.name, profile.seconds($0)) }.filter { $0.1 > 0 }
         rows.append(("idle", profile.idleSeconds))
-        let coreSeconds = profile.wallSeconds * Double(profile.cores)
         for (name, seconds) in rows.sorted(by: { $0.1 > $1.1 }) {
             let padded = name.padding(toLength: 32, withPad: " ", startingAt: 0)
-            lines.append("  " + padded + String(format: "%9.2f ms  %5.1f%%", seconds * 1e3, seconds / coreSeconds * 100))
+            lines.append("  " + padded + String(format: "%9.2f ms  %5.1f%%", seconds * 1e3, seconds / profile.coreSeconds * 100))
         }
         return lines.joined(separator: "\n")
     }

@@ -92,7 +92,7 @@ struct WRNStepWorkload: ParsableCommand {
         let b = Double(batch)
         let referenceFlops = 4 * b * (encoder + heads + decoder) + 4 * b * (2 * (encoder + heads) - stem) + 2 * b * 2 * decoder
         let median = summary.median
-        let phases = PhaseReport(steps: 2, trainStep)
+        let phases = PhaseReport(steps: 2, fmaPeak: MachineLimits.fmaPeak(), trainStep)
         if json {
             var object: [String: Any] = [
                 "workload": "wrn-step", "batch": batch, "decode_mixed": decodeMixed, "median_s": median,

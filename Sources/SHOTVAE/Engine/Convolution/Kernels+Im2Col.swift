@@ -17,7 +17,7 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             if g.preservesSize {
                 shiftedIm2col(image, g, into: columns, rowStride: rowStride, channels: channels)
                 return
@@ -63,7 +63,7 @@ extension Kernels {
         _ columns: UnsafeMutablePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             if g.preservesSize {
                 shiftedCol2im(columns, rowStride: rowStride, g, into: image, channels: channels)
                 return
@@ -141,7 +141,7 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             let pixels = g.inputPixels
             for c in channels {
                 let plane = image + c * pixels
@@ -168,7 +168,7 @@ extension Kernels {
         _ columns: UnsafeMutablePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             for c in channels {
                 let plane = image + c * g.inputPixels
                 for ky in 0..<g.kernelHeight {

@@ -116,7 +116,7 @@ extension Kernels {
         _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int, channels: Range<Int>
     ) {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             let outH = g.outputHeight
             let outW = g.outputWidth
             let phases = RowPhases(g)
@@ -171,7 +171,7 @@ extension Kernels {
         _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
         into image: UnsafeMutablePointer<Float>, channels: Range<Int>
     ) {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             let outH = g.outputHeight
             let outW = g.outputWidth
             let phases = RowPhases(g)

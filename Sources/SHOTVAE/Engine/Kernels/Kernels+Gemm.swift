@@ -27,6 +27,19 @@ extension Kernels {
             if !accumulates { for row in 0..<m { fill(c + row * ldc, with: 0, count: n) } }
             return
         }
+        PhaseClock.measure(.products) {
+            multiplyInSlices(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda,
+                             b: b, ldb: ldb, c: c, ldc: ldc, accumulates: accumulates)
+        }
+    }
+
+    /// ``gemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulates:)`` for `k > 0`: `B`
+    /// packed (or read in place) and multiplied ``gemmDepth`` rows at a time.
+    private static func multiplyInSlices(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulates: Bool
+    ) {
         let (rowStride, depthStride) = transposeA ? (1, lda) : (lda, 1)
         let inPlace = !transposeB && n % panelWidth == 0
         var packed = inPlace ? nil : Tensor(uninitializedShape: [packedPanelsSize(columns: n, depth: min(k, gemmDepth))])

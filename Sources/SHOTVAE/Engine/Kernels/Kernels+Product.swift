@@ -97,7 +97,7 @@ extension Kernels {
     /// ``packPanels(transposed:columns:depth:rowStride:into:)``, one after the other, split
     /// across the cores: `[count, packedPanelsSize(columns: n, depth: k)]`.
     static func packedPanels(_ matrices: UnsafePointer<Float>, count: Int, columns n: Int, depth k: Int, rowStride: Int) -> Tensor {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             let size = packedPanelsSize(columns: n, depth: k)
             var result = Tensor(uninitializedShape: [count, size])
             let packed = result.mutablePointer

@@ -1,7 +1,7 @@
 /// The parts of a training step that ``PhaseProfile`` times apart.
 ///
 /// Phases nest, and each moment of a core's time counts for the innermost phase only: a
-/// convolution's transforms count as ``winogradTransforms``, its products as ``products``, and
+/// convolution's transforms count as ``transforms``, its products as ``products``, and
 /// the rest of it (its bias, its threads' hand-offs) as the convolution.
 @_spi(Benchmarks)
 public enum Phase: Int, CaseIterable, Sendable {
@@ -26,8 +26,9 @@ public enum Phase: Int, CaseIterable, Sendable {
     case batchNormBackward
     /// The Winograd and polyphase transforms of inputs, outputs and kernels, with their
     /// channels-last copies; im2col and col2im.
-    case winogradTransforms
-    /// The matrix products: the engine's register-blocked kernels and their packing.
+    case transforms
+    /// The matrix products: the engine's register-blocked kernels, and the packing of the
+    /// general products' operands (``Kernels/gemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulates:)``).
     case products
     /// Elementwise passes and reductions: activations, arithmetic, softmax, losses, sums of
     /// gradients. Inside another phase (a layer's bias, the optimizer's update) they count as
@@ -52,7 +53,7 @@ public enum Phase: Int, CaseIterable, Sendable {
         case .denseBackward: "dense_backward"
         case .batchNormForward: "batch_norm_forward"
         case .batchNormBackward: "batch_norm_backward"
-        case .winogradTransforms: "transforms"
+        case .transforms: "transforms"
         case .products: "products"
         case .elementwise: "elementwise"
         case .optimizer: "optimizer"

@@ -20,11 +20,17 @@ public struct PhaseProfile: Sendable {
     /// The time of `phase`, summed over the cores.
     public func seconds(_ phase: Phase) -> Double { seconds[phase.rawValue] }
 
+    /// The cores' whole time: wall time times ``cores``.
+    public var coreSeconds: Double { wallSeconds * Double(cores) }
+
     /// The cores' time not spent in any phase: a core waiting for work.
-    public var idleSeconds: Double { max(0, wallSeconds * Double(cores) - seconds.reduce(0, +)) }
+    public var idleSeconds: Double { max(0, coreSeconds - seconds.reduce(0, +)) }
+
+    /// The share of the cores' time that no phase took.
+    public var idleShare: Double { idleSeconds / coreSeconds }
 
     /// The share of the cores' time that `phase` took.
-    public func share(_ phase: Phase) -> Double { seconds(phase) / (wallSeconds * Double(cores)) }
+    public func share(_ phase: Phase) -> Double { seconds(phase) / coreSeconds }
 
     /// Profiles `body`, run on the calling thread (with the engine's workers under it).
     ///

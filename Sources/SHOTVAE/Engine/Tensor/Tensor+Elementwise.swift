@@ -33,11 +33,9 @@ extension Tensor {
     /// the cores from `grain` elements per core.
     @inline(__always)
     func map(vector: (Vector) -> Vector, scalar: (Float) -> Float, grain: Int = elementwiseGrain) -> Tensor {
-        PhaseClock.measure(.elementwise) {
-            let source = pointer
-            return elementwise(grain: grain) { first, count, destination in
-                Kernels.map(source + first, destination, count: count, vector: vector, scalar: scalar)
-            }
+        let source = pointer
+        return elementwise(grain: grain) { first, count, destination in
+            Kernels.map(source + first, destination, count: count, vector: vector, scalar: scalar)
         }
     }
 
@@ -48,12 +46,10 @@ extension Tensor {
         _ other: Tensor, vector: (Vector, Vector) -> Vector, scalar: (Float, Float) -> Float,
         grain: Int = elementwiseGrain
     ) -> Tensor {
-        PhaseClock.measure(.elementwise) {
-            precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
-            let (a, b) = (pointer, other.pointer)
-            return elementwise(grain: grain) { first, count, destination in
-                Kernels.zip(a + first, b + first, destination, count: count, vector: vector, scalar: scalar)
-            }
+        precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ.")
+        let (a, b) = (pointer, other.pointer)
+        return elementwise(grain: grain) { first, count, destination in
+            Kernels.zip(a + first, b + first, destination, count: count, vector: vector, scalar: scalar)
         }
     }
 
@@ -63,14 +59,12 @@ extension Tensor {
         _ second: Tensor, _ third: Tensor,
         vector: (Vector, Vector, Vector) -> Vector, scalar: (Float, Float, Float) -> Float
     ) -> Tensor {
-        PhaseClock.measure(.elementwise) {
-            precondition(
-                shape == second.shape && shape == third.shape,
-                "Shapes \(shape), \(second.shape) and \(third.shape) differ.")
-            let (a, b, c) = (pointer, second.pointer, third.pointer)
-            return elementwise { first, count, destination in
-                Kernels.zip3(a + first, b + first, c + first, destination, count: count, vector: vector, scalar: scalar)
-            }
+        precondition(
+            shape == second.shape && shape == third.shape,
+            "Shapes \(shape), \(second.shape) and \(third.shape) differ.")
+        let (a, b, c) = (pointer, second.pointer, third.pointer)
+        return elementwise { first, count, destination in
+            Kernels.zip3(a + first, b + first, c + first, destination, count: count, vector: vector, scalar: scalar)
         }
     }
 
@@ -79,10 +73,10 @@ extension Tensor {
     func broadcast(
         _ other: Tensor, vector: (Vector, Vector) -> Vector, scalar: (Float, Float) -> Float
     ) -> Tensor {
-        PhaseClock.measure(.elementwise) {
-            if shape == other.shape {
-                return zip(other, vector: vector, scalar: scalar)
-            }
+        if shape == other.shape {
+            return zip(other, vector: vector, scalar: scalar)
+        }
+        return PhaseClock.measure(.elementwise) {
             guard let plan = Broadcast(shape, other.shape) else {
                 preconditionFailure("Shapes \(shape) and \(other.shape) do not broadcast.")
             }
@@ -150,9 +144,7 @@ extension Tensor {
 
     /// Every element multiplied by `factor`.
     func scaled(by factor: Float) -> Tensor {
-        PhaseClock.measure(.elementwise) {
-            map(vector: { $0 * factor }, scalar: { $0 * factor })
-        }
+        map(vector: { $0 * factor }, scalar: { $0 * factor })
     }
 }
 

@@ -101,9 +101,9 @@ import Testing
         expectMatches(c, ldc: n, expected, m: m, n: n, k: k)
     }
 
-    /// `multiply` (the im2col convolutions' products, the kernel gradients' sums) gives
-    /// `op(A) B`, or adds it to `C`, whether its columns are whole panels (the product) or not
-    /// (`sgemm`), with `A` transposed or not.
+    /// `gemm` with `B` not transposed (the im2col convolutions' products, the kernel gradients'
+    /// sums) gives `op(A) B`, or adds it to `C`, whether its columns are whole panels (`B` read
+    /// in place) or not (`B` packed), with `A` transposed or not.
     @Test(arguments: [(true, 48), (false, 48), (true, 20), (false, 20)], [false, true])
     func multiplyMatchesTheDefinition(shape: (transposeA: Bool, n: Int), accumulates: Bool) {
         let (transposeA, n) = shape

@@ -165,7 +165,7 @@ enum ChannelsLast {
         let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats))
         Convolution.forEachGroup(batch: batch, size: size, sharing: sharing) { worker, images in
             // A group's work besides its products is its transforms and channels-last copies.
-            PhaseClock.measure(.winogradTransforms) {
+            PhaseClock.measure(.transforms) {
                 body(worker, Group(images: images, tiles: images.count * tilesPerImage,
                                    first: Transformed(data: workspace.first(worker), layout: first),
                                    second: Transformed(data: workspace.second(worker), layout: second),

@@ -7,7 +7,7 @@ extension PolyphaseWinograd {
     /// Eight kernels `w[o, c0 … c0 + 7]` at a time, a channel per lane, so that every transformed
     /// value is one store of eight consecutive channels.
     static func transformedKernels(_ w: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             typealias Channels = ChannelsLast.Channels
             let positions = PhaseTiles.positions
             let padded = PhaseTiles.paddedChannels(largeChannels)
@@ -66,7 +66,7 @@ extension PolyphaseWinograd {
     /// five values and taps 1 and 3 as `Gᵀ` of the even one's. Eight kernels at a time, a
     /// channel per lane.
     static func kernelsFromTransforms(_ du: UnsafePointer<Float>, smallChannels: Int, largeChannels: Int) -> Tensor {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             typealias Channels = ChannelsLast.Channels
             let positions = PhaseTiles.positions
             let padded = PhaseTiles.paddedChannels(largeChannels)

@@ -5,7 +5,7 @@ extension Winograd {
     ///
     /// `G = [[¼, 0, 0], [-⅙, -⅙, -⅙], [-⅙, ⅙, -⅙], [1/24, 1/12, ⅙], [1/24, -1/12, ⅙], [0, 0, 1]]`.
     static func transformedKernels(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, flipped: Bool) -> Tensor {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             let (rows, columns) = flipped ? (inChannels, outChannels) : (outChannels, inChannels)
             let padded = ChannelsLast.paddedChannels(columns)
             var result = Tensor(uninitializedShape: [36, rows, padded])
@@ -48,7 +48,7 @@ extension Winograd {
 
     /// `dg = Gᵀ dU G` for every kernel: `[36, O, C']` to `[O, C, 3, 3]`.
     static func kernelsFromTransforms(_ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int) -> Tensor {
-        PhaseClock.measure(.winogradTransforms) {
+        PhaseClock.measure(.transforms) {
             let padded = ChannelsLast.paddedChannels(inChannels)
             var result = Tensor(uninitializedShape: [outChannels, inChannels, 3, 3])
             let dw = result.mutablePointer
