@@ -59,6 +59,11 @@ test: mpi-deps
 	@echo "$(BUILD_NOTE)"
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests --enable-all-traits
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --enable-all-traits
+	# The engine's kernels in every narrower instruction set too (the full run above uses the widest).
+	for kernels in avx2 portable; do \
+	  SHOTVAE_KERNELS=$$kernels $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --enable-all-traits \
+	    --filter 'Winograd|Polyphase|ConvolutionTests|ChannelsLast|BatchNorm' || exit 1; \
+	done
 	SWIFT=$(SWIFT) Scripts/compile-snippets.sh
 	rm -rf .build/custom-objective
 	cd Examples/CustomObjective && $(SWIFT) build -c release --scratch-path ../../.build/custom-objective \

@@ -48,4 +48,28 @@ void shotvae_channels_last_copy(shotvae_isa isa, float *image, float *padded, bo
                                 ptrdiff_t border, ptrdiff_t padded_channels, const float *scale,
                                 const float *shift, float negative_slope);
 
+/// Winograd F(4x4, 3x3)'s input transform `V = Bᵀ d B` of every tile of one channels-last image
+/// `padded` `[4 * tiles_high + 2, row_length, padded_channels]` (a one-pixel border included):
+/// tile `(ty, tx)`'s 6x6 patch starts at pixel `(4ty, 4tx)`, and position `ξ` of its transform
+/// goes to `v + (ty * tiles_wide + tx) * row_stride + ξ * position_stride`. `isa` must be
+/// `shotvae_isa_avx2` or `shotvae_isa_avx512`, and `padded_channels` a multiple of 8.
+void shotvae_winograd_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                            ptrdiff_t row_length, ptrdiff_t padded_channels, float *v, ptrdiff_t row_stride,
+                            ptrdiff_t position_stride);
+
+/// Winograd F(4x4, 3x3)'s output transform `Y = Aᵀ M A` of every tile, `M` laid out as
+/// `shotvae_winograd_input`'s `v`, plus `shift[c]` (`padded_channels` of them), then `max(0, ·)`
+/// if `rectifies`: tile `(ty, tx)` into the channels-last image `out` `[4 * tiles_high,
+/// row_length, padded_channels]` at pixel `(4ty, 4tx)`.
+void shotvae_winograd_output(shotvae_isa isa, const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                             ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
+                             const float *shift, bool rectifies, float *out, ptrdiff_t row_length);
+
+/// Winograd F(4x4, 3x3)'s output-gradient transform `D = A ȳ Aᵀ` of every 4x4 tile of the
+/// channels-last image `image` `[4 * tiles_high, row_length, padded_channels]`, into `d` laid
+/// out as `shotvae_winograd_input`'s `v`.
+void shotvae_winograd_gradient(shotvae_isa isa, const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                               ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
+                               ptrdiff_t position_stride);
+
 #endif

@@ -1,3 +1,5 @@
+import CSHOTVAEKernels
+
 /// The one-axis transforms of a Winograd form's output side, whose tiles are 4x4 outputs: `Aᵀ`
 /// from ``points`` values to four, and its adjoint `A` from four values to ``points``.
 ///
@@ -12,11 +14,28 @@ protocol OutputTileTransform {
     /// `Aᵀ m` of the ``points`` vectors `stride` bytes apart from `m`.
     static func outputTransform(_ m: UnsafeRawPointer, stride: Int) -> [4 of ChannelsLast.Channels]
 
+    /// The form's output-side transforms in C, if it has them; with AVX2 or AVX-512 they replace
+    /// the Swift loops over ``outputTransform(_:stride:)`` and ``gradientTransform(_:stride:into:destinationStride:)``.
+    static var kernels: OutputTileKernels? { get }
+
     /// `A y` of the four vectors `stride` bytes apart from `y`, stored as ``points`` vectors
     /// `destinationStride` bytes apart from `destination`.
     static func gradientTransform(
         _ y: UnsafeRawPointer, stride: Int, into destination: UnsafeMutableRawPointer, destinationStride: Int
     )
+}
+
+/// The C kernels of a form's output side (`winograd.c`), over every tile of one image: the output
+/// transform (with the shift and the rectifier) and the output gradient's transform, with the
+/// arguments of `shotvae_winograd_output` and `shotvae_winograd_gradient`.
+struct OutputTileKernels {
+    let output: @convention(c) (
+        shotvae_isa, UnsafePointer<Float>?, Int, Int, Int, Int, Int, UnsafePointer<Float>?, Bool,
+        UnsafeMutablePointer<Float>?, Int
+    ) -> Void
+    let gradient: @convention(c) (
+        shotvae_isa, UnsafePointer<Float>?, Int, Int, Int, Int, UnsafeMutablePointer<Float>?, Int, Int
+    ) -> Void
 }
 
 /// The 4x4 output tiles of a `height x width` map (the output of ``Winograd``, the small side of
@@ -57,12 +76,32 @@ struct OutputTiles<Transform: OutputTileTransform> {
         into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rectifies: Bool,
         scratch: UnsafeMutablePointer<Float>
     ) {
-        let points = Transform.points
         let cp = ChannelsLast.paddedChannels(channels)
         let ow = rowLength
         let shifts = scratch + rows * ow * cp
         Kernels.fill(shifts, with: 0, count: cp)
         if let bias { shifts.update(from: bias, count: channels) }
+        if InstructionSet.current >= .avx2, let kernels = Transform.kernels {
+            kernels.output(InstructionSet.current.isa, m + firstTile * layout.rowStride, tilesHigh, tilesWide, cp,
+                           layout.rowStride, layout.positionStride, shifts, rectifies, scratch, ow)
+        } else {
+            transformOutput(m, channels: channels, firstTile: firstTile, layout: layout, shifts: shifts,
+                            rectifies: rectifies, scratch: scratch)
+        }
+        ChannelsLast.copy(image: y, padded: scratch, toChannelsLast: false, channels: channels,
+                          height: height, width: width, rowLength: ow, border: 0)
+    }
+
+    /// ``transformOutput(_:channels:firstTile:layout:into:bias:rectifies:scratch:)``'s tiles in
+    /// Swift, eight channels at a time, with the shifts `shifts` (`paddedChannels` of them).
+    @inline(__always)
+    private func transformOutput(
+        _ m: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout,
+        shifts: UnsafeMutablePointer<Float>, rectifies: Bool, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let points = Transform.points
+        let cp = ChannelsLast.paddedChannels(channels)
+        let ow = rowLength
         let rowTransforms = UnsafeMutableRawPointer(shifts + cp)
         let out = UnsafeMutableRawPointer(scratch)
         for ty in 0..<tilesHigh {
@@ -88,8 +127,6 @@ struct OutputTiles<Transform: OutputTileTransform> {
                 }
             }
         }
-        ChannelsLast.copy(image: y, padded: scratch, toChannelsLast: false, channels: channels,
-                          height: height, width: width, rowLength: ow, border: 0)
     }
 
     /// `D = A ȳ Aᵀ` for the 4x4 tile `ȳ` of every tile of one image's output gradient `dy`
@@ -107,6 +144,11 @@ struct OutputTiles<Transform: OutputTileTransform> {
                                   rows: rows, rowLength: ow, border: 0)
         ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
                           channels: channels, height: height, width: width, rowLength: ow, border: 0)
+        if InstructionSet.current >= .avx2, let kernels = Transform.kernels {
+            kernels.gradient(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, ow, cp,
+                             d + firstTile * layout.rowStride, layout.rowStride, layout.positionStride)
+            return
+        }
         let rowTransforms = UnsafeMutableRawPointer(scratch + (rows * ow + 1) * cp)
         let source = UnsafeRawPointer(scratch)
         for ty in 0..<tilesHigh {

@@ -126,6 +126,9 @@ extension PolyphaseWinograd.PhaseTiles {
 extension PolyphaseWinograd.PhaseTiles: OutputTileTransform {
     static var points: Int { 5 }
 
+    /// None: this form's transforms stay in Swift.
+    static var kernels: OutputTileKernels? { nil }
+
     @inline(__always)
     static func outputTransform(_ m: UnsafeRawPointer, stride: Int) -> [4 of Channels] {
         @inline(__always) func at(_ k: Int) -> Channels { m.loadUnaligned(fromByteOffset: k * stride, as: Channels.self) }

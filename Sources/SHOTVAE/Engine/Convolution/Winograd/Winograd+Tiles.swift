@@ -1,3 +1,5 @@
+import CSHOTVAEKernels
+
 extension Winograd {
     /// The 4x4 output tiles of a `height x width` map and the transforms between images and the
     /// Winograd domain.
@@ -55,6 +57,12 @@ extension Winograd {
             ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
                               channels: channels, height: height, width: width, rowLength: pw, border: 1,
                               activation: activation)
+            if InstructionSet.current >= .avx2 {
+                // Sixteen or eight channels at a time, in C (`winograd.c`).
+                shotvae_winograd_input(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, pw, cp,
+                                       v + firstTile * layout.rowStride, layout.rowStride, layout.positionStride)
+                return
+            }
             let rows = UnsafeMutableRawPointer(scratch + imageFloats)
             @inline(__always) func row(_ t: Int, _ b: Int) -> Int { 4 * (t * 6 + b) * Channels.scalarCount }
             for ty in 0..<tilesHigh {
@@ -117,6 +125,10 @@ extension Winograd {
 
 extension Winograd.Tiles: OutputTileTransform {
     static var points: Int { 6 }
+
+    static var kernels: OutputTileKernels? {
+        OutputTileKernels(output: shotvae_winograd_output, gradient: shotvae_winograd_gradient)
+    }
 
     @inline(__always)
     static func outputTransform(_ m: UnsafeRawPointer, stride: Int) -> [4 of Channels] {

@@ -1,0 +1,170 @@
+// The tile transforms of Winograd F(4x4, 3x3) (Engine/Convolution/Winograd/Winograd+Tiles.swift
+// and OutputTiles.swift) on channels-last data, a block of channels per vector: sixteen with
+// AVX-512 (a last block of eight in AVX2 registers when the channels are not a multiple of
+// sixteen), eight with AVX2.
+#include "CSHOTVAEKernels.h"
+
+#if defined(__x86_64__)
+
+// Bᵀ d for six values, into `o[0…5]`.
+#define WINOGRAD_INPUT_TRANSFORM(d0, d1, d2, d3, d4, d5, o) do {                                     \
+        const VEC d42_ = (d4) - (d2), d31_ = (d3) - (d1);                                            \
+        (o)[0] = 4 * ((d0) - (d2)) - ((d2) - (d4));                                                  \
+        (o)[1] = ((d3) + (d4)) - 4 * ((d1) + (d2));                                                  \
+        (o)[2] = ((d4) - (d3)) + 4 * ((d1) - (d2));                                                  \
+        (o)[3] = d42_ + 2 * d31_;                                                                    \
+        (o)[4] = d42_ - 2 * d31_;                                                                    \
+        (o)[5] = 4 * ((d1) - (d3)) - ((d3) - (d5));                                                  \
+    } while (0)
+
+// Aᵀ m for six values, into `o[0…3]`.
+#define WINOGRAD_OUTPUT_TRANSFORM(m0, m1, m2, m3, m4, m5, o) do {                                    \
+        const VEC s12_ = (m1) + (m2), d12_ = (m1) - (m2), s34_ = (m3) + (m4), d34_ = (m3) - (m4);     \
+        (o)[0] = (m0) + s12_ + s34_;                                                                 \
+        (o)[1] = d12_ + 2 * d34_;                                                                    \
+        (o)[2] = s12_ + 4 * s34_;                                                                    \
+        (o)[3] = d12_ + 8 * d34_ + (m5);                                                             \
+    } while (0)
+
+// A y for four values, into `o[0…5]`.
+#define WINOGRAD_GRADIENT_TRANSFORM(y0, y1, y2, y3, o) do {                                          \
+        const VEC s02_ = (y0) + (y2), s13_ = (y1) + (y3);                                            \
+        const VEC t02_ = (y0) + 4 * (y2), t13_ = 2 * (y1) + 8 * (y3);                                \
+        (o)[0] = (y0);                                                                               \
+        (o)[1] = s02_ + s13_;                                                                        \
+        (o)[2] = s02_ - s13_;                                                                        \
+        (o)[3] = t02_ + t13_;                                                                        \
+        (o)[4] = t02_ - t13_;                                                                        \
+        (o)[5] = (y3);                                                                               \
+    } while (0)
+
+typedef float shotvae_v8 __attribute__((ext_vector_type(8)));
+typedef int shotvae_i8 __attribute__((ext_vector_type(8)));
+typedef float shotvae_v16 __attribute__((ext_vector_type(16)));
+typedef int shotvae_i16 __attribute__((ext_vector_type(16)));
+
+#define VEC shotvae_v8
+#define VINT shotvae_i8
+#define LANES 8
+#define TARGET "avx2,fma"
+#include "winograd_tile.h"
+#undef VEC
+#undef VINT
+#undef LANES
+#undef TARGET
+
+#define VEC shotvae_v16
+#define VINT shotvae_i16
+#define LANES 16
+#define TARGET "avx512f,avx2,fma"
+#include "winograd_tile.h"
+#undef VEC
+#undef VINT
+#undef LANES
+#undef TARGET
+
+// Run `BLOCK(c0, lanes)` over the channel blocks `[0, cp)`: eight lanes at a time in AVX2;
+// sixteen at a time in AVX-512, then a last block of eight if `cp` is not a multiple of 16.
+#define AVX2_BLOCKS(cp, BLOCK) do {                                                                  \
+        for (ptrdiff_t c0_ = 0; c0_ < (cp); c0_ += 8) BLOCK(c0_, 8);                                 \
+    } while (0)
+#define AVX512_BLOCKS(cp, BLOCK) do {                                                                \
+        ptrdiff_t c0_ = 0;                                                                           \
+        for (; c0_ + 16 <= (cp); c0_ += 16) BLOCK(c0_, 16);                                          \
+        if (c0_ < (cp)) BLOCK(c0_, 8);                                                               \
+    } while (0)
+
+#define INPUT_BLOCK(c0, lanes)                                                                       \
+    input_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
+
+#define OUTPUT_BLOCK(c0, lanes) do {                                                                 \
+        shotvae_v##lanes shift_;                                                                     \
+        __builtin_memcpy(&shift_, shift + (c0), sizeof shift_);                                      \
+        output_tile_##lanes(source + (c0), position_stride, shift_, rectifies, target + (c0), row, cp); \
+    } while (0)
+
+#define GRADIENT_BLOCK(c0, lanes)                                                                    \
+    gradient_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
+
+#define DEFINE_DRIVERS(suffix, target_isa, BLOCKS)                                                     \
+    __attribute__((target(target_isa)))                                                              \
+    static void input_##suffix(const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,      \
+                               ptrdiff_t row_length, ptrdiff_t cp, float *v, ptrdiff_t row_stride,   \
+                               ptrdiff_t position_stride) {                                          \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *origin = padded + (4 * ty * row_length + 4 * tx) * cp;                  \
+                float *destination = v + (ty * tiles_wide + tx) * row_stride;                        \
+                BLOCKS(cp, INPUT_BLOCK);                                                  \
+            }                                                                                        \
+    }                                                                                                \
+    __attribute__((target(target_isa)))                                                              \
+    static void output_##suffix(const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,          \
+                                ptrdiff_t cp, ptrdiff_t row_stride, ptrdiff_t position_stride,       \
+                                const float *shift, bool rectifies, float *out, ptrdiff_t row_length) { \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *source = m + (ty * tiles_wide + tx) * row_stride;                       \
+                float *target = out + (4 * ty * row_length + 4 * tx) * cp;                           \
+                BLOCKS(cp, OUTPUT_BLOCK);                                                 \
+            }                                                                                        \
+    }                                                                                                \
+    __attribute__((target(target_isa)))                                                              \
+    static void gradient_##suffix(const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,    \
+                                  ptrdiff_t row_length, ptrdiff_t cp, float *d, ptrdiff_t row_stride, \
+                                  ptrdiff_t position_stride) {                                       \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *origin = image + (4 * ty * row_length + 4 * tx) * cp;                   \
+                float *destination = d + (ty * tiles_wide + tx) * row_stride;                        \
+                BLOCKS(cp, GRADIENT_BLOCK);                                               \
+            }                                                                                        \
+    }
+
+DEFINE_DRIVERS(avx2, "avx2,fma", AVX2_BLOCKS)
+DEFINE_DRIVERS(avx512, "avx512f,avx2,fma", AVX512_BLOCKS)
+
+#endif
+
+void shotvae_winograd_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                            ptrdiff_t row_length, ptrdiff_t padded_channels, float *v, ptrdiff_t row_stride,
+                            ptrdiff_t position_stride) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? input_avx512 : input_avx2)(padded, tiles_high, tiles_wide, row_length,
+                                                             padded_channels, v, row_stride, position_stride);
+#else
+    (void)isa; (void)padded; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
+    (void)v; (void)row_stride; (void)position_stride;
+    __builtin_trap();
+#endif
+}
+
+void shotvae_winograd_output(shotvae_isa isa, const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                             ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
+                             const float *shift, bool rectifies, float *out, ptrdiff_t row_length) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? output_avx512 : output_avx2)(m, tiles_high, tiles_wide, padded_channels,
+                                                               row_stride, position_stride, shift, rectifies,
+                                                               out, row_length);
+#else
+    (void)isa; (void)m; (void)tiles_high; (void)tiles_wide; (void)padded_channels; (void)row_stride;
+    (void)position_stride; (void)shift; (void)rectifies; (void)out; (void)row_length;
+    __builtin_trap();
+#endif
+}
+
+void shotvae_winograd_gradient(shotvae_isa isa, const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                               ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
+                               ptrdiff_t position_stride) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? gradient_avx512 : gradient_avx2)(image, tiles_high, tiles_wide, row_length,
+                                                                   padded_channels, d, row_stride, position_stride);
+#else
+    (void)isa; (void)image; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
+    (void)d; (void)row_stride; (void)position_stride;
+    __builtin_trap();
+#endif
+}
