@@ -176,6 +176,29 @@ struct BatchNormTransform {
         betaNode?.accumulateGradient(sums.gradient)
     }
 
+    /// ``backward(throughLeakyReLU:negativeSlope:input:inputNode:gammaNode:betaNode:)`` when the
+    /// gradient has already gone through the rectifier: `gradient` is `dz`, the gradient of
+    /// `scale · x + shift`, which it takes over, and `sums` its per-channel `Σ dz` and `Σ dz (x -
+    /// μ)` (``ChannelsLast/ActivationGradient``). The input gradient is written into
+    /// `gradient`'s storage.
+    func backward(
+        rectifiedGradient gradient: consuming Tensor, sums: (gradient: Tensor, centered: Tensor), input x: Tensor,
+        inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
+    ) {
+        var dz = gradient
+        var normalized = Tensor(uninitializedShape: [channels])
+        let (centered, deviation, destination) = (sums.centered.pointer, inverseDeviation.pointer, normalized.mutablePointer)
+        for c in 0..<channels { destination[c] = centered[c] * deviation[c] }
+        let channelSums = (gradient: sums.gradient, normalized: normalized)
+        if let inputNode {
+            let pointer = dz.mutablePointer
+            inputGradient(of: pointer, input: x, sums: channelSums, into: pointer)
+            inputNode.accumulateGradient(dz)
+        }
+        gammaNode?.accumulateGradient(channelSums.normalized)
+        betaNode?.accumulateGradient(channelSums.gradient)
+    }
+
     /// The input gradient from the output gradient `dy` and its per-channel sums `Σ dy` and
     /// `Σ dy x̂` (this process's), into `dx` (which may be `dy`).
     private func inputGradient(

@@ -85,17 +85,29 @@ public func preActivationConv2d(
     return Variable(y, inputs: [input, normWeight, normBias, weight]) { gradient in
         let needsNorm = inputNode != nil || gammaNode != nil || betaNode != nil
         var gradients = PhaseClock.measure(.convolutionBackward) {
-            winograd
-                ? withExtendedLifetime(transform) {
-                    Winograd.backward(outputGradient: gradient, input: x, weight: w, inputActivation: fused, geometry: g,
+            // On the Winograd path the input gradient also goes through the rectifier as it is
+            // written (when the weight gradient is computed too), with the batch norm's sums.
+            if winograd {
+                return withExtendedLifetime(transform) {
+                    Winograd.backward(outputGradient: gradient, input: x, weight: w, inputActivation: fused,
+                                      activationMean: transform.mean.pointer, geometry: g,
                                       computesInput: needsNorm, computesWeight: weightNode != nil)
                 }
-                : Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
-                                       computesInput: needsNorm, computesWeight: weightNode != nil)
+            }
+            let (input, weight) = Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
+                                                       computesInput: needsNorm, computesWeight: weightNode != nil)
+            return (input, weight, nil)
         }
         if let dw = gradients.weight { weightNode?.accumulateGradient(dw) }
         // Taken out, so that it is the only reference to its storage and is written in place.
         guard let da = gradients.input.take() else { return }
+        if let sums = gradients.activationSums {
+            PhaseClock.measure(.batchNormBackward) {
+                transform.backward(rectifiedGradient: da, sums: sums, input: x,
+                                   inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
+            }
+            return
+        }
         // Through the leaky ReLU (dz = da where z = scale · x + shift > 0, slope · da elsewhere)
         // and the batch norm.
         PhaseClock.measure(.batchNormBackward) {

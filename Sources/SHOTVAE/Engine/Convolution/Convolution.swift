@@ -134,8 +134,9 @@ enum Convolution {
                                        computesInput: computesInput, computesWeight: computesWeight)
         }
         if kept == nil && Winograd.applies(g, outputChannels: weight.shape[0]) {
-            return Winograd.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
-                                     computesInput: computesInput, computesWeight: computesWeight)
+            let gradients = Winograd.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
+                                              computesInput: computesInput, computesWeight: computesWeight)
+            return (gradients.input, gradients.weight)
         }
         if kept == nil && PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {
             return PolyphaseWinograd.backward(outputGradient: outputGradient, input: input, weight: weight,

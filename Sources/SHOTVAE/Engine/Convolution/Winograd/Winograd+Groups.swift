@@ -1,9 +1,9 @@
 extension Winograd.Tiles {
     /// One group's share of a convolution with transformed kernels `U[ξ]ᵀ` in panels (`panels`,
-    /// from ``Winograd/packed(_:outChannels:inChannels:)``): its images' patches into
-    /// `group.first`, the 36 products into `group.second`, and their output tiles into `y` `[N,
-    /// O, H, W]` (plus `bias[o]`, then `max(0, ·)` if asked). With an `inputActivation`, the
-    /// patches are those of `x`'s activation.
+    /// from ``Winograd/transformedKernels(_:outChannels:inChannels:flipped:)``): its images'
+    /// patches into `group.first`, the 36 products into `group.second`, and their output tiles
+    /// into `y` `[N, O, H, W]` (plus `bias[o]`, then `max(0, ·)` if asked). With an
+    /// `inputActivation`, the patches are those of `x`'s activation.
     func convolve(
         _ x: UnsafePointer<Float>, inChannels: Int, outChannels: Int, panels: UnsafePointer<Float>,
         into y: UnsafeMutablePointer<Float>, group: ChannelsLast.Group, bias: UnsafePointer<Float>? = nil,

@@ -1,44 +1,61 @@
 extension Winograd {
-    /// `U[ξ, o, c] = (G g Gᵀ)[ξ]` for every kernel, `[36, O, C']` (`C'` the input channels
-    /// padded to whole vectors, the padding zero); with `flipped`, the kernels of the adjoint
-    /// instead: `g'[c, o] = g[o, c]` rotated by 180°, giving `[36, C, O']`.
+    /// The transformed kernels `U[ξ, o, c] = (G g Gᵀ)[ξ]` as the products read them: for each of
+    /// the 36 positions `ξ`, `U[ξ]ᵀ` (`C' x O`, `C'` the input channels padded to whole vectors)
+    /// packed in panels of 16 output channels (``Kernels/packedPanelsSize(columns:depth:)`` floats
+    /// per position; panel `q`'s row `c` holds `U[ξ, 16q …, c]`, zeros past the channels). With
+    /// `flipped`, the kernels of the adjoint instead: `g'[c, o] = g[o, c]` rotated by 180°, input
+    /// and output channels swapped.
     ///
     /// `G = [[¼, 0, 0], [-⅙, -⅙, -⅙], [-⅙, ⅙, -⅙], [1/24, 1/12, ⅙], [1/24, -1/12, ⅙], [0, 0, 1]]`.
     static func transformedKernels(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, flipped: Bool) -> Tensor {
         PhaseClock.measure(.transforms) {
-            let (rows, columns) = flipped ? (inChannels, outChannels) : (outChannels, inChannels)
-            let padded = ChannelsLast.paddedChannels(columns)
-            var result = Tensor(uninitializedShape: [36, rows, padded])
+            // The product's columns (`O`, or `C` flipped) and its depth (the other side, padded).
+            let (columns, depthChannels) = flipped ? (inChannels, outChannels) : (outChannels, inChannels)
+            let depth = ChannelsLast.paddedChannels(depthChannels)
+            let width = Kernels.panelWidth
+            let positionSize = Kernels.packedPanelsSize(columns: columns, depth: depth)
+            var result = Tensor(uninitializedShape: [36 * positionSize])
             let u = result.mutablePointer
-            @inline(__always) func along(_ g0: Float, _ g1: Float, _ g2: Float) -> [6 of Float] {
+            typealias Lanes = SIMD16<Float>
+            precondition(Lanes.scalarCount == width, "A panel is one vector of 16 columns.")
+            @inline(__always) func along(_ g0: Lanes, _ g1: Lanes, _ g2: Lanes) -> [6 of Lanes] {
                 let (sixth, twelfth, twentyFourth): (Float, Float, Float) = (1 / 6, 1 / 12, 1 / 24)
                 let (outer, middle) = ((g0 + g2) * sixth, g1 * sixth)
                 let (near, far) = (g0 * twentyFourth + g2 * sixth, g1 * twelfth)
                 return [0.25 * g0, -outer - middle, middle - outer, near + far, near - far, g2]
             }
-            // A row of each of the 36 matrices at a time, made in a buffer of the core's and then
-            // copied in whole rows (the matrices lie a power of two apart, so scattered stores would
-            // all fall in the same cache sets); the rows split across the cores.
-            Parallel.forEach(rows, grain: 16) { range in
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 36 * padded)
-                defer { buffer.deallocate() }
-                buffer.initialize(repeating: 0, count: 36 * padded)
-                for row in range {
-                    for column in 0..<columns {
-                        let (o, c) = flipped ? (column, row) : (row, column)
-                        let g = w + (o * inChannels + c) * 9
-                        @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { flipped ? g[8 - 3 * i - j] : g[3 * i + j] }
+            // A panel's row (16 columns of one depth channel) of all 36 positions at a time, the 16
+            // kernels' taps in the lanes of nine vectors; the panels split across the cores.
+            let panels = (columns + width - 1) / width
+            // Lanes are kernels of consecutive output channels (`inChannels · 9` floats apart) or,
+            // flipped, of consecutive input channels (9 apart).
+            let laneStride = flipped ? 9 : inChannels * 9
+            Parallel.forEach(panels, grain: 1) { range in
+                for q in range {
+                    let live = min(width, columns - q * width)
+                    for p in 0..<depth {
+                        let row = u + (q * depth + p) * width
+                        guard p < depthChannels else {
+                            for xi in 0..<36 { UnsafeMutableRawPointer(row + xi * positionSize).storeBytes(of: Lanes(), as: Lanes.self) }
+                            continue
+                        }
+                        let first = flipped ? w + (p * inChannels + q * width) * 9 : w + (q * width * inChannels + p) * 9
+                        @inline(__always) func tap(_ i: Int, _ j: Int) -> Lanes {
+                            let offset = flipped ? 8 - 3 * i - j : 3 * i + j
+                            var lanes = Lanes()
+                            for r in 0..<live { lanes[r] = first[r * laneStride + offset] }
+                            return lanes
+                        }
                         // G g: six rows of three (G down each kernel column).
                         let down = (along(tap(0, 0), tap(1, 0), tap(2, 0)), along(tap(0, 1), tap(1, 1), tap(2, 1)),
                                     along(tap(0, 2), tap(1, 2), tap(2, 2)))
                         for a in 0..<6 {
                             // G along each row of G g.
                             let values = along(down.0[a], down.1[a], down.2[a])
-                            for b in 0..<6 { buffer[(6 * a + b) * padded + column] = values[b] }
+                            for b in 0..<6 {
+                                UnsafeMutableRawPointer(row + (6 * a + b) * positionSize).storeBytes(of: values[b], as: Lanes.self)
+                            }
                         }
-                    }
-                    for xi in 0..<36 {
-                        (u + (xi * rows + row) * padded).update(from: buffer + xi * padded, count: padded)
                     }
                 }
             }

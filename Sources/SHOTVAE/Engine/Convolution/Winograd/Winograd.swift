@@ -39,55 +39,65 @@ enum Winograd {
         input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false,
         inputActivation: ChannelsLast.Activation? = nil, geometry g: ConvolutionGeometry
     ) -> Tensor {
-        let u = transformedKernels(weight.pointer, outChannels: weight.shape[0], inChannels: g.channels, flipped: false)
+        let panels = transformedKernels(weight.pointer, outChannels: weight.shape[0], inChannels: g.channels, flipped: false)
         return withExtendedLifetime(bias) {
             convolve(input.pointer, batch: input.shape[0], inChannels: g.channels, outChannels: weight.shape[0],
-                     kernels: u, height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies,
+                     panels: panels, height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies,
                      inputActivation: inputActivation)
         }
     }
 
     /// The gradients of ``forward(input:weight:bias:rectifies:inputActivation:geometry:)`` with
     /// respect to its input (the activation's, with an `inputActivation`) and its weight.
+    ///
+    /// With an `inputActivation` and its batch norm's mean (`activationMean`), when both
+    /// gradients are asked for, the input gradient goes on through the activation's rectifier as
+    /// each image of it is written (``ChannelsLast/ActivationGradient``): `input` is then the
+    /// gradient of the rectifier's input `z`, and `activationSums` holds `Σ dz` and `Σ dz (x -
+    /// μ)` per channel; otherwise `activationSums` is `nil` and `input` the activation's gradient.
     static func backward(
         outputGradient: Tensor, input: Tensor?, weight: Tensor, inputActivation: ChannelsLast.Activation? = nil,
-        geometry g: ConvolutionGeometry, computesInput: Bool, computesWeight: Bool
-    ) -> (input: Tensor?, weight: Tensor?) {
+        activationMean: UnsafePointer<Float>? = nil, geometry g: ConvolutionGeometry, computesInput: Bool,
+        computesWeight: Bool
+    ) -> (input: Tensor?, weight: Tensor?, activationSums: (gradient: Tensor, centered: Tensor)?) {
         let batch = outputGradient.shape[0]
         let outChannels = weight.shape[0]
         var dx: Tensor?
         if computesInput {
             // The adjoint: the kernel flipped, input and output channels swapped.
-            let u = transformedKernels(weight.pointer, outChannels: outChannels, inChannels: g.channels, flipped: true)
+            let panels = transformedKernels(weight.pointer, outChannels: outChannels, inChannels: g.channels, flipped: true)
             if computesWeight, let input {
+                let activationGradient = inputActivation.flatMap { activation in
+                    activationMean.map { ChannelsLast.ActivationGradient(activation: activation, mean: $0, channels: g.channels) }
+                }
                 let (dx, dw) = gradients(input: input.pointer, outputGradient: outputGradient.pointer, batch: batch,
-                                         inChannels: g.channels, outChannels: outChannels, flippedKernels: u,
-                                         height: g.height, width: g.width, inputActivation: inputActivation)
-                return (dx, dw)
+                                         inChannels: g.channels, outChannels: outChannels, flippedPanels: panels,
+                                         height: g.height, width: g.width, inputActivation: inputActivation,
+                                         activationGradient: activationGradient)
+                return (dx, dw, activationGradient?.total())
             }
             dx = convolve(outputGradient.pointer, batch: batch, inChannels: outChannels, outChannels: g.channels,
-                          kernels: u, height: g.height, width: g.width)
+                          panels: panels, height: g.height, width: g.width)
         }
-        guard computesWeight, let input else { return (dx, nil) }
+        guard computesWeight, let input else { return (dx, nil, nil) }
         return (dx, kernelGradient(input: input.pointer, outputGradient: outputGradient.pointer, batch: batch,
                                    inChannels: g.channels, outChannels: outChannels, height: g.height, width: g.width,
-                                   inputActivation: inputActivation))
+                                   inputActivation: inputActivation), nil)
     }
 
     // MARK: - The passes
 
-    /// The convolution of `x` `[N, C, H, W]` with kernels already transformed, `u` `[36, O, C']`
-    /// (`C'` the input channels padded to whole vectors), plus `bias[o]`, then `max(0, ·)` if asked;
-    /// of `x`'s activation with an `inputActivation`.
+    /// The convolution of `x` `[N, C, H, W]` with kernels already transformed and packed,
+    /// `panels` (from ``transformedKernels(_:outChannels:inChannels:flipped:)``), plus `bias[o]`,
+    /// then `max(0, ·)` if asked; of `x`'s activation with an `inputActivation`.
     static func convolve(
-        _ x: UnsafePointer<Float>, batch: Int, inChannels: Int, outChannels: Int, kernels u: Tensor,
+        _ x: UnsafePointer<Float>, batch: Int, inChannels: Int, outChannels: Int, panels: Tensor,
         height: Int, width: Int, bias: UnsafePointer<Float>? = nil, rectifies: Bool = false,
         inputActivation: ChannelsLast.Activation? = nil
     ) -> Tensor {
         let shape = Tiles(height: height, width: width)
         var output = Tensor(uninitializedShape: [batch, outChannels, height, width])
         let y = output.mutablePointer
-        let panels = packed(u, outChannels: outChannels, inChannels: inChannels)
         forEachGroup(batch: batch, inChannels: inChannels, outChannels: outChannels, shape: shape, sharing: .claimed) { _, group in
             shape.convolve(x, inChannels: inChannels, outChannels: outChannels, panels: panels.pointer, into: y, group: group,
                            bias: bias, rectifies: rectifies, inputActivation: inputActivation)
@@ -111,33 +121,34 @@ enum Winograd {
     }
 
     /// Both gradients in one pass over the batch: the adjoint convolution of `dy` with the flipped
-    /// kernels `u` `[36, C, O']` into `[N, C, H, W]`, then the kernel gradient from the same
-    /// group, whose output gradient is still in cache (read from memory once instead of twice).
+    /// kernels, transformed and packed (`panels`), into `[N, C, H, W]`, then the kernel gradient
+    /// from the same group, whose output gradient is still in cache (read from memory once
+    /// instead of twice). With an `activationGradient`, each image of the input gradient goes
+    /// through it as soon as it is written.
     static func gradients(
         input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, batch: Int, inChannels: Int,
-        outChannels: Int, flippedKernels u: Tensor, height: Int, width: Int, inputActivation: ChannelsLast.Activation?
+        outChannels: Int, flippedPanels panels: Tensor, height: Int, width: Int, inputActivation: ChannelsLast.Activation?,
+        activationGradient: ChannelsLast.ActivationGradient? = nil
     ) -> (input: Tensor, weight: Tensor) {
         let shape = Tiles(height: height, width: width)
         var dx = Tensor(uninitializedShape: [batch, inChannels, height, width])
         let input = dx.mutablePointer
         let sums = kernelGradientSums(inChannels: inChannels, outChannels: outChannels)
-        let panels = packed(u, outChannels: inChannels, inChannels: outChannels)
         // Both sides' buffers hold either side's transforms.
         let widest = max(inChannels, outChannels)
         forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape, sharing: .fixed) { worker, group in
             shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, panels: panels.pointer, into: input,
                            group: group)
+            if let activationGradient {
+                for n in group.images {
+                    let image = n * inChannels * shape.pixels
+                    activationGradient.apply(to: input + image, input: x + image, pixels: shape.pixels, worker: worker)
+                }
+            }
             shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
                                     group: group, into: sums, worker: worker, inputActivation: inputActivation)
         }
         return (dx, kernels(from: sums, inChannels: inChannels))
-    }
-
-    /// Transformed kernels `u` `[36, O, C']` as the products read them: each `U[ξ]ᵀ` packed in
-    /// panels (``Kernels/packedPanels(_:count:columns:depth:rowStride:)``), once for all the groups.
-    static func packed(_ u: Tensor, outChannels: Int, inChannels: Int) -> Tensor {
-        let depth = ChannelsLast.paddedChannels(inChannels)
-        return Kernels.packedPanels(u.pointer, count: 36, columns: outChannels, depth: depth, rowStride: depth)
     }
 
     /// The kernel gradient's partial sums, `[36, O, C']` per core.

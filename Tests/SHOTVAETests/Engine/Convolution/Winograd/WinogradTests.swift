@@ -61,7 +61,7 @@ struct WinogradTests {
             dw[kernel] += Double(dys[out]) * Double(xs[input])
         }
         let output = Winograd.forward(input: x, weight: w, geometry: g)
-        let (inputGradient, weightGradient) = Winograd.backward(
+        let (inputGradient, weightGradient, _) = Winograd.backward(
             outputGradient: dy, input: x, weight: w, geometry: g, computesInput: true, computesWeight: true)
         // Errors against the largest value of each result: the transforms' rounding scales with
         // the sums, not with each small entry (measured: at most 6.6e-6 on these shapes).
