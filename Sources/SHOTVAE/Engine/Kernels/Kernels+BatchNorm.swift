@@ -1,5 +1,8 @@
 extension Kernels {
-    /// Per-channel mean and biased variance of `x[N, C, pixels]` over the batch and pixels.
+    /// Per-channel mean and biased variance of `x[N, C, pixels]` over the batch and pixels, in
+    /// one pass over `x`: the sums of `x - K` and `(x - K)²`, with `K` the channel's first value.
+    /// Shifted by a value of the data, the sums stay of the order of the spread, so the variance
+    /// `Σ(x - K)² / M - (Σ(x - K) / M)²` keeps its accuracy when the mean is large against it.
     static func channelMoments(
         _ x: UnsafePointer<Float>, batch: Int, channels: Int, pixels: Int,
         mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>
@@ -7,29 +10,32 @@ extension Kernels {
         let count = Float(batch * pixels)
         Parallel.forEach(channels, grain: max(1, 32_768 / max(1, batch * pixels))) { range in
             for c in range {
-                var total: Float = 0
-                for n in 0..<batch { total += sum(x + (n * channels + c) * pixels, count: pixels) }
-                let m = total / count
-                // Two passes: the shifted sum of squares keeps the variance accurate.
-                var squares = Vector.zero
-                var tail: Float = 0
-                let mv = Vector(repeating: m)
+                let shift = x[c * pixels]
+                let sv = Vector(repeating: shift)
+                var (total, squares): (Float, Float) = (0, 0)
                 for n in 0..<batch {
                     let row = x + (n * channels + c) * pixels
+                    var (sums, products) = (Vector.zero, Vector.zero)
                     var i = 0
-                    while i + 8 <= pixels {
-                        let d = row.vector(at: i) - mv
-                        squares += d * d
-                        i += 8
+                    while i + Vector.scalarCount <= pixels {
+                        let d = row.vector(at: i) - sv
+                        sums += d
+                        products += d * d
+                        i += Vector.scalarCount
                     }
+                    var (tailSum, tailSquares): (Float, Float) = (0, 0)
                     while i < pixels {
-                        let d = row[i] - m
-                        tail += d * d
+                        let d = row[i] - shift
+                        tailSum += d
+                        tailSquares += d * d
                         i += 1
                     }
+                    total += sums.sum() + tailSum
+                    squares += products.sum() + tailSquares
                 }
-                mean[c] = m
-                variance[c] = (squares.sum() + tail) / count
+                let offset = total / count
+                mean[c] = shift + offset
+                variance[c] = max(0, squares / count - offset * offset)
             }
         }
     }

@@ -198,4 +198,23 @@ import Testing
             #expect(Kernels.dot(x.pointer, x.pointer, count: count) == Float((0..<count).map { $0 * $0 }.reduce(0, +)))
         }
     }
+
+    /// The batch norm's one-pass moments against a two-pass sum in double precision, on maps
+    /// whose mean is a hundred times their spread and whose rows end in a tail shorter than a
+    /// vector.
+    @Test(arguments: [(3, 5, 49), (2, 16, 64), (1, 3, 1)])
+    func channelMomentsMatchTwoPassDoubles(batch: Int, channels: Int, pixels: Int) {
+        let x = randomTensor([batch, channels, pixels], seed: 51, scale: 0.5, shift: 50)
+        var (mean, variance) = (Tensor(shape: [channels]), Tensor(shape: [channels]))
+        Kernels.channelMoments(x.pointer, batch: batch, channels: channels, pixels: pixels,
+                               mean: mean.mutablePointer, variance: variance.mutablePointer)
+        let values = x.scalars
+        for c in 0..<channels {
+            let channel = (0..<batch).flatMap { n in (0..<pixels).map { Double(values[(n * channels + c) * pixels + $0]) } }
+            let m = channel.reduce(0, +) / Double(channel.count)
+            let v = channel.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(channel.count)
+            #expect(abs(Double(mean[c]) - m) <= 1e-5 * abs(m))
+            #expect(abs(Double(variance[c]) - v) <= 1e-3 * v + 1e-6)
+        }
+    }
 }
