@@ -24,27 +24,33 @@ extension Winograd {
                 let (near, far) = (g0 * twentyFourth + g2 * sixth, g1 * twelfth)
                 return [0.25 * g0, -outer - middle, middle - outer, near + far, near - far, g2]
             }
-            // A panel's row (16 columns of one depth channel) of all 36 positions at a time, the 16
-            // kernels' taps in the lanes of nine vectors; the panels split across the cores.
+            // The taps first, regrouped as `[9, depthChannels, panels · 16]` (tap `k` of kernel
+            // column `j` at depth `p`, flipped if asked, zeros past the columns), so that the 16
+            // kernels of a panel's row are one vector per tap.
             let panels = (columns + width - 1) / width
-            // Lanes are kernels of consecutive output channels (`inChannels · 9` floats apart) or,
-            // flipped, of consecutive input channels (9 apart).
-            let laneStride = flipped ? 9 : inChannels * 9
+            let paddedColumns = panels * width
+            var regrouped = Tensor(shape: [9 * depthChannels * paddedColumns])
+            let taps = regrouped.mutablePointer
+            for o in 0..<outChannels {
+                for c in 0..<inChannels {
+                    let (column, p) = flipped ? (c, o) : (o, c)
+                    let g = w + (o * inChannels + c) * 9
+                    for k in 0..<9 { taps[((flipped ? 8 - k : k) * depthChannels + p) * paddedColumns + column] = g[k] }
+                }
+            }
+            // A panel's row (16 columns of one depth channel) of all 36 positions at a time; the
+            // panels split across the cores.
             Parallel.forEach(panels, grain: 1) { range in
                 for q in range {
-                    let live = min(width, columns - q * width)
                     for p in 0..<depth {
                         let row = u + (q * depth + p) * width
                         guard p < depthChannels else {
                             for xi in 0..<36 { UnsafeMutableRawPointer(row + xi * positionSize).storeBytes(of: Lanes(), as: Lanes.self) }
                             continue
                         }
-                        let first = flipped ? w + (p * inChannels + q * width) * 9 : w + (q * width * inChannels + p) * 9
                         @inline(__always) func tap(_ i: Int, _ j: Int) -> Lanes {
-                            let offset = flipped ? 8 - 3 * i - j : 3 * i + j
-                            var lanes = Lanes()
-                            for r in 0..<live { lanes[r] = first[r * laneStride + offset] }
-                            return lanes
+                            UnsafeRawPointer(taps + ((3 * i + j) * depthChannels + p) * paddedColumns + q * width)
+                                .loadUnaligned(as: Lanes.self)
                         }
                         // G g: six rows of three (G down each kernel column).
                         let down = (along(tap(0, 0), tap(1, 0), tap(2, 0)), along(tap(0, 1), tap(1, 1), tap(2, 1)),
@@ -59,6 +65,7 @@ extension Winograd {
                     }
                 }
             }
+            withExtendedLifetime(regrouped) {}
             return result
         }
     }
