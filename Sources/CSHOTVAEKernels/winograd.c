@@ -1,7 +1,7 @@
 // The tile transforms of Winograd F(4x4, 3x3) (Engine/Convolution/Winograd/Winograd+Tiles.swift
-// and OutputTiles.swift) on channels-last data, a block of channels per vector: sixteen with
-// AVX-512 (a last block of eight in AVX2 registers when the channels are not a multiple of
-// sixteen), eight with AVX2.
+// and OutputTiles.swift) and of the polyphase F(4x4, 2x2) (PolyphaseWinograd+Transforms.swift)
+// on channels-last data, a block of channels per vector: sixteen with AVX-512 (a last block of
+// eight in AVX2 registers when the channels are not a multiple of sixteen), eight with AVX2.
 #include "CSHOTVAEKernels.h"
 
 #if defined(__x86_64__)
@@ -36,6 +36,45 @@
         (o)[3] = t02_ + t13_;                                                                        \
         (o)[4] = t02_ - t13_;                                                                        \
         (o)[5] = (y3);                                                                               \
+    } while (0)
+
+// F(4, 2)'s Bᵀ d for the five values of one phase, into `o[0…4]`.
+#define PHASE_INPUT_TRANSFORM(d0, d1, d2, d3, d4, o) do {                                            \
+        const VEC d31_ = (d3) - (d1);                                                                \
+        (o)[0] = 2 * ((d0) - (d2)) + d31_;                                                           \
+        (o)[1] = d31_ - ((d1) + (d2));                                                               \
+        (o)[2] = d31_ + 3 * ((d1) - (d2));                                                           \
+        (o)[3] = d31_;                                                                               \
+        (o)[4] = ((d4) - (d2)) - 2 * d31_;                                                           \
+    } while (0)
+
+// F(4, 2)'s B v, the adjoint of PHASE_INPUT_TRANSFORM, into `o[0…4]`.
+#define PHASE_INPUT_ADJOINT(v0, v1, v2, v3, v4, o) do {                                              \
+        const VEC s_ = (v1) + (v2);                                                                  \
+        (o)[0] = 2 * (v0);                                                                           \
+        (o)[1] = 2 * ((v2) - (v1) + (v4)) - ((v0) + (v3));                                           \
+        (o)[2] = -(2 * (v0) + (v1) + 3 * (v2) + (v4));                                               \
+        (o)[3] = (v0) + s_ + (v3) - 2 * (v4);                                                        \
+        (o)[4] = (v4);                                                                               \
+    } while (0)
+
+// F(4, 2)'s Aᵀ m for five values, into `o[0…3]`.
+#define PHASE_OUTPUT_TRANSFORM(m0, m1, m2, m3, m4, o) do {                                           \
+        const VEC s_ = (m1) + (m2), d_ = (m1) - (m2);                                                \
+        (o)[0] = (m0) + s_ + (m3);                                                                   \
+        (o)[1] = d_ + 2 * (m3);                                                                      \
+        (o)[2] = s_ + 4 * (m3);                                                                      \
+        (o)[3] = d_ + 8 * (m3) + (m4);                                                               \
+    } while (0)
+
+// F(4, 2)'s A y for four values, into `o[0…4]`.
+#define PHASE_GRADIENT_TRANSFORM(y0, y1, y2, y3, o) do {                                             \
+        const VEC s02_ = (y0) + (y2), s13_ = (y1) + (y3);                                            \
+        (o)[0] = (y0);                                                                               \
+        (o)[1] = s02_ + s13_;                                                                        \
+        (o)[2] = s02_ - s13_;                                                                        \
+        (o)[3] = ((y0) + 4 * (y2)) + 2 * ((y1) + 4 * (y3));                                          \
+        (o)[4] = (y3);                                                                               \
     } while (0)
 
 typedef float shotvae_v8 __attribute__((ext_vector_type(8)));
@@ -86,6 +125,21 @@ typedef int shotvae_i16 __attribute__((ext_vector_type(16)));
 #define GRADIENT_BLOCK(c0, lanes)                                                                    \
     gradient_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
 
+#define PHASE_INPUT_BLOCK(c0, lanes)                                                                 \
+    phase_input_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride, cp)
+
+#define PHASE_ADJOINT_BLOCK(c0, lanes)                                                               \
+    phase_input_adjoint_tile_##lanes(source + (c0), position_stride, cp, origin + (c0), row, cp)
+
+#define PHASE_OUTPUT_BLOCK(c0, lanes) do {                                                           \
+        shotvae_v##lanes shift_;                                                                     \
+        __builtin_memcpy(&shift_, shift + (c0), sizeof shift_);                                      \
+        phase_output_tile_##lanes(source + (c0), position_stride, shift_, rectifies, target + (c0), row, cp); \
+    } while (0)
+
+#define PHASE_GRADIENT_BLOCK(c0, lanes)                                                              \
+    phase_gradient_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
+
 #define DEFINE_DRIVERS(suffix, target_isa, BLOCKS)                                                     \
     __attribute__((target(target_isa)))                                                              \
     static void input_##suffix(const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,      \
@@ -127,6 +181,62 @@ typedef int shotvae_i16 __attribute__((ext_vector_type(16)));
 DEFINE_DRIVERS(avx2, "avx2,fma", AVX2_BLOCKS)
 DEFINE_DRIVERS(avx512, "avx512f,avx2,fma", AVX512_BLOCKS)
 
+// The polyphase form's drivers: the large side's input transform and its adjoint (10x10 patches
+// 8 pixels apart, of a channels-last image with a one-pixel border), and the small side's output
+// and output-gradient transforms (as the F(4x4, 3x3) ones, with five points).
+#define DEFINE_PHASE_DRIVERS(suffix, target_isa, BLOCKS)                                             \
+    __attribute__((target(target_isa)))                                                              \
+    static void phase_input_##suffix(const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide, \
+                                     ptrdiff_t row_length, ptrdiff_t cp, float *v, ptrdiff_t row_stride, \
+                                     ptrdiff_t position_stride) {                                    \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *origin = padded + (8 * ty * row_length + 8 * tx) * cp;                  \
+                float *destination = v + (ty * tiles_wide + tx) * row_stride;                        \
+                BLOCKS(cp, PHASE_INPUT_BLOCK);                                                       \
+            }                                                                                        \
+    }                                                                                                \
+    __attribute__((target(target_isa)))                                                              \
+    static void phase_adjoint_##suffix(const float *v, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,    \
+                                       ptrdiff_t cp, ptrdiff_t row_stride, ptrdiff_t position_stride, \
+                                       float *padded, ptrdiff_t row_length) {                        \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *source = v + (ty * tiles_wide + tx) * row_stride;                       \
+                float *origin = padded + (8 * ty * row_length + 8 * tx) * cp;                        \
+                BLOCKS(cp, PHASE_ADJOINT_BLOCK);                                                     \
+            }                                                                                        \
+    }                                                                                                \
+    __attribute__((target(target_isa)))                                                              \
+    static void phase_output_##suffix(const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,    \
+                                      ptrdiff_t cp, ptrdiff_t row_stride, ptrdiff_t position_stride, \
+                                      const float *shift, bool rectifies, float *out, ptrdiff_t row_length) { \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *source = m + (ty * tiles_wide + tx) * row_stride;                       \
+                float *target = out + (4 * ty * row_length + 4 * tx) * cp;                           \
+                BLOCKS(cp, PHASE_OUTPUT_BLOCK);                                                      \
+            }                                                                                        \
+    }                                                                                                \
+    __attribute__((target(target_isa)))                                                              \
+    static void phase_gradient_##suffix(const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide, \
+                                        ptrdiff_t row_length, ptrdiff_t cp, float *d, ptrdiff_t row_stride, \
+                                        ptrdiff_t position_stride) {                                 \
+        const ptrdiff_t row = row_length * cp;                                                       \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
+                const float *origin = image + (4 * ty * row_length + 4 * tx) * cp;                   \
+                float *destination = d + (ty * tiles_wide + tx) * row_stride;                        \
+                BLOCKS(cp, PHASE_GRADIENT_BLOCK);                                                    \
+            }                                                                                        \
+    }
+
+DEFINE_PHASE_DRIVERS(avx2, "avx2,fma", AVX2_BLOCKS)
+DEFINE_PHASE_DRIVERS(avx512, "avx512f,avx2,fma", AVX512_BLOCKS)
+
 #endif
 
 void shotvae_winograd_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
@@ -162,6 +272,63 @@ void shotvae_winograd_gradient(shotvae_isa isa, const float *image, ptrdiff_t ti
 #if defined(__x86_64__)
     (isa == shotvae_isa_avx512 ? gradient_avx512 : gradient_avx2)(image, tiles_high, tiles_wide, row_length,
                                                                    padded_channels, d, row_stride, position_stride);
+#else
+    (void)isa; (void)image; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
+    (void)d; (void)row_stride; (void)position_stride;
+    __builtin_trap();
+#endif
+}
+
+void shotvae_polyphase_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                             ptrdiff_t row_length, ptrdiff_t padded_channels, float *v, ptrdiff_t row_stride,
+                             ptrdiff_t position_stride) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? phase_input_avx512 : phase_input_avx2)(padded, tiles_high, tiles_wide, row_length,
+                                                                         padded_channels, v, row_stride,
+                                                                         position_stride);
+#else
+    (void)isa; (void)padded; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
+    (void)v; (void)row_stride; (void)position_stride;
+    __builtin_trap();
+#endif
+}
+
+void shotvae_polyphase_input_adjoint(shotvae_isa isa, const float *v, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                                     ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
+                                     float *padded, ptrdiff_t row_length) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? phase_adjoint_avx512 : phase_adjoint_avx2)(v, tiles_high, tiles_wide,
+                                                                             padded_channels, row_stride,
+                                                                             position_stride, padded, row_length);
+#else
+    (void)isa; (void)v; (void)tiles_high; (void)tiles_wide; (void)padded_channels; (void)row_stride;
+    (void)position_stride; (void)padded; (void)row_length;
+    __builtin_trap();
+#endif
+}
+
+void shotvae_polyphase_output(shotvae_isa isa, const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                              ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
+                              const float *shift, bool rectifies, float *out, ptrdiff_t row_length) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? phase_output_avx512 : phase_output_avx2)(m, tiles_high, tiles_wide,
+                                                                           padded_channels, row_stride,
+                                                                           position_stride, shift, rectifies,
+                                                                           out, row_length);
+#else
+    (void)isa; (void)m; (void)tiles_high; (void)tiles_wide; (void)padded_channels; (void)row_stride;
+    (void)position_stride; (void)shift; (void)rectifies; (void)out; (void)row_length;
+    __builtin_trap();
+#endif
+}
+
+void shotvae_polyphase_gradient(shotvae_isa isa, const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                                ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
+                                ptrdiff_t position_stride) {
+#if defined(__x86_64__)
+    (isa == shotvae_isa_avx512 ? phase_gradient_avx512 : phase_gradient_avx2)(image, tiles_high, tiles_wide,
+                                                                               row_length, padded_channels, d,
+                                                                               row_stride, position_stride);
 #else
     (void)isa; (void)image; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
     (void)d; (void)row_stride; (void)position_stride;

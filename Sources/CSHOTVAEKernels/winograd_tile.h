@@ -1,7 +1,8 @@
-// One tile's Winograd F(4x4, 3x3) transforms for one block of `LANES` channels, in the vector
-// type `VEC` (clang vector extensions, so that the arithmetic reads as the formulas), compiled
-// for the instruction set `TARGET`. winograd.c includes this file once per vector width; the
-// formulas are those of Engine/Convolution/Winograd/Winograd+Tiles.swift.
+// One tile's Winograd transforms for one block of `LANES` channels, in the vector type `VEC`
+// (clang vector extensions, so that the arithmetic reads as the formulas), compiled for the
+// instruction set `TARGET`: F(4x4, 3x3) (Engine/Convolution/Winograd/Winograd+Tiles.swift) and
+// the polyphase F(4x4, 2x2) of stride-2 4x4 convolutions (PolyphaseWinograd+Tiles.swift and
+// PolyphaseWinograd+Transforms.swift). winograd.c includes this file once per vector width.
 //
 // Expects: VEC and VINT (float and int vectors of LANES lanes), LANES, TARGET.
 
@@ -79,6 +80,106 @@ void WINOGRAD_FUNCTION(gradient_tile_)(const float *tile, ptrdiff_t row, ptrdiff
         VEC out[6];
         WINOGRAD_GRADIENT_TRANSFORM(t[0][b], t[1][b], t[2][b], t[3][b], out);
         for (int a = 0; a < 6; a++) WINOGRAD_FUNCTION(store_)(d + (6 * a + b) * position, out[a]);
+    }
+}
+
+// MARK: - Polyphase F(4x4, 2x2)
+
+// V = T d Tᵀ of the 10x10 patch whose pixel (s, t) is at `patch + s * row + t * pixel`: index
+// (a, b) to position 5 (a % 5) + b % 5, phase 2 (a / 5) + b / 5, at `v + position * position_stride
+// + phase * phase_stride`.
+static inline __attribute__((always_inline, target(TARGET)))
+void WINOGRAD_FUNCTION(phase_input_tile_)(const float *patch, ptrdiff_t row, ptrdiff_t pixel, float *v,
+                                          ptrdiff_t position, ptrdiff_t phase) {
+    VEC t[10][10];
+    for (int s = 0; s < 10; s++) {
+        const float *p = patch + s * row;
+        VEC d[10];
+        for (int k = 0; k < 10; k++) d[k] = WINOGRAD_FUNCTION(load_)(p + k * pixel);
+        PHASE_INPUT_TRANSFORM(d[0], d[2], d[4], d[6], d[8], t[s]);
+        PHASE_INPUT_TRANSFORM(d[1], d[3], d[5], d[7], d[9], t[s] + 5);
+    }
+    for (int b = 0; b < 10; b++) {
+        VEC out[10];
+        PHASE_INPUT_TRANSFORM(t[0][b], t[2][b], t[4][b], t[6][b], t[8][b], out);
+        PHASE_INPUT_TRANSFORM(t[1][b], t[3][b], t[5][b], t[7][b], t[9][b], out + 5);
+        for (int a = 0; a < 10; a++) {
+            float *target = v + (5 * (a % 5) + b % 5) * position + (2 * (a / 5) + b / 5) * phase;
+            WINOGRAD_FUNCTION(store_)(target, out[a]);
+        }
+    }
+}
+
+// The adjoint of phase_input_tile_: the tile's 100 values (laid out as phase_input_tile_ writes
+// them) taken back onto its 10x10 patch and added to what the patch holds.
+static inline __attribute__((always_inline, target(TARGET)))
+void WINOGRAD_FUNCTION(phase_input_adjoint_tile_)(const float *v, ptrdiff_t position, ptrdiff_t phase,
+                                                  float *patch, ptrdiff_t row, ptrdiff_t pixel) {
+    VEC t[10][10];
+    for (int b = 0; b < 10; b++) {
+        VEC taken[10], back[10];
+        for (int a = 0; a < 10; a++) {
+            taken[a] = WINOGRAD_FUNCTION(load_)(v + (5 * (a % 5) + b % 5) * position + (2 * (a / 5) + b / 5) * phase);
+        }
+        // The odd phase's values go to even patch rows, the even phase's to odd ones.
+        PHASE_INPUT_ADJOINT(taken[0], taken[1], taken[2], taken[3], taken[4], back);
+        PHASE_INPUT_ADJOINT(taken[5], taken[6], taken[7], taken[8], taken[9], back + 5);
+        for (int k = 0; k < 5; k++) {
+            t[2 * k][b] = back[k];
+            t[2 * k + 1][b] = back[5 + k];
+        }
+    }
+    for (int s = 0; s < 10; s++) {
+        VEC back[10];
+        PHASE_INPUT_ADJOINT(t[s][0], t[s][1], t[s][2], t[s][3], t[s][4], back);
+        PHASE_INPUT_ADJOINT(t[s][5], t[s][6], t[s][7], t[s][8], t[s][9], back + 5);
+        float *p = patch + s * row;
+        for (int k = 0; k < 5; k++) {
+            float *even = p + 2 * k * pixel, *odd = p + (2 * k + 1) * pixel;
+            WINOGRAD_FUNCTION(store_)(even, WINOGRAD_FUNCTION(load_)(even) + back[k]);
+            WINOGRAD_FUNCTION(store_)(odd, WINOGRAD_FUNCTION(load_)(odd) + back[5 + k]);
+        }
+    }
+}
+
+// Y = Aᵀ M A of positions 5a + b, as output_tile_ for F(4x4, 3x3).
+static inline __attribute__((always_inline, target(TARGET)))
+void WINOGRAD_FUNCTION(phase_output_tile_)(const float *m, ptrdiff_t position, VEC shift, bool rectifies,
+                                           float *out, ptrdiff_t row, ptrdiff_t pixel) {
+    VEC t[5][4];
+    for (int a = 0; a < 5; a++) {
+        const float *p = m + 5 * a * position;
+        const VEC m0 = WINOGRAD_FUNCTION(load_)(p), m1 = WINOGRAD_FUNCTION(load_)(p + position),
+                  m2 = WINOGRAD_FUNCTION(load_)(p + 2 * position), m3 = WINOGRAD_FUNCTION(load_)(p + 3 * position),
+                  m4 = WINOGRAD_FUNCTION(load_)(p + 4 * position);
+        PHASE_OUTPUT_TRANSFORM(m0, m1, m2, m3, m4, t[a]);
+    }
+    for (int j = 0; j < 4; j++) {
+        VEC y[4];
+        PHASE_OUTPUT_TRANSFORM(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], y);
+        for (int i = 0; i < 4; i++) {
+            VEC biased = y[i] + shift;
+            if (rectifies) biased = (VEC)((VINT)biased & ~(biased < 0));
+            WINOGRAD_FUNCTION(store_)(out + i * row + j * pixel, biased);
+        }
+    }
+}
+
+// D = A ȳ Aᵀ into positions 5a + b, as gradient_tile_ for F(4x4, 3x3).
+static inline __attribute__((always_inline, target(TARGET)))
+void WINOGRAD_FUNCTION(phase_gradient_tile_)(const float *tile, ptrdiff_t row, ptrdiff_t pixel, float *d,
+                                             ptrdiff_t position) {
+    VEC t[4][5];
+    for (int i = 0; i < 4; i++) {
+        const float *p = tile + i * row;
+        const VEC y0 = WINOGRAD_FUNCTION(load_)(p), y1 = WINOGRAD_FUNCTION(load_)(p + pixel),
+                  y2 = WINOGRAD_FUNCTION(load_)(p + 2 * pixel), y3 = WINOGRAD_FUNCTION(load_)(p + 3 * pixel);
+        PHASE_GRADIENT_TRANSFORM(y0, y1, y2, y3, t[i]);
+    }
+    for (int b = 0; b < 5; b++) {
+        VEC out[5];
+        PHASE_GRADIENT_TRANSFORM(t[0][b], t[1][b], t[2][b], t[3][b], out);
+        for (int a = 0; a < 5; a++) WINOGRAD_FUNCTION(store_)(d + (5 * a + b) * position, out[a]);
     }
 }
 

@@ -72,4 +72,30 @@ void shotvae_winograd_gradient(shotvae_isa isa, const float *image, ptrdiff_t ti
                                ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
                                ptrdiff_t position_stride);
 
+/// The polyphase F(4x4, 2x2)'s input transform (a stride-2 4x4 convolution's large side): the
+/// 10x10 patch of tile `(ty, tx)` starts at pixel `(8ty, 8tx)` of the channels-last image
+/// `padded` `[8 * tiles_high + 2, row_length, padded_channels]` (a one-pixel border included);
+/// its index `(a, b)` goes to position `5 (a % 5) + b % 5` and phase `2 (a / 5) + b / 5`, at `v +
+/// (ty * tiles_wide + tx) * row_stride + position * position_stride + phase * padded_channels +
+/// channel`.
+void shotvae_polyphase_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                             ptrdiff_t row_length, ptrdiff_t padded_channels, float *v, ptrdiff_t row_stride,
+                             ptrdiff_t position_stride);
+
+/// The adjoint of `shotvae_polyphase_input`: every tile's values taken back onto its patch and
+/// added to what `padded` holds there (patches overlap by two pixels).
+void shotvae_polyphase_input_adjoint(shotvae_isa isa, const float *v, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                                     ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
+                                     float *padded, ptrdiff_t row_length);
+
+/// `shotvae_winograd_output` for the polyphase form's small side: 25 positions, `A` of F(4, 2).
+void shotvae_polyphase_output(shotvae_isa isa, const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                              ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
+                              const float *shift, bool rectifies, float *out, ptrdiff_t row_length);
+
+/// `shotvae_winograd_gradient` for the polyphase form's small side: 25 positions, `A` of F(4, 2).
+void shotvae_polyphase_gradient(shotvae_isa isa, const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
+                                ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
+                                ptrdiff_t position_stride);
+
 #endif

@@ -18,7 +18,7 @@ public enum MachineLimits {
     /// the widest vectors of ``instructionSet``, kept in registers, for about `seconds`, all at
     /// once; the best of three rounds. A round in which one thread ran two cores' loops (a worker
     /// that woke late) measures a core, not the machine: it counts only if ten rounds give no
-    /// other. While the best round stays under 80% of the cores times one core's rate alone (a
+    /// other. While the best round stays under 70% of the cores times one core's rate alone (a
     /// core taken by other work, or by the hypervisor, during the rounds), more rounds run, up to
     /// thirty; cores that cannot run their loops at once at full rate (two hardware threads of one
     /// core) then give what they do give.
@@ -49,7 +49,7 @@ public enum MachineLimits {
         var (best, bestOfAny) = (0.0, 0.0)
         var rounds = 0
         for round in 0..<30 {
-            if rounds >= 3 && best >= 0.8 * Double(cores) * coreRate { break }
+            if rounds >= 3 && best >= 0.7 * Double(cores) * coreRate { break }
             if round >= 10 && rounds == 0 { break }
             let start = PhaseClock.now()
             Parallel.forEach(cores, grain: 1) { range in

@@ -1,3 +1,5 @@
+import CSHOTVAEKernels
+
 extension PolyphaseWinograd.PhaseTiles {
     /// The channel count rounded up to whole vectors; the padding channels hold zeros.
     static func paddedChannels(_ channels: Int) -> Int { ChannelsLast.paddedChannels(channels) }
@@ -35,6 +37,12 @@ extension PolyphaseWinograd.PhaseTiles {
                                   rows: largeRows, rowLength: pw, border: 1)
         ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
                           channels: channels, height: height, width: width, rowLength: pw, border: 1)
+        if InstructionSet.current >= .avx2 {
+            // Sixteen or eight channels at a time, in C (`winograd.c`).
+            shotvae_polyphase_input(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, pw, cp,
+                                    v + firstTile * layout.rowStride, layout.rowStride, layout.positionStride)
+            return
+        }
         let rows = UnsafeMutableRawPointer(scratch + imageFloats)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
@@ -80,6 +88,26 @@ extension PolyphaseWinograd.PhaseTiles {
         let pw = largeRowLength
         let imageFloats = largeRows * pw * cp
         Kernels.fill(scratch, with: 0, count: imageFloats)
+        if InstructionSet.current >= .avx2 {
+            // Sixteen or eight channels at a time, in C (`winograd.c`).
+            shotvae_polyphase_input_adjoint(InstructionSet.current.isa, v + firstTile * layout.rowStride, tilesHigh,
+                                            tilesWide, cp, layout.rowStride, layout.positionStride, scratch, pw)
+        } else {
+            transformInputAdjoint(v, channels: channels, firstTile: firstTile, layout: layout, scratch: scratch)
+        }
+        ChannelsLast.copy(image: image, padded: scratch, toChannelsLast: false,
+                          channels: channels, height: height, width: width, rowLength: pw, border: 1)
+    }
+
+    /// ``transformInputAdjoint(_:channels:firstTile:layout:into:scratch:)``'s tiles in Swift,
+    /// eight channels at a time, onto the zeroed channels-last image in `scratch`.
+    private func transformInputAdjoint(
+        _ v: UnsafePointer<Float>, channels: Int, firstTile: Int, layout: ChannelsLast.Layout,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let cp = Self.paddedChannels(channels)
+        let pw = largeRowLength
+        let imageFloats = largeRows * pw * cp
         let rows = UnsafeMutableRawPointer(scratch + imageFloats)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
@@ -118,16 +146,15 @@ extension PolyphaseWinograd.PhaseTiles {
                 }
             }
         }
-        ChannelsLast.copy(image: image, padded: scratch, toChannelsLast: false,
-                          channels: channels, height: height, width: width, rowLength: pw, border: 1)
     }
 }
 
 extension PolyphaseWinograd.PhaseTiles: OutputTileTransform {
     static var points: Int { 5 }
 
-    /// None: this form's transforms stay in Swift.
-    static var kernels: OutputTileKernels? { nil }
+    static var kernels: OutputTileKernels? {
+        OutputTileKernels(output: shotvae_polyphase_output, gradient: shotvae_polyphase_gradient)
+    }
 
     @inline(__always)
     static func outputTransform(_ m: UnsafeRawPointer, stride: Int) -> [4 of Channels] {
