@@ -82,6 +82,11 @@ enum Convolution {
                                                          geometry: g)
             return (y, Saved(transformedKernels: kernels))
         }
+        if let g4 = StrideTwo.fourByFour(g, outputChannels: outChannels, batch: batch) {
+            let (y, kernels) = PolyphaseWinograd.forward(input: input, weight: StrideTwo.padded(weight), bias: bias,
+                                                         rectifies: rectifies, geometry: g4)
+            return (y, Saved(transformedKernels: kernels))
+        }
         if Winograd.applies(g, outputChannels: outChannels) {
             return (Winograd.forward(input: input, weight: weight, bias: bias, rectifies: rectifies, geometry: g), Saved())
         }
@@ -142,6 +147,13 @@ enum Convolution {
             return PolyphaseWinograd.backward(outputGradient: outputGradient, input: input, weight: weight,
                                               kernels: saved.transformedKernels, geometry: g,
                                               computesInput: computesInput, computesWeight: computesWeight)
+        }
+        if kept == nil, let g4 = StrideTwo.fourByFour(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {
+            let gradients = PolyphaseWinograd.backward(outputGradient: outputGradient, input: input,
+                                                       weight: StrideTwo.padded(weight), kernels: saved.transformedKernels,
+                                                       geometry: g4, computesInput: computesInput,
+                                                       computesWeight: computesWeight)
+            return (gradients.input, gradients.weight.map(StrideTwo.cropped))
         }
         let batch = outputGradient.shape[0]
         let outChannels = weight.shape[0]

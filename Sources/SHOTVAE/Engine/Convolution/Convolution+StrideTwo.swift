@@ -1,0 +1,44 @@
+extension Convolution {
+    /// 3x3 convolutions of stride 2 and padding 1 (a WideResNet's downsampling) as the 4x4 ones
+    /// of ``PolyphaseWinograd``: with padding 1, the 4x4 kernel whose last row and column are
+    /// zero reads the same pixels through the same taps, `y[i, j] = Σ w[a, b] x[2i - 1 + a, 2j - 1
+    /// + b]`, and gives the same output size on maps of even sides. F(4x4, 2x2) on the four
+    /// phases does 100 multiplications per 4x4 tile of output and pair of channels where im2col
+    /// does 144, and its transforms replace the strided patches' copies.
+    enum StrideTwo {
+        /// The 4x4 geometry that runs this convolution, if it is a 3x3 one of stride 2 and padding 1
+        /// that ``PolyphaseWinograd`` takes in that form.
+        static func fourByFour(_ g: ConvolutionGeometry, outputChannels: Int, batch: Int) -> ConvolutionGeometry? {
+            guard g.kernelHeight == 3, g.kernelWidth == 3, g.stride == 2, g.padding == 1 else { return nil }
+            var g4 = g
+            (g4.kernelHeight, g4.kernelWidth) = (4, 4)
+            return PolyphaseWinograd.applies(g4, outputChannels: outputChannels, batch: batch) ? g4 : nil
+        }
+
+        /// The kernels `[O, C, 3, 3]` as `[O, C, 4, 4]`, a last row and column of zeros added.
+        static func padded(_ weight: Tensor) -> Tensor {
+            let (o, c) = (weight.shape[0], weight.shape[1])
+            var result = Tensor(shape: [o, c, 4, 4])
+            let (source, destination) = (weight.pointer, result.mutablePointer)
+            for kernel in 0..<(o * c) {
+                for row in 0..<3 {
+                    (destination + kernel * 16 + row * 4).update(from: source + kernel * 9 + row * 3, count: 3)
+                }
+            }
+            return result
+        }
+
+        /// The gradient of ``padded(_:)``: the `[O, C, 4, 4]` kernels' first three rows and columns.
+        static func cropped(_ gradient: Tensor) -> Tensor {
+            let (o, c) = (gradient.shape[0], gradient.shape[1])
+            var result = Tensor(uninitializedShape: [o, c, 3, 3])
+            let (source, destination) = (gradient.pointer, result.mutablePointer)
+            for kernel in 0..<(o * c) {
+                for row in 0..<3 {
+                    (destination + kernel * 9 + row * 3).update(from: source + kernel * 16 + row * 4, count: 3)
+                }
+            }
+            return result
+        }
+    }
+}
