@@ -379,22 +379,26 @@ enum Convolution {
         return result
     }
 
-    /// Per-core scratch matrices, three for each core.
+    /// Per-core scratch matrices, three for each core (or `matrices`).
     struct Workspace {
         let storage: Tensor
         let size: Int
+        let matrices: Int
 
-        init(rows: Int, columns: Int) {
+        init(rows: Int, columns: Int, matrices: Int = 3) {
             size = rows * columns
-            storage = Tensor(uninitializedShape: [Parallel.coreCount, 3, size])
+            self.matrices = matrices
+            storage = Tensor(uninitializedShape: [Parallel.coreCount, matrices, size])
         }
 
         func first(_ worker: Int) -> UnsafeMutablePointer<Float> { matrix(worker, 0) }
         func second(_ worker: Int) -> UnsafeMutablePointer<Float> { matrix(worker, 1) }
         func third(_ worker: Int) -> UnsafeMutablePointer<Float> { matrix(worker, 2) }
 
-        private func matrix(_ worker: Int, _ index: Int) -> UnsafeMutablePointer<Float> {
-            UnsafeMutablePointer(mutating: storage.pointer) + (3 * worker + index) * size
+        /// Core `worker`'s matrix `index`.
+        func matrix(_ worker: Int, _ index: Int) -> UnsafeMutablePointer<Float> {
+            precondition(index < matrices, "The workspace has \(matrices) matrices per core.")
+            return UnsafeMutablePointer(mutating: storage.pointer) + (matrices * worker + index) * size
         }
     }
 

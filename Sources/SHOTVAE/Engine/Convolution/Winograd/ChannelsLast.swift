@@ -111,6 +111,9 @@ enum ChannelsLast {
         let first: Transformed
         let second: Transformed
         let scratch: UnsafeMutablePointer<Float>
+        /// A third buffer laid out as `second`, when asked for: the output gradient's transform
+        /// while `second` holds products.
+        let gradient: Transformed?
     }
 
     /// The per-core partial sums of a kernel gradient in the Winograd domain, `dU[ξ] = Σ_tiles
@@ -151,10 +154,11 @@ enum ChannelsLast {
     /// Cuts the batch into groups of images whose transformed data (`positions` matrices of a row
     /// per tile on each side, rows of `rowLengths` floats) takes about ``groupFloats``, but at
     /// least ``groupTiles`` tiles and one group per core, and hands the groups to the cores as
-    /// `sharing` says, each with its core's buffers and `scratchFloats` floats of scratch.
+    /// `sharing` says, each with its core's buffers and `scratchFloats` floats of scratch (and
+    /// a third transformed buffer with `gradientBuffer`).
     static func forEachGroup(
         batch: Int, tilesPerImage: Int, positions: Int, rowLengths: (first: Int, second: Int), scratchFloats: Int,
-        sharing: Convolution.Sharing, _ body: (_ worker: Int, _ group: Group) -> Void
+        sharing: Convolution.Sharing, gradientBuffer: Bool = false, _ body: (_ worker: Int, _ group: Group) -> Void
     ) {
         let perImage = positions * (rowLengths.first + rowLengths.second) * tilesPerImage
         let byCache = groupFloats / perImage
@@ -162,14 +166,16 @@ enum ChannelsLast {
         let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
         let first = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.first)
         let second = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.second)
-        let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats))
+        let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats),
+                                              matrices: gradientBuffer ? 4 : 3)
         Convolution.forEachGroup(batch: batch, size: size, sharing: sharing) { worker, images in
             // A group's work besides its products is its transforms and channels-last copies.
             PhaseClock.measure(.transforms) {
                 body(worker, Group(images: images, tiles: images.count * tilesPerImage,
                                    first: Transformed(data: workspace.first(worker), layout: first),
                                    second: Transformed(data: workspace.second(worker), layout: second),
-                                   scratch: workspace.third(worker)))
+                                   scratch: workspace.third(worker),
+                                   gradient: gradientBuffer ? Transformed(data: workspace.matrix(worker, 3), layout: second) : nil))
             }
         }
     }

@@ -137,20 +137,34 @@ struct OutputTiles<Transform: OutputTileTransform> {
         _ dy: UnsafePointer<Float>, channels: Int, into d: UnsafeMutablePointer<Float>, firstTile: Int,
         layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
     ) {
-        let points = Transform.points
         let cp = ChannelsLast.paddedChannels(channels)
         let ow = rowLength
         ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
                                   rows: rows, rowLength: ow, border: 0)
         ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
                           channels: channels, height: height, width: width, rowLength: ow, border: 0)
+        transformGradient(channelsLast: scratch, rowLength: ow, channels: channels, into: d, firstTile: firstTile,
+                          layout: layout, rowTransforms: scratch + (rows * ow + 1) * cp)
+    }
+
+    /// ``transformGradient(_:channels:into:firstTile:layout:scratch:)`` of an output gradient
+    /// already copied channels-last: pixel `(y, x)` at `source + (y · rowLength + x) ·
+    /// paddedChannels`, zeros past the map up to the tiles' extent. `rowTransforms` has room for
+    /// `4 · points` vectors (used by the portable loops).
+    @inline(__always)
+    func transformGradient(
+        channelsLast source: UnsafePointer<Float>, rowLength ow: Int, channels: Int, into d: UnsafeMutablePointer<Float>,
+        firstTile: Int, layout: ChannelsLast.Layout, rowTransforms: UnsafeMutablePointer<Float>
+    ) {
+        let points = Transform.points
+        let cp = ChannelsLast.paddedChannels(channels)
         if InstructionSet.current >= .avx2, let kernels = Transform.kernels {
-            kernels.gradient(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, ow, cp,
+            kernels.gradient(InstructionSet.current.isa, source, tilesHigh, tilesWide, ow, cp,
                              d + firstTile * layout.rowStride, layout.rowStride, layout.positionStride)
             return
         }
-        let rowTransforms = UnsafeMutableRawPointer(scratch + (rows * ow + 1) * cp)
-        let source = UnsafeRawPointer(scratch)
+        let rowTransforms = UnsafeMutableRawPointer(rowTransforms)
+        let source = UnsafeRawPointer(source)
         for ty in 0..<tilesHigh {
             for tx in 0..<tilesWide {
                 let destination = UnsafeMutableRawPointer(d + (firstTile + ty * tilesWide + tx) * layout.rowStride)

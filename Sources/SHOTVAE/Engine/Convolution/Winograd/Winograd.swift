@@ -121,10 +121,10 @@ enum Winograd {
     }
 
     /// Both gradients in one pass over the batch: the adjoint convolution of `dy` with the flipped
-    /// kernels, transformed and packed (`panels`), into `[N, C, H, W]`, then the kernel gradient
-    /// from the same group, whose output gradient is still in cache (read from memory once
-    /// instead of twice). With an `activationGradient`, each image of the input gradient goes
-    /// through it as soon as it is written.
+    /// kernels, transformed and packed (`panels`), into `[N, C, H, W]`, and the kernel gradient,
+    /// from one channels-last copy of each image of `dy` (``Tiles/addGradients(input:outputGradient:inChannels:outChannels:flippedPanels:into:group:sums:worker:inputActivation:activationGradient:)``).
+    /// With an `activationGradient`, each image of the input gradient goes through it as soon as
+    /// it is written.
     static func gradients(
         input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, batch: Int, inChannels: Int,
         outChannels: Int, flippedPanels panels: Tensor, height: Int, width: Int, inputActivation: ChannelsLast.Activation?,
@@ -136,17 +136,11 @@ enum Winograd {
         let sums = kernelGradientSums(inChannels: inChannels, outChannels: outChannels)
         // Both sides' buffers hold either side's transforms.
         let widest = max(inChannels, outChannels)
-        forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape, sharing: .fixed) { worker, group in
-            shape.convolve(dy, inChannels: outChannels, outChannels: inChannels, panels: panels.pointer, into: input,
-                           group: group)
-            if let activationGradient {
-                for n in group.images {
-                    let image = n * inChannels * shape.pixels
-                    activationGradient.apply(to: input + image, input: x + image, pixels: shape.pixels, worker: worker)
-                }
-            }
-            shape.addKernelGradient(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
-                                    group: group, into: sums, worker: worker, inputActivation: inputActivation)
+        forEachGroup(batch: batch, inChannels: widest, outChannels: widest, shape: shape, sharing: .fixed,
+                     gradientBuffer: true) { worker, group in
+            shape.addGradients(input: x, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
+                               flippedPanels: panels.pointer, into: input, group: group, sums: sums, worker: worker,
+                               inputActivation: inputActivation, activationGradient: activationGradient)
         }
         return (dx, kernels(from: sums, inChannels: inChannels))
     }
@@ -169,12 +163,12 @@ enum Winograd {
     /// second.
     static func forEachGroup(
         batch: Int, inChannels: Int, outChannels: Int, shape: Tiles, sharing: Convolution.Sharing,
-        _ body: (_ worker: Int, _ group: ChannelsLast.Group) -> Void
+        gradientBuffer: Bool = false, _ body: (_ worker: Int, _ group: ChannelsLast.Group) -> Void
     ) {
         ChannelsLast.forEachGroup(
             batch: batch, tilesPerImage: shape.tilesPerImage, positions: 36,
             rowLengths: (ChannelsLast.paddedChannels(inChannels), ChannelsLast.paddedChannels(outChannels)),
             scratchFloats: max(shape.inputScratchSize(channels: inChannels), shape.output.scratchSize(channels: outChannels)),
-            sharing: sharing, body)
+            sharing: sharing, gradientBuffer: gradientBuffer, body)
     }
 }
