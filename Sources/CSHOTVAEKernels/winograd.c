@@ -77,6 +77,17 @@
         (o)[4] = (y3);                                                                               \
     } while (0)
 
+// The output side's transforms of either form, by its number of points (a constant where the
+// tile functions are inlined): `in[0…points-1]` into `out`.
+#define OUTPUT_TRANSFORM(points, in, out) do {                                                       \
+        if ((points) == 6) WINOGRAD_OUTPUT_TRANSFORM((in)[0], (in)[1], (in)[2], (in)[3], (in)[4], (in)[5], out); \
+        else PHASE_OUTPUT_TRANSFORM((in)[0], (in)[1], (in)[2], (in)[3], (in)[4], out);             \
+    } while (0)
+#define GRADIENT_TRANSFORM(points, in, out) do {                                                     \
+        if ((points) == 6) WINOGRAD_GRADIENT_TRANSFORM((in)[0], (in)[1], (in)[2], (in)[3], out);      \
+        else PHASE_GRADIENT_TRANSFORM((in)[0], (in)[1], (in)[2], (in)[3], out);                     \
+    } while (0)
+
 typedef float shotvae_v8 __attribute__((ext_vector_type(8)));
 typedef int shotvae_i8 __attribute__((ext_vector_type(8)));
 typedef float shotvae_v16 __attribute__((ext_vector_type(16)));
@@ -113,225 +124,108 @@ typedef int shotvae_i16 __attribute__((ext_vector_type(16)));
         if (c0_ < (cp)) BLOCK(c0_, 8);                                                               \
     } while (0)
 
+// One block of channels of one tile, in each driver below: `tile` is the tile's first pixel in
+// the channels-last image (rows `row` floats apart, pixels `cp`), `transformed` its row of the
+// transformed data.
 #define INPUT_BLOCK(c0, lanes)                                                                       \
-    input_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
-
-#define OUTPUT_BLOCK(c0, lanes) do {                                                                 \
-        shotvae_v##lanes shift_;                                                                     \
-        __builtin_memcpy(&shift_, shift + (c0), sizeof shift_);                                      \
-        output_tile_##lanes(source + (c0), position_stride, shift_, rectifies, target + (c0), row, cp); \
-    } while (0)
-
+    input_tile_##lanes(tile + (c0), row, cp, transformed + (c0), position_stride)
 #define GRADIENT_BLOCK(c0, lanes)                                                                    \
-    gradient_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
-
+    gradient_tile_##lanes(tile + (c0), row, cp, transformed + (c0), position_stride, 6)
 #define PHASE_INPUT_BLOCK(c0, lanes)                                                                 \
-    phase_input_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride, cp)
-
+    phase_input_tile_##lanes(tile + (c0), row, cp, transformed + (c0), position_stride, cp)
 #define PHASE_ADJOINT_BLOCK(c0, lanes)                                                               \
-    phase_input_adjoint_tile_##lanes(source + (c0), position_stride, cp, origin + (c0), row, cp)
-
-#define PHASE_OUTPUT_BLOCK(c0, lanes) do {                                                           \
+    phase_input_adjoint_tile_##lanes(transformed + (c0), position_stride, cp, tile + (c0), row, cp)
+#define PHASE_GRADIENT_BLOCK(c0, lanes)                                                              \
+    gradient_tile_##lanes(tile + (c0), row, cp, transformed + (c0), position_stride, 5)
+#define OUTPUT_BLOCK_OF(points, c0, lanes) do {                                                      \
         shotvae_v##lanes shift_;                                                                     \
         __builtin_memcpy(&shift_, shift + (c0), sizeof shift_);                                      \
-        phase_output_tile_##lanes(source + (c0), position_stride, shift_, rectifies, target + (c0), row, cp); \
+        output_tile_##lanes(transformed + (c0), position_stride, shift_, rectifies, tile + (c0), row, cp, points); \
     } while (0)
+#define OUTPUT_BLOCK(c0, lanes) OUTPUT_BLOCK_OF(6, c0, lanes)
+#define PHASE_OUTPUT_BLOCK(c0, lanes) OUTPUT_BLOCK_OF(5, c0, lanes)
 
-#define PHASE_GRADIENT_BLOCK(c0, lanes)                                                              \
-    phase_gradient_tile_##lanes(origin + (c0), row, cp, destination + (c0), position_stride)
-
-#define DEFINE_DRIVERS(suffix, target_isa, BLOCKS)                                                     \
+// A driver: `BLOCK` over every tile and block of channels of one image, tile (ty, tx) at pixel
+// (step · ty, step · tx) of `image` and at row ty · tiles_wide + tx of `data`.
+#define DEFINE_DRIVER(name, suffix, target_isa, BLOCKS, BLOCK, step)                                 \
     __attribute__((target(target_isa)))                                                              \
-    static void input_##suffix(const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,      \
-                               ptrdiff_t row_length, ptrdiff_t cp, float *v, ptrdiff_t row_stride,   \
-                               ptrdiff_t position_stride) {                                          \
+    static void name##_##suffix(float *image, ptrdiff_t row_length, float *data, ptrdiff_t tiles_high, \
+                                ptrdiff_t tiles_wide, ptrdiff_t cp, ptrdiff_t row_stride,            \
+                                ptrdiff_t position_stride, const float *shift, bool rectifies) {     \
         const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
+        (void)shift; (void)rectifies;                                                                \
+        for (ptrdiff_t ty = 0; ty < tiles_high; ty++) {                                              \
             for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *origin = padded + (4 * ty * row_length + 4 * tx) * cp;                  \
-                float *destination = v + (ty * tiles_wide + tx) * row_stride;                        \
-                BLOCKS(cp, INPUT_BLOCK);                                                  \
+                float *tile = image + ((step) * ty * row_length + (step) * tx) * cp;                 \
+                float *transformed = data + (ty * tiles_wide + tx) * row_stride;                     \
+                BLOCKS(cp, BLOCK);                                                                   \
             }                                                                                        \
-    }                                                                                                \
-    __attribute__((target(target_isa)))                                                              \
-    static void output_##suffix(const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,          \
-                                ptrdiff_t cp, ptrdiff_t row_stride, ptrdiff_t position_stride,       \
-                                const float *shift, bool rectifies, float *out, ptrdiff_t row_length) { \
-        const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
-            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *source = m + (ty * tiles_wide + tx) * row_stride;                       \
-                float *target = out + (4 * ty * row_length + 4 * tx) * cp;                           \
-                BLOCKS(cp, OUTPUT_BLOCK);                                                 \
-            }                                                                                        \
-    }                                                                                                \
-    __attribute__((target(target_isa)))                                                              \
-    static void gradient_##suffix(const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,    \
-                                  ptrdiff_t row_length, ptrdiff_t cp, float *d, ptrdiff_t row_stride, \
-                                  ptrdiff_t position_stride) {                                       \
-        const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
-            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *origin = image + (4 * ty * row_length + 4 * tx) * cp;                   \
-                float *destination = d + (ty * tiles_wide + tx) * row_stride;                        \
-                BLOCKS(cp, GRADIENT_BLOCK);                                               \
-            }                                                                                        \
+        }                                                                                            \
     }
+
+#define DEFINE_DRIVERS(suffix, target_isa, BLOCKS)                                                   \
+    DEFINE_DRIVER(input, suffix, target_isa, BLOCKS, INPUT_BLOCK, 4)                                  \
+    DEFINE_DRIVER(output, suffix, target_isa, BLOCKS, OUTPUT_BLOCK, 4)                                \
+    DEFINE_DRIVER(gradient, suffix, target_isa, BLOCKS, GRADIENT_BLOCK, 4)                            \
+    DEFINE_DRIVER(phase_input, suffix, target_isa, BLOCKS, PHASE_INPUT_BLOCK, 8)                      \
+    DEFINE_DRIVER(phase_adjoint, suffix, target_isa, BLOCKS, PHASE_ADJOINT_BLOCK, 8)                  \
+    DEFINE_DRIVER(phase_output, suffix, target_isa, BLOCKS, PHASE_OUTPUT_BLOCK, 4)                    \
+    DEFINE_DRIVER(phase_gradient, suffix, target_isa, BLOCKS, PHASE_GRADIENT_BLOCK, 4)
 
 DEFINE_DRIVERS(avx2, "avx2,fma", AVX2_BLOCKS)
 DEFINE_DRIVERS(avx512, "avx512f,avx2,fma", AVX512_BLOCKS)
 
-// The polyphase form's drivers: the large side's input transform and its adjoint (10x10 patches
-// 8 pixels apart, of a channels-last image with a one-pixel border), and the small side's output
-// and output-gradient transforms (as the F(4x4, 3x3) ones, with five points).
-#define DEFINE_PHASE_DRIVERS(suffix, target_isa, BLOCKS)                                             \
-    __attribute__((target(target_isa)))                                                              \
-    static void phase_input_##suffix(const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide, \
-                                     ptrdiff_t row_length, ptrdiff_t cp, float *v, ptrdiff_t row_stride, \
-                                     ptrdiff_t position_stride) {                                    \
-        const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
-            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *origin = padded + (8 * ty * row_length + 8 * tx) * cp;                  \
-                float *destination = v + (ty * tiles_wide + tx) * row_stride;                        \
-                BLOCKS(cp, PHASE_INPUT_BLOCK);                                                       \
-            }                                                                                        \
-    }                                                                                                \
-    __attribute__((target(target_isa)))                                                              \
-    static void phase_adjoint_##suffix(const float *v, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,    \
-                                       ptrdiff_t cp, ptrdiff_t row_stride, ptrdiff_t position_stride, \
-                                       float *padded, ptrdiff_t row_length) {                        \
-        const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
-            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *source = v + (ty * tiles_wide + tx) * row_stride;                       \
-                float *origin = padded + (8 * ty * row_length + 8 * tx) * cp;                        \
-                BLOCKS(cp, PHASE_ADJOINT_BLOCK);                                                     \
-            }                                                                                        \
-    }                                                                                                \
-    __attribute__((target(target_isa)))                                                              \
-    static void phase_output_##suffix(const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,    \
-                                      ptrdiff_t cp, ptrdiff_t row_stride, ptrdiff_t position_stride, \
-                                      const float *shift, bool rectifies, float *out, ptrdiff_t row_length) { \
-        const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
-            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *source = m + (ty * tiles_wide + tx) * row_stride;                       \
-                float *target = out + (4 * ty * row_length + 4 * tx) * cp;                           \
-                BLOCKS(cp, PHASE_OUTPUT_BLOCK);                                                      \
-            }                                                                                        \
-    }                                                                                                \
-    __attribute__((target(target_isa)))                                                              \
-    static void phase_gradient_##suffix(const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide, \
-                                        ptrdiff_t row_length, ptrdiff_t cp, float *d, ptrdiff_t row_stride, \
-                                        ptrdiff_t position_stride) {                                 \
-        const ptrdiff_t row = row_length * cp;                                                       \
-        for (ptrdiff_t ty = 0; ty < tiles_high; ty++)                                                \
-            for (ptrdiff_t tx = 0; tx < tiles_wide; tx++) {                                          \
-                const float *origin = image + (4 * ty * row_length + 4 * tx) * cp;                   \
-                float *destination = d + (ty * tiles_wide + tx) * row_stride;                        \
-                BLOCKS(cp, PHASE_GRADIENT_BLOCK);                                                    \
-            }                                                                                        \
-    }
-
-DEFINE_PHASE_DRIVERS(avx2, "avx2,fma", AVX2_BLOCKS)
-DEFINE_PHASE_DRIVERS(avx512, "avx512f,avx2,fma", AVX512_BLOCKS)
-
+// The driver `name` in the instruction set `isa`: AVX-512 or else AVX2.
+#define RUN(name, ...) (isa == shotvae_isa_avx512 ? name##_avx512 : name##_avx2)(__VA_ARGS__)
+#else
+#define RUN(name, ...) ((void)isa, __builtin_trap())
 #endif
 
 void shotvae_winograd_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                             ptrdiff_t row_length, ptrdiff_t padded_channels, float *v, ptrdiff_t row_stride,
                             ptrdiff_t position_stride) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? input_avx512 : input_avx2)(padded, tiles_high, tiles_wide, row_length,
-                                                             padded_channels, v, row_stride, position_stride);
-#else
-    (void)isa; (void)padded; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
-    (void)v; (void)row_stride; (void)position_stride;
-    __builtin_trap();
-#endif
+    RUN(input, (float *)padded, row_length, v, tiles_high, tiles_wide, padded_channels, row_stride,
+        position_stride, NULL, false);
 }
 
 void shotvae_winograd_output(shotvae_isa isa, const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                              ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
                              const float *shift, bool rectifies, float *out, ptrdiff_t row_length) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? output_avx512 : output_avx2)(m, tiles_high, tiles_wide, padded_channels,
-                                                               row_stride, position_stride, shift, rectifies,
-                                                               out, row_length);
-#else
-    (void)isa; (void)m; (void)tiles_high; (void)tiles_wide; (void)padded_channels; (void)row_stride;
-    (void)position_stride; (void)shift; (void)rectifies; (void)out; (void)row_length;
-    __builtin_trap();
-#endif
+    RUN(output, out, row_length, (float *)m, tiles_high, tiles_wide, padded_channels, row_stride, position_stride,
+        shift, rectifies);
 }
 
 void shotvae_winograd_gradient(shotvae_isa isa, const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                                ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
                                ptrdiff_t position_stride) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? gradient_avx512 : gradient_avx2)(image, tiles_high, tiles_wide, row_length,
-                                                                   padded_channels, d, row_stride, position_stride);
-#else
-    (void)isa; (void)image; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
-    (void)d; (void)row_stride; (void)position_stride;
-    __builtin_trap();
-#endif
+    RUN(gradient, (float *)image, row_length, d, tiles_high, tiles_wide, padded_channels, row_stride,
+        position_stride, NULL, false);
 }
 
 void shotvae_polyphase_input(shotvae_isa isa, const float *padded, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                              ptrdiff_t row_length, ptrdiff_t padded_channels, float *v, ptrdiff_t row_stride,
                              ptrdiff_t position_stride) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? phase_input_avx512 : phase_input_avx2)(padded, tiles_high, tiles_wide, row_length,
-                                                                         padded_channels, v, row_stride,
-                                                                         position_stride);
-#else
-    (void)isa; (void)padded; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
-    (void)v; (void)row_stride; (void)position_stride;
-    __builtin_trap();
-#endif
+    RUN(phase_input, (float *)padded, row_length, v, tiles_high, tiles_wide, padded_channels, row_stride,
+        position_stride, NULL, false);
 }
 
 void shotvae_polyphase_input_adjoint(shotvae_isa isa, const float *v, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                                      ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
                                      float *padded, ptrdiff_t row_length) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? phase_adjoint_avx512 : phase_adjoint_avx2)(v, tiles_high, tiles_wide,
-                                                                             padded_channels, row_stride,
-                                                                             position_stride, padded, row_length);
-#else
-    (void)isa; (void)v; (void)tiles_high; (void)tiles_wide; (void)padded_channels; (void)row_stride;
-    (void)position_stride; (void)padded; (void)row_length;
-    __builtin_trap();
-#endif
+    RUN(phase_adjoint, padded, row_length, (float *)v, tiles_high, tiles_wide, padded_channels, row_stride,
+        position_stride, NULL, false);
 }
 
 void shotvae_polyphase_output(shotvae_isa isa, const float *m, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                               ptrdiff_t padded_channels, ptrdiff_t row_stride, ptrdiff_t position_stride,
                               const float *shift, bool rectifies, float *out, ptrdiff_t row_length) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? phase_output_avx512 : phase_output_avx2)(m, tiles_high, tiles_wide,
-                                                                           padded_channels, row_stride,
-                                                                           position_stride, shift, rectifies,
-                                                                           out, row_length);
-#else
-    (void)isa; (void)m; (void)tiles_high; (void)tiles_wide; (void)padded_channels; (void)row_stride;
-    (void)position_stride; (void)shift; (void)rectifies; (void)out; (void)row_length;
-    __builtin_trap();
-#endif
+    RUN(phase_output, out, row_length, (float *)m, tiles_high, tiles_wide, padded_channels, row_stride,
+        position_stride, shift, rectifies);
 }
 
 void shotvae_polyphase_gradient(shotvae_isa isa, const float *image, ptrdiff_t tiles_high, ptrdiff_t tiles_wide,
                                 ptrdiff_t row_length, ptrdiff_t padded_channels, float *d, ptrdiff_t row_stride,
                                 ptrdiff_t position_stride) {
-#if defined(__x86_64__)
-    (isa == shotvae_isa_avx512 ? phase_gradient_avx512 : phase_gradient_avx2)(image, tiles_high, tiles_wide,
-                                                                               row_length, padded_channels, d,
-                                                                               row_stride, position_stride);
-#else
-    (void)isa; (void)image; (void)tiles_high; (void)tiles_wide; (void)row_length; (void)padded_channels;
-    (void)d; (void)row_stride; (void)position_stride;
-    __builtin_trap();
-#endif
+    RUN(phase_gradient, (float *)image, row_length, d, tiles_high, tiles_wide, padded_channels, row_stride,
+        position_stride, NULL, false);
 }

@@ -40,22 +40,22 @@ void WINOGRAD_FUNCTION(input_tile_)(const float *patch, ptrdiff_t row, ptrdiff_t
     }
 }
 
-// Y = Aᵀ M A of positions 6a + b (`position` floats apart from `m`), plus `shift`, then
-// max(0, ·) if `rectifies` (NaN stays NaN), into output pixel (i, j) at `out + i * row + j * pixel`.
+// Y = Aᵀ M A of positions `points · a + b` (`position` floats apart from `m`), plus `shift`,
+// then max(0, ·) if `rectifies` (NaN stays NaN), into output pixel (i, j) at `out + i * row + j *
+// pixel`: F(4, 3)'s A with six points, F(4, 2)'s with five.
 static inline __attribute__((always_inline, target(TARGET)))
 void WINOGRAD_FUNCTION(output_tile_)(const float *m, ptrdiff_t position, VEC shift, bool rectifies,
-                                     float *out, ptrdiff_t row, ptrdiff_t pixel) {
+                                     float *out, ptrdiff_t row, ptrdiff_t pixel, int points) {
     VEC t[6][4];
-    for (int a = 0; a < 6; a++) {
-        const float *p = m + 6 * a * position;
-        const VEC m0 = WINOGRAD_FUNCTION(load_)(p), m1 = WINOGRAD_FUNCTION(load_)(p + position),
-                  m2 = WINOGRAD_FUNCTION(load_)(p + 2 * position), m3 = WINOGRAD_FUNCTION(load_)(p + 3 * position),
-                  m4 = WINOGRAD_FUNCTION(load_)(p + 4 * position), m5 = WINOGRAD_FUNCTION(load_)(p + 5 * position);
-        WINOGRAD_OUTPUT_TRANSFORM(m0, m1, m2, m3, m4, m5, t[a]);
+    for (int a = 0; a < points; a++) {
+        VEC values[6];
+        for (int b = 0; b < points; b++) values[b] = WINOGRAD_FUNCTION(load_)(m + (points * a + b) * position);
+        OUTPUT_TRANSFORM(points, values, t[a]);
     }
     for (int j = 0; j < 4; j++) {
-        VEC y[4];
-        WINOGRAD_OUTPUT_TRANSFORM(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j], y);
+        VEC column[6], y[4];
+        for (int a = 0; a < points; a++) column[a] = t[a][j];
+        OUTPUT_TRANSFORM(points, column, y);
         for (int i = 0; i < 4; i++) {
             VEC biased = y[i] + shift;
             if (rectifies) biased = (VEC)((VINT)biased & ~(biased < 0));
@@ -65,21 +65,20 @@ void WINOGRAD_FUNCTION(output_tile_)(const float *m, ptrdiff_t position, VEC shi
 }
 
 // D = A ȳ Aᵀ of the 4x4 tile whose pixel (i, j) is at `tile + i * row + j * pixel`, into
-// positions 6a + b, `position` floats apart from `d`.
+// positions `points · a + b`, `position` floats apart from `d`.
 static inline __attribute__((always_inline, target(TARGET)))
 void WINOGRAD_FUNCTION(gradient_tile_)(const float *tile, ptrdiff_t row, ptrdiff_t pixel, float *d,
-                                       ptrdiff_t position) {
+                                       ptrdiff_t position, int points) {
     VEC t[4][6];
     for (int i = 0; i < 4; i++) {
-        const float *p = tile + i * row;
-        const VEC y0 = WINOGRAD_FUNCTION(load_)(p), y1 = WINOGRAD_FUNCTION(load_)(p + pixel),
-                  y2 = WINOGRAD_FUNCTION(load_)(p + 2 * pixel), y3 = WINOGRAD_FUNCTION(load_)(p + 3 * pixel);
-        WINOGRAD_GRADIENT_TRANSFORM(y0, y1, y2, y3, t[i]);
+        VEC y[4];
+        for (int k = 0; k < 4; k++) y[k] = WINOGRAD_FUNCTION(load_)(tile + i * row + k * pixel);
+        GRADIENT_TRANSFORM(points, y, t[i]);
     }
-    for (int b = 0; b < 6; b++) {
-        VEC out[6];
-        WINOGRAD_GRADIENT_TRANSFORM(t[0][b], t[1][b], t[2][b], t[3][b], out);
-        for (int a = 0; a < 6; a++) WINOGRAD_FUNCTION(store_)(d + (6 * a + b) * position, out[a]);
+    for (int b = 0; b < points; b++) {
+        VEC column[4] = {t[0][b], t[1][b], t[2][b], t[3][b]}, out[6];
+        GRADIENT_TRANSFORM(points, column, out);
+        for (int a = 0; a < points; a++) WINOGRAD_FUNCTION(store_)(d + (points * a + b) * position, out[a]);
     }
 }
 
@@ -139,47 +138,6 @@ void WINOGRAD_FUNCTION(phase_input_adjoint_tile_)(const float *v, ptrdiff_t posi
             WINOGRAD_FUNCTION(store_)(even, WINOGRAD_FUNCTION(load_)(even) + back[k]);
             WINOGRAD_FUNCTION(store_)(odd, WINOGRAD_FUNCTION(load_)(odd) + back[5 + k]);
         }
-    }
-}
-
-// Y = Aᵀ M A of positions 5a + b, as output_tile_ for F(4x4, 3x3).
-static inline __attribute__((always_inline, target(TARGET)))
-void WINOGRAD_FUNCTION(phase_output_tile_)(const float *m, ptrdiff_t position, VEC shift, bool rectifies,
-                                           float *out, ptrdiff_t row, ptrdiff_t pixel) {
-    VEC t[5][4];
-    for (int a = 0; a < 5; a++) {
-        const float *p = m + 5 * a * position;
-        const VEC m0 = WINOGRAD_FUNCTION(load_)(p), m1 = WINOGRAD_FUNCTION(load_)(p + position),
-                  m2 = WINOGRAD_FUNCTION(load_)(p + 2 * position), m3 = WINOGRAD_FUNCTION(load_)(p + 3 * position),
-                  m4 = WINOGRAD_FUNCTION(load_)(p + 4 * position);
-        PHASE_OUTPUT_TRANSFORM(m0, m1, m2, m3, m4, t[a]);
-    }
-    for (int j = 0; j < 4; j++) {
-        VEC y[4];
-        PHASE_OUTPUT_TRANSFORM(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], y);
-        for (int i = 0; i < 4; i++) {
-            VEC biased = y[i] + shift;
-            if (rectifies) biased = (VEC)((VINT)biased & ~(biased < 0));
-            WINOGRAD_FUNCTION(store_)(out + i * row + j * pixel, biased);
-        }
-    }
-}
-
-// D = A ȳ Aᵀ into positions 5a + b, as gradient_tile_ for F(4x4, 3x3).
-static inline __attribute__((always_inline, target(TARGET)))
-void WINOGRAD_FUNCTION(phase_gradient_tile_)(const float *tile, ptrdiff_t row, ptrdiff_t pixel, float *d,
-                                             ptrdiff_t position) {
-    VEC t[4][5];
-    for (int i = 0; i < 4; i++) {
-        const float *p = tile + i * row;
-        const VEC y0 = WINOGRAD_FUNCTION(load_)(p), y1 = WINOGRAD_FUNCTION(load_)(p + pixel),
-                  y2 = WINOGRAD_FUNCTION(load_)(p + 2 * pixel), y3 = WINOGRAD_FUNCTION(load_)(p + 3 * pixel);
-        PHASE_GRADIENT_TRANSFORM(y0, y1, y2, y3, t[i]);
-    }
-    for (int b = 0; b < 5; b++) {
-        VEC out[5];
-        PHASE_GRADIENT_TRANSFORM(t[0][b], t[1][b], t[2][b], t[3][b], out);
-        for (int a = 0; a < 5; a++) WINOGRAD_FUNCTION(store_)(d + (5 * a + b) * position, out[a]);
     }
 }
 

@@ -167,13 +167,7 @@ struct BatchNormTransform {
             scale: scale.pointer, shift: shift.pointer, negativeSlope: negativeSlope,
             mean: mean.pointer, inverseDeviation: inverseDeviation.pointer,
             sumGradient: sums.gradient.mutablePointer, sumGradientNormalized: sums.normalized.mutablePointer)
-        if let inputNode {
-            let pointer = dz.mutablePointer
-            inputGradient(of: pointer, input: x, sums: sums, into: pointer)
-            inputNode.accumulateGradient(dz)
-        }
-        gammaNode?.accumulateGradient(sums.normalized)
-        betaNode?.accumulateGradient(sums.gradient)
+        finish(consume dz, sums: sums, input: x, inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
     }
 
     /// ``backward(throughLeakyReLU:negativeSlope:input:inputNode:gammaNode:betaNode:)`` when the
@@ -185,18 +179,28 @@ struct BatchNormTransform {
         rectifiedGradient gradient: consuming Tensor, sums: (gradient: Tensor, centered: Tensor), input x: Tensor,
         inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
     ) {
-        var dz = gradient
         var normalized = Tensor(uninitializedShape: [channels])
         let (centered, deviation, destination) = (sums.centered.pointer, inverseDeviation.pointer, normalized.mutablePointer)
         for c in 0..<channels { destination[c] = centered[c] * deviation[c] }
-        let channelSums = (gradient: sums.gradient, normalized: normalized)
+        finish(consume gradient, sums: (sums.gradient, normalized), input: x,
+               inputNode: inputNode, gammaNode: gammaNode, betaNode: betaNode)
+    }
+
+    /// The end of both backward passes under a rectifier: the input gradient from `dz` (the
+    /// gradient of `scale · x + shift`) and its sums, written into `dz`'s storage and passed to
+    /// `inputNode`, and the sums to γ and β.
+    private func finish(
+        _ gradient: consuming Tensor, sums: (gradient: Tensor, normalized: Tensor), input x: Tensor,
+        inputNode: GradientNode?, gammaNode: GradientNode?, betaNode: GradientNode?
+    ) {
+        var dz = gradient
         if let inputNode {
             let pointer = dz.mutablePointer
-            inputGradient(of: pointer, input: x, sums: channelSums, into: pointer)
+            inputGradient(of: pointer, input: x, sums: sums, into: pointer)
             inputNode.accumulateGradient(dz)
         }
-        gammaNode?.accumulateGradient(channelSums.normalized)
-        betaNode?.accumulateGradient(channelSums.gradient)
+        gammaNode?.accumulateGradient(sums.normalized)
+        betaNode?.accumulateGradient(sums.gradient)
     }
 
     /// The input gradient from the output gradient `dy` and its per-channel sums `Σ dy` and

@@ -17,28 +17,32 @@ extension Convolution {
 
         /// The kernels `[O, C, 3, 3]` as `[O, C, 4, 4]`, a last row and column of zeros added.
         static func padded(_ weight: Tensor) -> Tensor {
-            let (o, c) = (weight.shape[0], weight.shape[1])
-            var result = Tensor(shape: [o, c, 4, 4])
-            let (source, destination) = (weight.pointer, result.mutablePointer)
-            for kernel in 0..<(o * c) {
-                for row in 0..<3 {
-                    (destination + kernel * 16 + row * 4).update(from: source + kernel * 9 + row * 3, count: 3)
-                }
-            }
+            var result = Tensor(shape: [weight.shape[0], weight.shape[1], 4, 4])
+            copyTaps(from: weight.pointer, side: 3, to: result.mutablePointer, side: 4,
+                     kernels: weight.shape[0] * weight.shape[1])
             return result
         }
 
         /// The gradient of ``padded(_:)``: the `[O, C, 4, 4]` kernels' first three rows and columns.
         static func cropped(_ gradient: Tensor) -> Tensor {
-            let (o, c) = (gradient.shape[0], gradient.shape[1])
-            var result = Tensor(uninitializedShape: [o, c, 3, 3])
-            let (source, destination) = (gradient.pointer, result.mutablePointer)
-            for kernel in 0..<(o * c) {
+            var result = Tensor(uninitializedShape: [gradient.shape[0], gradient.shape[1], 3, 3])
+            copyTaps(from: gradient.pointer, side: 4, to: result.mutablePointer, side: 3,
+                     kernels: gradient.shape[0] * gradient.shape[1])
+            return result
+        }
+
+        /// Copies the 3x3 taps shared by `kernels` square kernels of `side` taps to kernels of
+        /// another side.
+        private static func copyTaps(
+            from source: UnsafePointer<Float>, side sourceSide: Int, to destination: UnsafeMutablePointer<Float>,
+            side destinationSide: Int, kernels: Int
+        ) {
+            for kernel in 0..<kernels {
                 for row in 0..<3 {
-                    (destination + kernel * 9 + row * 3).update(from: source + kernel * 16 + row * 4, count: 3)
+                    (destination + (kernel * destinationSide + row) * destinationSide)
+                        .update(from: source + (kernel * sourceSide + row) * sourceSide, count: 3)
                 }
             }
-            return result
         }
     }
 }

@@ -128,45 +128,54 @@ extension Kernels {
         mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
         sumGradient: UnsafeMutablePointer<Float>, sumGradientNormalized: UnsafeMutablePointer<Float>
     ) {
-        let slope = negativeSlope
-        let zero = Vector.zero
         Parallel.forEach(channels, grain: max(1, 32_768 / max(1, batch * pixels))) { range in
             for c in range {
-                let (a, b) = (scale[c], shift[c])
-                let (av, bv) = (Vector(repeating: a), Vector(repeating: b))
-                var total: Float = 0
-                var weighted: Float = 0
+                var (total, weighted): (Float, Float) = (0, 0)
                 for n in 0..<batch {
                     let offset = (n * channels + c) * pixels
-                    let (row, values) = (g + offset, x + offset)
-                    var (sums, products) = (Vector.zero, Vector.zero)
-                    var (tailSum, tailProduct): (Float, Float) = (0, 0)
-                    var i = 0
-                    while i + Vector.scalarCount <= pixels {
-                        let v = values.vector(at: i)
-                        var d = row.vector(at: i)
-                        d.replace(with: d * slope, where: v * av + bv .<= zero)
-                        row.store(d, at: i)
-                        sums += d
-                        products += d * v
-                        i += Vector.scalarCount
-                    }
-                    while i < pixels {
-                        let v = values[i]
-                        let d = v * a + b > 0 ? row[i] : row[i] * slope
-                        row[i] = d
-                        tailSum += d
-                        tailProduct += d * v
-                        i += 1
-                    }
-                    let rowSum = sums.sum() + tailSum
-                    total += rowSum
-                    weighted += products.sum() + tailProduct - mean[c] * rowSum
+                    let row = leakyReLUGradientRow(g + offset, x + offset, count: pixels, scale: scale[c], shift: shift[c],
+                                                   negativeSlope: negativeSlope, mean: mean[c])
+                    total += row.sum
+                    weighted += row.centered
                 }
                 sumGradient[c] = total
                 sumGradientNormalized[c] = weighted * inverseDeviation[c]
             }
         }
+    }
+
+    /// One row of a gradient through `leakyReLU(a · x + b)`, in place: `g` becomes `dz`, `g` where
+    /// `a · x + b` is positive and `negativeSlope · g` elsewhere (the affine value computed as
+    /// ``channelAffineLeakyReLU(_:_:batch:channels:pixels:scale:shift:negativeSlope:)`` computes
+    /// it), and the row's `Σ dz` and `Σ dz (x - m)` are returned, summed while `dz` is in
+    /// registers.
+    @inline(__always)
+    static func leakyReLUGradientRow(
+        _ g: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+        scale a: Float, shift b: Float, negativeSlope slope: Float, mean m: Float
+    ) -> (sum: Float, centered: Float) {
+        let (av, bv, mv, zero) = (Vector(repeating: a), Vector(repeating: b), Vector(repeating: m), Vector.zero)
+        var (sums, products) = (Vector.zero, Vector.zero)
+        var (tailSum, tailProduct): (Float, Float) = (0, 0)
+        var i = 0
+        while i + Vector.scalarCount <= count {
+            let v = x.vector(at: i)
+            var d = g.vector(at: i)
+            d.replace(with: d * slope, where: v * av + bv .<= zero)
+            g.store(d, at: i)
+            sums += d
+            products += d * (v - mv)
+            i += Vector.scalarCount
+        }
+        while i < count {
+            let v = x[i]
+            let d = v * a + b > 0 ? g[i] : g[i] * slope
+            g[i] = d
+            tailSum += d
+            tailProduct += d * (v - m)
+            i += 1
+        }
+        return (sums.sum() + tailSum, products.sum() + tailProduct)
     }
 
     /// The input gradient of training-mode batch norm:

@@ -24,34 +24,13 @@ extension ChannelsLast {
         /// Turns one image's gradient `gradient` `[channels, pixels]` into `dz`, in place, given
         /// the image `x` the activation read, and adds its sums to core `worker`'s.
         func apply(to gradient: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, pixels: Int, worker: Int) {
-            let (slope, zero) = (activation.negativeSlope, Vector.zero)
-            let (totals, weighted) = (sums + worker * 2 * channels, sums + worker * 2 * channels + channels)
+            let (totals, centered) = (sums + worker * 2 * channels, sums + worker * 2 * channels + channels)
             for c in 0..<channels {
-                let (a, b, m) = (activation.scale[c], activation.shift[c], mean[c])
-                let (av, bv, mv) = (Vector(repeating: a), Vector(repeating: b), Vector(repeating: m))
-                let (row, values) = (gradient + c * pixels, x + c * pixels)
-                var (total, product) = (Vector.zero, Vector.zero)
-                var (tailTotal, tailProduct): (Float, Float) = (0, 0)
-                var i = 0
-                while i + Vector.scalarCount <= pixels {
-                    let v = values.vector(at: i)
-                    var d = row.vector(at: i)
-                    d.replace(with: d * slope, where: v * av + bv .<= zero)
-                    row.store(d, at: i)
-                    total += d
-                    product += d * (v - mv)
-                    i += Vector.scalarCount
-                }
-                while i < pixels {
-                    let v = values[i]
-                    let d = v * a + b > 0 ? row[i] : row[i] * slope
-                    row[i] = d
-                    tailTotal += d
-                    tailProduct += d * (v - m)
-                    i += 1
-                }
-                totals[c] += total.sum() + tailTotal
-                weighted[c] += product.sum() + tailProduct
+                let row = Kernels.leakyReLUGradientRow(
+                    gradient + c * pixels, x + c * pixels, count: pixels, scale: activation.scale[c],
+                    shift: activation.shift[c], negativeSlope: activation.negativeSlope, mean: mean[c])
+                totals[c] += row.sum
+                centered[c] += row.centered
             }
         }
 
