@@ -5,8 +5,10 @@ import Testing
 /// The general matrix product and the im2col/col2im kernels against naive loops.
 @Suite struct KernelTests {
     /// `(m, n, k)`: a small product; `B`'s columns in whole panels (read in place when not
-    /// transposed); a depth of more than one packed slice (``Kernels/gemmDepth``); many rows.
-    static let gemmSizes = [(5, 7, 3), (9, 32, 20), (13, 37, 300), (70, 48, 520)]
+    /// transposed); a depth of more than one packed slice (``Kernels/gemmDepth``); many rows;
+    /// enough work for `parallelGemm` to split the rows with `B` to pack (columns past whole
+    /// panels, three depth slices).
+    static let gemmSizes = [(5, 7, 3), (9, 32, 20), (13, 37, 300), (70, 48, 520), (96, 300, 600)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)], [false, true])
     func gemmHandlesEveryTransposeCase(transposes: (a: Bool, b: Bool), accumulates: Bool) {
