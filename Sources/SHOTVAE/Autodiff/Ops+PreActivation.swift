@@ -71,15 +71,24 @@ public func preActivationConv2d(
         }
     }
 
-    // On the Winograd path the activation is applied as the input is transformed, in the
-    // forward pass and again for the weight gradient, and never written out as a map.
+    // On the Winograd paths (a stride-2 3x3 convolution by the polyphase form, as a 4x4 one)
+    // the activation is applied as the input is transformed, in the forward pass and again for
+    // the weight gradient, and never written out as a map.
     let winograd = Winograd.applies(g, outputChannels: w.shape[0])
+    let strideTwo = winograd ? nil : Convolution.StrideTwo.fourByFour(g, outputChannels: w.shape[0], batch: batch)
     let fused = ChannelsLast.Activation(scale: transform.scale.pointer, shift: transform.shift.pointer,
                                         negativeSlope: negativeSlope)
     let y = PhaseClock.measure(.convolutionForward) {
-        winograd
-            ? withExtendedLifetime(transform) { Winograd.forward(input: x, weight: w, inputActivation: fused, geometry: g) }
-            : Convolution.forward(input: activation(), weight: w, bias: nil, geometry: g).output
+        if winograd {
+            return withExtendedLifetime(transform) { Winograd.forward(input: x, weight: w, inputActivation: fused, geometry: g) }
+        }
+        if let g4 = strideTwo {
+            return withExtendedLifetime(transform) {
+                PolyphaseWinograd.forward(input: x, weight: Convolution.StrideTwo.padded(w), inputActivation: fused,
+                                          geometry: g4).output
+            }
+        }
+        return Convolution.forward(input: activation(), weight: w, bias: nil, geometry: g).output
     }
     let (inputNode, gammaNode, betaNode, weightNode) = (input.node, normWeight.node, normBias.node, weight.node)
     return Variable(y, inputs: [input, normWeight, normBias, weight]) { gradient in
@@ -93,6 +102,14 @@ public func preActivationConv2d(
                                       activationMean: transform.mean.pointer, geometry: g,
                                       computesInput: needsNorm, computesWeight: weightNode != nil)
                 }
+            }
+            if let g4 = strideTwo {
+                let (input, weight) = withExtendedLifetime(transform) {
+                    PolyphaseWinograd.backward(outputGradient: gradient, input: x, weight: Convolution.StrideTwo.padded(w),
+                                               inputActivation: fused, geometry: g4, computesInput: needsNorm,
+                                               computesWeight: weightNode != nil)
+                }
+                return (input, weight.map(Convolution.StrideTwo.cropped), nil)
             }
             let (input, weight) = Convolution.backward(outputGradient: gradient, input: activation(), weight: w, geometry: g,
                                                        computesInput: needsNorm, computesWeight: weightNode != nil)

@@ -49,17 +49,29 @@ import Testing
         }
     }
 
-    /// On the Winograd path: 16 channels, a 7x7 map whose last tiles reach past it. (Finite
-    /// differences there would measure F(4x4, 3x3)'s rounding, not the gradient: the unfused
-    /// operations are checked instead, each with its own gradient check.)
-    @Test(arguments: [true, false], [false, true])
-    func matchesUnfusedOperations(isTraining: Bool, winograd: Bool) {
-        let (channels, stride) = winograd ? (16, 1) : (2, 2)
-        let values = winograd ? Self.inputs(channels: 16, outputs: 16, side: 7) : Self.inputs()
+    /// The paths of the convolution: im2col (2 channels, stride 2); Winograd (16 channels, a 7x7
+    /// map whose last tiles reach past it); the polyphase form of a stride-2 3x3 convolution (16
+    /// channels, 32x32, small side 16x16). (Finite differences on the Winograd paths would
+    /// measure the transforms' rounding, not the gradient: the unfused operations are checked
+    /// instead, each with its own gradient check.)
+    enum Path: CaseIterable { case im2col, winograd, strideTwo }
+
+    @Test(arguments: [true, false], Path.allCases)
+    func matchesUnfusedOperations(isTraining: Bool, path: Path) {
+        let (channels, stride, side, outputSide) = switch path {
+        case .im2col: (2, 2, 5, 3)
+        case .winograd: (16, 1, 7, 7)
+        case .strideTwo: (16, 2, 32, 16)
+        }
+        let values = path == .im2col ? Self.inputs() : Self.inputs(channels: 16, outputs: 16, side: side)
+        if path == .strideTwo {
+            let g = ConvolutionGeometry(channels: 16, height: side, width: side, kernelHeight: 3, kernelWidth: 3,
+                                        stride: 2, padding: 1)
+            #expect(Convolution.StrideTwo.fourByFour(g, outputChannels: 16, batch: 3) != nil)
+        }
         let runningMean = randomTensor([channels], seed: 36, scale: 0.1)
         let runningVariance = Tensor(shape: [channels], repeating: 0.8)
-        let side = winograd ? 7 : 3
-        let projection = randomTensor([3, values[3].shape[0], side, side], seed: 37)
+        let projection = randomTensor([3, values[3].shape[0], outputSide, outputSide], seed: 37)
 
         func run(
             _ op: ([Variable], inout Tensor, inout Tensor) -> Variable

@@ -23,12 +23,14 @@ extension PolyphaseWinograd.PhaseTiles {
     /// width]` (zeros outside the image), into the tiles' rows of `v`: row `firstTile + ty ·
     /// tilesWide + tx` of position `ξ` holds `phase · paddedChannels + channel`.
     ///
-    /// The image is first copied channels-last inside a zero border (`scratch`); then for each
-    /// tile and each eight channels, `T` along each patch row into the 100 vectors after the
-    /// image, and `T` down the rows, a column at a time.
+    /// The image is first copied channels-last inside a zero border (`scratch`), through
+    /// `activation` if given (a batch norm and its rectifier); then for each tile and each eight
+    /// channels, `T` along each patch row into the 100 vectors after the image, and `T` down the
+    /// rows, a column at a time.
     func transformInput(
         _ image: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>,
-        firstTile: Int, layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>
+        firstTile: Int, layout: ChannelsLast.Layout, scratch: UnsafeMutablePointer<Float>,
+        activation: ChannelsLast.Activation? = nil
     ) {
         let cp = Self.paddedChannels(channels)
         let pw = largeRowLength
@@ -36,7 +38,8 @@ extension PolyphaseWinograd.PhaseTiles {
         ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
                                   rows: largeRows, rowLength: pw, border: 1)
         ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
-                          channels: channels, height: height, width: width, rowLength: pw, border: 1)
+                          channels: channels, height: height, width: width, rowLength: pw, border: 1,
+                          activation: activation)
         if InstructionSet.current >= .avx2 {
             // Sixteen or eight channels at a time, in C (`winograd.c`).
             shotvae_polyphase_input(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, pw, cp,

@@ -53,26 +53,29 @@ enum PolyphaseWinograd {
 
     /// `y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o])`, then `max(0, y)` if `rectifies`: `input`
     /// `[N, C, H, W]`, `weight` `[O, C, 4, 4]`, `bias` `[O]`; and the transformed kernels, which
-    /// the input gradient multiplies by again.
+    /// the input gradient multiplies by again. With an `inputActivation`, `x` is the input's
+    /// activation, applied as the input is transformed.
     static func forward(
-        input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false, geometry g: ConvolutionGeometry
+        input: Tensor, weight: Tensor, bias: Tensor? = nil, rectifies: Bool = false,
+        inputActivation: ChannelsLast.Activation? = nil, geometry g: ConvolutionGeometry
     ) -> (output: Tensor, kernels: Tensor) {
         let outChannels = weight.shape[0]
         let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
         let y = withExtendedLifetime(bias) {
             down(input.pointer, kernels: u, partner: nil, batch: input.shape[0], largeChannels: g.channels,
                  smallChannels: outChannels, height: g.height, width: g.width, bias: bias?.pointer,
-                 rectifies: rectifies).output!
+                 rectifies: rectifies, inputActivation: inputActivation).output!
         }
         return (y, u)
     }
 
-    /// The gradients of ``forward(input:weight:bias:rectifies:geometry:)`` with respect to its
-    /// input and its weight, the output gradient transformed once for both; also a transposed
-    /// convolution (the input gradient alone). `kernels`: the forward pass's transformed
-    /// kernels, if kept.
+    /// The gradients of ``forward(input:weight:bias:rectifies:inputActivation:geometry:)`` with
+    /// respect to its input (the activation's, with an `inputActivation`) and its weight, the
+    /// output gradient transformed once for both; also a transposed convolution (the input
+    /// gradient alone). `kernels`: the forward pass's transformed kernels, if kept.
     static func backward(
-        outputGradient: Tensor, input: Tensor?, weight: Tensor, kernels: Tensor? = nil, geometry g: ConvolutionGeometry,
+        outputGradient: Tensor, input: Tensor?, weight: Tensor, kernels: Tensor? = nil,
+        inputActivation: ChannelsLast.Activation? = nil, geometry g: ConvolutionGeometry,
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         let outChannels = weight.shape[0]
@@ -82,13 +85,15 @@ enum PolyphaseWinograd {
             ? kernels ?? transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels) : nil
         let (dx, dw) = withExtendedLifetime(partner) {
             up(outputGradient.pointer, kernels: u, partner: partner?.pointer, batch: outputGradient.shape[0],
-               largeChannels: g.channels, smallChannels: outChannels, height: g.height, width: g.width)
+               largeChannels: g.channels, smallChannels: outChannels, height: g.height, width: g.width,
+               partnerActivation: inputActivation)
         }
         return (dx, dw)
     }
 
     /// The transposed convolution from `input` `[N, O, H/2, W/2]` to `[N, C, H, W]` with `weight`
-    /// `[O, C, 4, 4]` (the adjoint of ``forward(input:weight:bias:rectifies:geometry:)``), and the
+    /// `[O, C, 4, 4]` (the adjoint of
+    /// ``forward(input:weight:bias:rectifies:inputActivation:geometry:)``), and the
     /// transformed kernels, which its input gradient multiplies by again.
     static func transposedForward(input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> (output: Tensor, kernels: Tensor) {
         let u = transformedKernels(weight.pointer, smallChannels: weight.shape[0], largeChannels: g.channels)
@@ -124,7 +129,7 @@ enum PolyphaseWinograd {
     static func down(
         _ large: UnsafePointer<Float>, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
         largeChannels: Int, smallChannels: Int, height: Int, width: Int,
-        bias: UnsafePointer<Float>? = nil, rectifies: Bool = false
+        bias: UnsafePointer<Float>? = nil, rectifies: Bool = false, inputActivation: ChannelsLast.Activation? = nil
     ) -> (output: Tensor?, kernelGradient: Tensor?) {
         let shape = PhaseTiles(height: height, width: width)
         let small = shape.small
@@ -141,7 +146,8 @@ enum PolyphaseWinograd {
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
             for (i, n) in images.enumerated() {
                 shape.transformInput(large + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
+                                     activation: inputActivation)
             }
             if let panels, let y {
                 // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
@@ -173,7 +179,7 @@ enum PolyphaseWinograd {
     /// kernel gradient `Kᵀ (Σ_tiles (A ȳ Aᵀ)[ξ] ⊙ V[ξ])` with `V` the partner's transform.
     static func up(
         _ small: UnsafePointer<Float>, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
-        largeChannels: Int, smallChannels: Int, height: Int, width: Int
+        largeChannels: Int, smallChannels: Int, height: Int, width: Int, partnerActivation: ChannelsLast.Activation? = nil
     ) -> (output: Tensor?, kernelGradient: Tensor?) {
         let shape = PhaseTiles(height: height, width: width)
         var output = u.map { _ in Tensor(uninitializedShape: [batch, largeChannels, height, width]) }
@@ -206,7 +212,8 @@ enum PolyphaseWinograd {
                 // The large side's buffer is free again: the partner's transform goes there.
                 for (i, n) in images.enumerated() {
                     shape.transformInput(partner + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
-                                         firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch)
+                                         firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
+                                         activation: partnerActivation)
                 }
                 sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: tiles)
             }
