@@ -134,9 +134,9 @@ extension Kernels {
                 for n in 0..<batch {
                     let offset = (n * channels + c) * pixels
                     let row = leakyReLUGradientRow(g + offset, x + offset, count: pixels, scale: scale[c], shift: shift[c],
-                                                   negativeSlope: negativeSlope, mean: mean[c])
+                                                   negativeSlope: negativeSlope, center: 0)
                     total += row.sum
-                    weighted += row.centered
+                    weighted += row.centered - mean[c] * row.sum
                 }
                 sumGradient[c] = total
                 sumGradientNormalized[c] = weighted * inverseDeviation[c]
@@ -147,12 +147,14 @@ extension Kernels {
     /// One row of a gradient through `leakyReLU(a · x + b)`, in place: `g` becomes `dz`, `g` where
     /// `a · x + b` is positive and `negativeSlope · g` elsewhere (the affine value computed as
     /// ``channelAffineLeakyReLU(_:_:batch:channels:pixels:scale:shift:negativeSlope:)`` computes
-    /// it), and the row's `Σ dz` and `Σ dz (x - m)` are returned, summed while `dz` is in
-    /// registers.
+    /// it), and the row's `Σ dz` and `Σ dz (x - center)` are returned, summed while `dz` is in
+    /// registers. (The separate pass takes `center` 0 and subtracts the mean's share row by row,
+    /// the fused one of ``ChannelsLast/ActivationGradient`` centers on the mean: the two round
+    /// differently, and each keeps the rounding it was checked with, across processes too.)
     @inline(__always)
     static func leakyReLUGradientRow(
         _ g: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-        scale a: Float, shift b: Float, negativeSlope slope: Float, mean m: Float
+        scale a: Float, shift b: Float, negativeSlope slope: Float, center m: Float
     ) -> (sum: Float, centered: Float) {
         let (av, bv, mv, zero) = (Vector(repeating: a), Vector(repeating: b), Vector(repeating: m), Vector.zero)
         var (sums, products) = (Vector.zero, Vector.zero)

@@ -28,7 +28,7 @@ extension ChannelsLast {
             for c in 0..<channels {
                 let row = Kernels.leakyReLUGradientRow(
                     gradient + c * pixels, x + c * pixels, count: pixels, scale: activation.scale[c],
-                    shift: activation.shift[c], negativeSlope: activation.negativeSlope, mean: mean[c])
+                    shift: activation.shift[c], negativeSlope: activation.negativeSlope, center: mean[c])
                 totals[c] += row.sum
                 centered[c] += row.centered
             }
