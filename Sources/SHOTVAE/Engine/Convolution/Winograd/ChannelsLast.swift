@@ -203,6 +203,19 @@ enum ChannelsLast {
         }
     }
 
+    /// `image` `[channels, height, width]` copied into `padded` `[rows, rowLength, paddedChannels]`
+    /// at row and column `border` (through `activation` if given), zeros everywhere else: what
+    /// every input-side transform reads.
+    static func copyIn(
+        _ image: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int,
+        rows: Int, rowLength: Int, border: Int, activation: Activation? = nil
+    ) {
+        clearOutside(padded, channels: channels, height: height, width: width, rows: rows, rowLength: rowLength,
+                     border: border)
+        copy(image: UnsafeMutablePointer(mutating: image), padded: padded, toChannelsLast: true, channels: channels,
+             height: height, width: width, rowLength: rowLength, border: border, activation: activation)
+    }
+
     /// Zeros what a copy into `padded` `[rows, rowLength, paddedChannels]` does not write: the
     /// border around the image's `height x width` pixels (`border` rows and columns before them,
     /// the rest after), and the padding channels if there are any (then the whole buffer).

@@ -139,10 +139,8 @@ struct OutputTiles<Transform: OutputTileTransform> {
     ) {
         let cp = ChannelsLast.paddedChannels(channels)
         let ow = rowLength
-        ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
-                                  rows: rows, rowLength: ow, border: 0)
-        ChannelsLast.copy(image: UnsafeMutablePointer(mutating: dy), padded: scratch, toChannelsLast: true,
-                          channels: channels, height: height, width: width, rowLength: ow, border: 0)
+        ChannelsLast.copyIn(dy, padded: scratch, channels: channels, height: height, width: width,
+                            rows: rows, rowLength: ow, border: 0)
         transformGradient(channelsLast: scratch, rowLength: ow, channels: channels, into: d, firstTile: firstTile,
                           layout: layout, rowTransforms: scratch + (rows * ow + 1) * cp)
     }

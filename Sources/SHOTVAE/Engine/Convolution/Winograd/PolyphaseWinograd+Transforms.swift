@@ -35,11 +35,8 @@ extension PolyphaseWinograd.PhaseTiles {
         let cp = Self.paddedChannels(channels)
         let pw = largeRowLength
         let imageFloats = largeRows * pw * cp
-        ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
-                                  rows: largeRows, rowLength: pw, border: 1)
-        ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
-                          channels: channels, height: height, width: width, rowLength: pw, border: 1,
-                          activation: activation)
+        ChannelsLast.copyIn(image, padded: scratch, channels: channels, height: height, width: width,
+                            rows: largeRows, rowLength: pw, border: 1, activation: activation)
         if InstructionSet.current >= .avx2 {
             // Sixteen or eight channels at a time, in C (`winograd.c`).
             shotvae_polyphase_input(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, pw, cp,

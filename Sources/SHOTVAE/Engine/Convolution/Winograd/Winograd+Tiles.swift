@@ -52,11 +52,8 @@ extension Winograd {
             let cp = ChannelsLast.paddedChannels(channels)
             let pw = inputRowLength
             let imageFloats = (4 * tilesHigh + 2) * pw * cp
-            ChannelsLast.clearOutside(scratch, channels: channels, height: height, width: width,
-                                      rows: 4 * tilesHigh + 2, rowLength: pw, border: 1)
-            ChannelsLast.copy(image: UnsafeMutablePointer(mutating: image), padded: scratch, toChannelsLast: true,
-                              channels: channels, height: height, width: width, rowLength: pw, border: 1,
-                              activation: activation)
+            ChannelsLast.copyIn(image, padded: scratch, channels: channels, height: height, width: width,
+                                rows: 4 * tilesHigh + 2, rowLength: pw, border: 1, activation: activation)
             if InstructionSet.current >= .avx2 {
                 // Sixteen or eight channels at a time, in C (`winograd.c`).
                 shotvae_winograd_input(InstructionSet.current.isa, scratch, tilesHigh, tilesWide, pw, cp,
