@@ -6,12 +6,17 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist python3
+# TensorBoard's own reader, which the tests read the trainer's event files with: the
+# `tensorboard` package from PyPI in a virtual environment of Debian's python3 under .build/.
+TENSORBOARD_PACKAGES := python3-venv
+TENSORBOARD_VERSION  := 2.21.0
+TENSORBOARD_PYTHON   := .build/tensorboard/bin/python
 # Open MPI, for the tests of training on several processes (the `Distributed` trait); a build
 # without that trait, such as `make demo`'s, never needs it.
 MPI_PACKAGES := libopenmpi-dev openmpi-bin
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: test demo deps mpi-deps install-missing build bench compare fixtures format
+.PHONY: test demo deps mpi-deps tensorboard-reader install-missing build bench compare fixtures format
 
 # The CPU that SHOTVAE's Swift code is compiled for (see Package.swift). A plain `swift build`
 # makes portable code that runs on any x86-64 processor; the Makefile's builds (`make demo`,
@@ -36,6 +41,13 @@ deps:
 mpi-deps:
 	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES) $(MPI_PACKAGES)"
 
+tensorboard-reader:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(TENSORBOARD_PACKAGES)"
+	@$(TENSORBOARD_PYTHON) -c "import tensorboard, sys; sys.exit(tensorboard.__version__ != '$(TENSORBOARD_VERSION)')" 2>/dev/null || { \
+	  echo "Installing tensorboard $(TENSORBOARD_VERSION) into .build/tensorboard (the tests' event-file reader)"; \
+	  rm -rf .build/tensorboard && /usr/bin/python3 -m venv .build/tensorboard && \
+	  .build/tensorboard/bin/pip install --quiet --disable-pip-version-check "tensorboard==$(TENSORBOARD_VERSION)"; }
+
 install-missing:
 	@missing=""; \
 	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -54,7 +66,7 @@ build: deps
 # documentation's Swift snippets are compiled as a downstream package, and the downstream
 # package in Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run
 # briefly.
-test: mpi-deps
+test: mpi-deps tensorboard-reader
 	cd Data/MNIST && sha256sum --check --quiet SHA256SUMS
 	@echo "$(BUILD_NOTE)"
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests --enable-all-traits

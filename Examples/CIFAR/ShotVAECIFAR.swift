@@ -17,7 +17,8 @@ struct ShotVAECIFAR: ParsableCommand {
             (CIFAR-100: 500, 600, 650 of 700), the ramps of section 5, Bernoulli reconstruction, \
             Dz = 128, reflect-pad-crop-flip augmentation. Other epoch counts stretch every schedule \
             in proportion. Writes metrics.jsonl, summary.json, checkpoint.safetensors, \
-            reconstructions.png, samples.png and curves.svg into the output folder. Build in \
+            reconstructions.png, samples.png, curves.svg and a TensorBoard event file into the \
+            output folder. Build in \
             release mode (swift run -c release shotvae-cifar ...): a debug build trains a hundred \
             times slower or more.
             """)

@@ -12,7 +12,7 @@ struct ShotVAEMNIST: ParsableCommand {
         abstract: "Train SHOT-VAE (or a baseline) on MNIST or Fashion-MNIST with few labels.",
         discussion: """
             Writes metrics.jsonl, summary.json, checkpoint.safetensors, reconstructions.png, \
-            samples.png and curves.svg into the output folder. Ctrl-C finishes the current step \
+            samples.png, curves.svg and a TensorBoard event file into the output folder. Ctrl-C finishes the current step \
             and writes a checkpoint; --resume continues from it exactly. Build in release mode \
             (swift run -c release shotvae-mnist ...): a debug build trains a hundred times slower \
             or more.

@@ -27,10 +27,17 @@ extension Trainer {
             run.epochSums = LossTermSums()
         }
         run.elapsed = session.elapsed()
+        // The pictures and the event file before the checkpoint: a run resumed from it never
+        // writes this epoch's events again.
+        var pictureFiles: [String] = []
+        if let output, keepsRecords, let pictures {
+            pictureFiles = try pictures.draw(model: model, test: test, into: output)
+            session.wrote(pictureFiles)
+        }
+        try writeEpochEvents(records.last!, pictures: pictureFiles)
         try saveCheckpoint(run, session: session)
         try writeRecords(records, session: session)
         if let output, keepsRecords {
-            if let pictures { session.wrote(try pictures.draw(model: model, test: test, into: output)) }
             try LearningCurves.write(records, stepsPerEpoch: run.stepsPerEpoch, to: output.appendingPathComponent("curves.svg"))
             session.wrote("curves.svg")
         }

@@ -16,6 +16,10 @@ import Foundation
 ///   accuracy);
 /// - `checkpoint.safetensors`: everything needed to resume, written atomically each epoch;
 /// - the ``pictures`` (`reconstructions.png`, `samples.png`) and `curves.svg`;
+/// - a TensorBoard event file, `events.out.tfevents.<time>.<host>`: every loss term's mean,
+///   the learning rate and the test (and validation) error at each epoch's end, with the
+///   pictures as images; the main terms every ``tensorBoardInterval`` steps. A resumed run
+///   continues the same file (`tensorboard --logdir` the output folder, or its parent);
 /// - `summary.json` when the run stops.
 ///
 /// Runs stop after the planned epochs, a time or step budget (counted across resumptions),
@@ -74,6 +78,12 @@ public final class Trainer {
     public var pictures: (any TrainingPictures)?
     /// Code run at the seams of the loop, in order.
     public var hooks: [any TrainingHook] = []
+    /// Every this many steps, the step's main loss terms (`total`, each half's `loss`) and the
+    /// learning rate go to the TensorBoard event file; every term goes there at each epoch's
+    /// end. At least 1.
+    public var tensorBoardInterval = 10 {
+        didSet { precondition(tensorBoardInterval > 0, "The TensorBoard interval must be at least one step, got \(tensorBoardInterval).") }
+    }
     /// The processes that train this run together; by default this process alone.
     ///
     /// With several, every process calls ``fit(split:test:resume:report:)`` with the same
@@ -93,6 +103,9 @@ public final class Trainer {
     /// The buckets of the gradients' sum over processes, made at the first step divided
     /// among processes.
     var gradientBuckets: GradientBuckets?
+    /// During ``fit(split:test:resume:report:)`` with an output folder, the TensorBoard event
+    /// file.
+    var events: EventFile?
     /// During ``fit(split:test:resume:report:)`` of a run whose launcher gives notice before it
     /// kills the processes, the checkpoint written on that notice.
     var noticeCheckpoint: NoticeCheckpoint?
@@ -149,6 +162,8 @@ public final class Trainer {
         var run = try resume ? restoredState(split: split) : freshState(split: split)
         broadcastModel()
         var records = try resume ? previousRecords(through: run.stepInEpoch > 0 ? run.epoch + 1 : run.epoch) : []
+        events = try openEvents(run, resume: resume)
+        defer { events = nil }
         let session = TrainingSession(
             elapsedBefore: run.elapsed, showsProgress: showsProgress && keepsRecords,
             notice: communicator.interruptNotice, speaks: keepsRecords)
@@ -159,6 +174,7 @@ public final class Trainer {
             noticeCheckpoint = nil
         }
         try writeRecords(records, session: session)
+        if let events { session.wrote(events.url.lastPathComponent) }
         if let spent = budgetAlreadySpent(run) {
             session.line(spent.message)
             return try finish(run, records: records, reason: spent.reason, last: nil, session: session)
@@ -186,6 +202,7 @@ public final class Trainer {
             let stepStart = Date()
             let terms = try trainingStep(&run, split: split)
             session.steps += 1
+            try writeStepEvents(terms, step: run.step)
             if session.steps == 1 { adviseOnInterrupts(stepSeconds: Date().timeIntervalSince(stepStart), session: session) }
             session.showProgress(run, totalEpochs: configuration.epochs, timeBudget: configuration.timeBudget, loss: terms.total)
             if let reason = stoppingDecision(run, session: session) { return reason }

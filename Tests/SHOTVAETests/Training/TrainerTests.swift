@@ -68,7 +68,9 @@ import Glibc
             .split(separator: "\n")
         #expect(lines.count == 6)
         let last = try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as! [String: Any]
-        #expect(summary.writtenFiles == ["metrics.jsonl", "checkpoint.safetensors", "reconstructions.png", "samples.png", "curves.svg", "summary.json"])
+        let events = try EventFile.eventFiles(in: output).map(\.lastPathComponent)
+        #expect(events.count == 1)
+        #expect(summary.writtenFiles == ["metrics.jsonl"] + events + ["reconstructions.png", "samples.png", "checkpoint.safetensors", "curves.svg", "summary.json"])
         #expect(reports.map(\.epoch) == [1, 2, 3, 4, 5, 6] && reports.allSatisfy(\.isComplete))
         for key in ["epoch", "step", "epoch_steps", "seconds", "test_error", "unlabeled.reconstruction", "unlabeled.classification", "labeled.classification", "labeled.loss", "total"] {
             #expect(last[key] != nil, "metrics line lacks \(key)")
@@ -235,7 +237,9 @@ import Glibc
         #expect(summary.stopReason == .interrupted && (5...10).contains(summary.steps))
         #expect(summary.testError == nil)
         #expect(summary.outcome == "interrupted at epoch 1, step \(summary.steps) of 40 (\(summary.steps) steps, \(String(format: "%.0f", summary.seconds)) s): no evaluation yet")
-        #expect(summary.writtenFiles == ["metrics.jsonl", "checkpoint.safetensors", "summary.json"])
+        let events = try EventFile.eventFiles(in: folder).map(\.lastPathComponent)
+        #expect(events.count == 1)
+        #expect(summary.writtenFiles == ["metrics.jsonl"] + events + ["checkpoint.safetensors", "summary.json"])
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("samples.png").path))
     }
 
