@@ -6,9 +6,10 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist python3
-# TensorBoard's own reader, which the tests read the trainer's event files with: the
-# `tensorboard` package from PyPI in a virtual environment of Debian's python3 under .build/.
-TENSORBOARD_PACKAGES := python3-venv
+# What only the tests need: PyTorch (python3-torch), whose reference models the weight round
+# trip runs, and TensorBoard's own reader, which the tests read the trainer's event files with:
+# the `tensorboard` package from PyPI in a virtual environment (python3-venv) under .build/.
+TEST_PACKAGES        := python3-torch python3-venv
 TENSORBOARD_VERSION  := 2.21.0
 TENSORBOARD_PYTHON   := .build/tensorboard/bin/python
 # Open MPI, for the tests of training on several processes (the `Distributed` trait); a build
@@ -16,7 +17,7 @@ TENSORBOARD_PYTHON   := .build/tensorboard/bin/python
 MPI_PACKAGES := libopenmpi-dev openmpi-bin
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: test demo deps mpi-deps tensorboard-reader install-missing build bench compare fixtures format
+.PHONY: test demo deps mpi-deps test-deps install-missing build bench compare fixtures format
 
 # The CPU that SHOTVAE's Swift code is compiled for (see Package.swift). A plain `swift build`
 # makes portable code that runs on any x86-64 processor; the Makefile's builds (`make demo`,
@@ -33,16 +34,16 @@ export SHOTVAE_TARGET_CPU
 BUILD_NOTE         := SHOTVAE_TARGET_CPU=$(SHOTVAE_TARGET_CPU): $(if $(SHOTVAE_TARGET_CPU),code for that CPU only,portable code) (see the Makefile)
 
 # `deps` installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) and python3 (the
-# documentation scripts) when any is missing, `mpi-deps` Open MPI as well; `apt-get update`
-# runs only in that case.
+# documentation scripts) when any is missing, `mpi-deps` Open MPI as well, `test-deps` PyTorch
+# and TensorBoard's reader; `apt-get update` runs only in that case.
 deps:
 	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES)"
 
 mpi-deps:
 	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES) $(MPI_PACKAGES)"
 
-tensorboard-reader:
-	@$(MAKE) --no-print-directory install-missing PACKAGES="$(TENSORBOARD_PACKAGES)"
+test-deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(TEST_PACKAGES)"
 	@$(TENSORBOARD_PYTHON) -c "import tensorboard, sys; sys.exit(tensorboard.__version__ != '$(TENSORBOARD_VERSION)')" 2>/dev/null || { \
 	  echo "Installing tensorboard $(TENSORBOARD_VERSION) into .build/tensorboard (the tests' event-file reader)"; \
 	  rm -rf .build/tensorboard && /usr/bin/python3 -m venv .build/tensorboard && \
@@ -66,7 +67,7 @@ build: deps
 # documentation's Swift snippets are compiled as a downstream package, and the downstream
 # package in Examples/CustomObjective, which uses SHOTVAE as a dependency, is built and run
 # briefly.
-test: mpi-deps tensorboard-reader
+test: mpi-deps test-deps
 	cd Data/MNIST && sha256sum --check --quiet SHA256SUMS
 	@echo "$(BUILD_NOTE)"
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests --enable-all-traits

@@ -9,7 +9,7 @@ extension TrainerTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The interpreter of the virtual environment that `make test` makes with TensorBoard in
-    /// it (Makefile: `tensorboard-reader`).
+    /// it (Makefile: `test-deps`).
     static let tensorBoardPython = packageRoot.appendingPathComponent(".build/tensorboard/bin/python")
 
     /// What TensorBoard's own reader (`EventAccumulator`, through Fixtures/read_tensorboard.py)
@@ -18,7 +18,7 @@ extension TrainerTests {
         let python = Self.tensorBoardPython
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             let environment = python.deletingLastPathComponent().deletingLastPathComponent().path
-            Issue.record("TensorBoard's reader is missing: `make tensorboard-reader` (which make test runs) installs it into \(environment)")
+            Issue.record("TensorBoard's reader is missing: `make test-deps` (which make test runs) installs it into \(environment)")
             return ([:], [:])
         }
         let process = Process()
