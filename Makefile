@@ -5,11 +5,11 @@
 #   make demo   the main job: see README.md.
 
 SWIFT        ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkgconf dataset-fashion-mnist python3
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev pkgconf dataset-fashion-mnist python3
 # What only the tests need: PyTorch (python3-torch), whose reference models the weight round
 # trip runs, and TensorBoard's own reader, which the tests read the trainer's event files with:
 # the `tensorboard` package from PyPI in a virtual environment (python3-venv) under .build/.
-TEST_PACKAGES        := python3-torch python3-venv
+TEST_PACKAGES        := python3-torch python3-pil python3-venv
 TENSORBOARD_VERSION  := 2.21.0
 TENSORBOARD_PYTHON   := .build/tensorboard/bin/python
 # Open MPI, for the tests of training on several processes (the `Distributed` trait); a build
@@ -33,7 +33,7 @@ SHOTVAE_TARGET_CPU ?= $(if $(CPU_HAS_AVX2_FMA),haswell)
 export SHOTVAE_TARGET_CPU
 BUILD_NOTE         := SHOTVAE_TARGET_CPU=$(SHOTVAE_TARGET_CPU): $(if $(SHOTVAE_TARGET_CPU),code for that CPU only,portable code) (see the Makefile)
 
-# `deps` installs the system libraries (OpenBLAS, LAPACKE, zlib, pkg-config) and python3 (the
+# `deps` installs the system libraries (OpenBLAS, LAPACKE, zlib, libpng, libjpeg-turbo, pkg-config) and python3 (the
 # documentation scripts) when any is missing, `mpi-deps` Open MPI as well, `test-deps` PyTorch
 # and TensorBoard's reader; `apt-get update` runs only in that case.
 deps:

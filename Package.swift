@@ -63,7 +63,7 @@ let package = Package(
         // MARK: - Public API
         .target(
             name: "SHOTVAE",
-            dependencies: ["CZlib", "CSHOTVAEKernels"],
+            dependencies: ["CZlib", "CSHOTVAEKernels", "CSHOTVAEImages"],
             swiftSettings: swiftSettings
         ),
 
@@ -97,6 +97,9 @@ let package = Package(
         // The engine's innermost loops, compiled once per x86-64 instruction set and chosen
         // at run time (Sources/SHOTVAE/Engine/Kernels/InstructionSet.swift).
         .target(name: "CSHOTVAEKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // PNG and JPEG decoding for image folders, over Debian's libpng16 and libjpeg-turbo
+        // (libpng-dev, libjpeg62-turbo-dev), whose errors longjmp: C is where that can happen.
+        .target(name: "CSHOTVAEImages", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -109,7 +112,10 @@ let package = Package(
         .testTarget(
             name: "SHOTVAETests",
             dependencies: ["SHOTVAE", "SHOTVAEDistributed"],
-            exclude: ["Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py", "Fixtures/make_cifar_like.py"],
+            exclude: [
+                "Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py", "Fixtures/make_cifar_like.py",
+                "Fixtures/read_tensorboard.py", "Fixtures/torch_weights.py", "Fixtures/make_image_folder.py",
+            ],
             resources: [.copy("Fixtures/Data")],
             swiftSettings: swiftSettings
         ),

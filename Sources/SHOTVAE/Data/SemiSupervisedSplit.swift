@@ -49,6 +49,19 @@ public struct SemiSupervisedSplit: Sendable {
             validation += shuffled[0..<validationPerClass]
             labeled += shuffled[validationPerClass..<(validationPerClass + labelsPerClass)]
         }
+        self.init(train, labeledIndices: labeled, validationIndices: validation)
+    }
+
+    /// The split of `train` with the images at `labeledIndices` labeled and those at
+    /// `validationIndices` held out (a list of labeled images given by a file, say; see
+    /// ``ImageFolder/split(labelFile:)``). The unlabeled set is every image not held out.
+    ///
+    /// - Parameters:
+    ///   - train: The training set.
+    ///   - labeledIndices: Positions in `train` of the labeled images.
+    ///   - validationIndices: Positions in `train` held out for validation, none of them labeled.
+    public init(_ train: LabeledImages, labeledIndices labeled: [Int], validationIndices validation: [Int] = []) {
+        precondition(Set(labeled).isDisjoint(with: validation), "A validation image cannot also be labeled.")
         let heldOut = Set(validation)
         labeledIndices = labeled
         self.labeled = train.subset(labeled)

@@ -1,0 +1,213 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Your own images, in the layout of torchvision's `ImageFolder`: one folder per class under
+/// `root/train` and `root/test`, PNG and JPEG files in them.
+///
+/// ```
+/// root/train/cat/0001.png   root/train/dog/0002.jpg   ...
+/// root/test/cat/0100.png    root/test/dog/0101.jpeg   ...
+/// ```
+///
+/// A class's index is its folder's position among the sorted folder names of `root/train`
+/// (`classNames`); `root/test` must have the same folders. Files are taken in sorted order;
+/// names starting with a dot, and files whose extension is not `png`, `jpg` or `jpeg` (in any
+/// case), are skipped. Every image is decoded (``ImageFile``: libpng, libjpeg-turbo) to the
+/// model's channel count; all must have the size of the first, unless a `size` is given, to
+/// which each is resized (bilinear). Decoding runs on every core, with progress on a terminal.
+///
+/// ```swift
+/// let folder = try ImageFolder(root: URL(fileURLWithPath: "pets"), channels: 3, showsProgress: true)
+/// var rng = RandomGenerator(seed: 1)
+/// let split = try SemiSupervisedSplit(folder.train, labelsPerClass: 25, generator: &rng)
+/// // or the labeled images listed in a file of `relative/path class` lines:
+/// let listed = try folder.split(labelFile: URL(fileURLWithPath: "pets/labels.txt"))
+/// ```
+public struct ImageFolder: Sendable {
+    /// The folder given.
+    public let root: URL
+    /// The class names, sorted: class `k` is `classNames[k]`.
+    public let classNames: [String]
+    /// `root/train`, in [0, 1], `[N, channels, H, W]`.
+    public let train: LabeledImages
+    /// `root/test`, with the same classes.
+    public let test: LabeledImages
+    /// The path of each training image relative to `root/train` (`cat/0001.png`), in the
+    /// order of ``train``.
+    public let trainPaths: [String]
+
+    /// The file extensions read, in lower case.
+    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// Reads the folder.
+    ///
+    /// - Parameters:
+    ///   - root: The folder holding `train` and `test`.
+    ///   - channels: 1 (grey) or 3 (RGB): what every image is converted to.
+    ///   - size: Resize every image to this `(height, width)`; `nil` requires all to have one size.
+    ///   - showsProgress: Show the decoding's progress on standard error, when it is a terminal.
+    /// - Throws: ``SHOTVAEError`` naming the file or folder: a missing `train` or `test` folder,
+    ///   a class folder without images, test classes that differ from the training classes, an
+    ///   unreadable, truncated or corrupt image, or (without `size`) an image of another size.
+    public init(root: URL, channels: Int = 3, size: (height: Int, width: Int)? = nil, showsProgress: Bool = false) throws {
+        guard channels == 1 || channels == 3 else {
+            throw SHOTVAEError(.invalidArgument, "images are read with 1 or 3 channels, not \(channels)")
+        }
+        if let size, size.height < 1 || size.width < 1 {
+            throw SHOTVAEError(.invalidArgument, "the size to resize to must be positive, got \(size.height)x\(size.width)")
+        }
+        self.root = root
+        let trainFiles = try Self.classFiles(root.appendingPathComponent("train"))
+        let testFiles = try Self.classFiles(root.appendingPathComponent("test"))
+        classNames = trainFiles.map(\.name)
+        guard testFiles.map(\.name) == classNames else {
+            let missing = Set(classNames).subtracting(testFiles.map(\.name)).sorted()
+            let extra = Set(testFiles.map(\.name)).subtracting(classNames).sorted()
+            throw SHOTVAEError(.invalidFile, path: root.appendingPathComponent("test").path,
+                               "the test classes differ from the training classes (missing: \(missing), not in train: \(extra))")
+        }
+        trainPaths = trainFiles.flatMap { folder in folder.files.map { folder.name + "/" + $0 } }
+        let trainURLs = trainPaths.map { root.appendingPathComponent("train").appendingPathComponent($0) }
+        let testURLs = testFiles.flatMap { folder in
+            folder.files.map { root.appendingPathComponent("test").appendingPathComponent(folder.name).appendingPathComponent($0) }
+        }
+        let trainLabels = trainFiles.enumerated().flatMap { label, folder in [Int](repeating: label, count: folder.files.count) }
+        let testLabels = testFiles.enumerated().flatMap { label, folder in [Int](repeating: label, count: folder.files.count) }
+        let images = try Self.decode(trainURLs + testURLs, channels: channels, size: size, showsProgress: showsProgress)
+        train = LabeledImages(images: images.rows(Array(0..<trainURLs.count)), labels: trainLabels, classCount: classNames.count)
+        test = LabeledImages(images: images.rows(Array(trainURLs.count..<(trainURLs.count + testURLs.count))), labels: testLabels,
+                             classCount: classNames.count)
+    }
+
+    /// The split whose labeled images are those listed in `labelFile`, one `path class` line
+    /// each (the format of Mean Teacher's label files): `path` relative to `root/train`
+    /// (`cat/0001.png`) or a file name found once there, `class` a class folder's name. Blank
+    /// lines are skipped. Every training image is also unlabeled, as in the paper.
+    ///
+    /// - Throws: ``SHOTVAEError`` naming the label file and line: a class without a folder, a
+    ///   path that is not a training image, an image listed twice or under another class.
+    public func split(labelFile: URL) throws -> SemiSupervisedSplit {
+        let text: String
+        do {
+            text = try String(contentsOf: labelFile, encoding: .utf8)
+        } catch {
+            throw SHOTVAEError(.fileSystem, path: labelFile.path, "cannot read the label file (\(error.localizedDescription))")
+        }
+        let byPath = Dictionary(uniqueKeysWithValues: trainPaths.enumerated().map { ($1, $0) })
+        var byName: [String: [Int]] = [:]
+        for (index, path) in trainPaths.enumerated() { byName[String(path.split(separator: "/").last!), default: []].append(index) }
+        var labeled: [Int] = []
+        var seen = Set<Int>()
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
+            if fields.isEmpty { continue }
+            let place = "line \(number + 1)"
+            guard fields.count == 2 else {
+                throw SHOTVAEError(.invalidFile, path: labelFile.path, "\(place): expected \"path class\", got \"\(line)\"")
+            }
+            let (path, className) = (fields[0], fields[1])
+            guard let label = classNames.firstIndex(of: className) else {
+                throw SHOTVAEError(.invalidFile, path: labelFile.path,
+                                   "\(place): class \"\(className)\" has no folder in \(root.appendingPathComponent("train").path)")
+            }
+            let matches = byPath[path].map { [$0] } ?? byName[path] ?? []
+            guard matches.count == 1, let index = matches.first else {
+                throw SHOTVAEError(.invalidFile, path: labelFile.path, matches.isEmpty
+                    ? "\(place): \(path) is not an image of \(root.appendingPathComponent("train").path)"
+                    : "\(place): \(path) names \(matches.count) training images; give its folder too (class/\(path))")
+            }
+            guard train.labels[index] == label else {
+                throw SHOTVAEError(.invalidFile, path: labelFile.path,
+                                   "\(place): \(trainPaths[index]) is listed as \"\(className)\" but lies in the folder of \"\(classNames[train.labels[index]])\"")
+            }
+            guard seen.insert(index).inserted else {
+                throw SHOTVAEError(.invalidFile, path: labelFile.path, "\(place): \(trainPaths[index]) is listed twice")
+            }
+            labeled.append(index)
+        }
+        guard !labeled.isEmpty else { throw SHOTVAEError(.invalidFile, path: labelFile.path, "the label file lists no image") }
+        return SemiSupervisedSplit(train, labeledIndices: labeled)
+    }
+
+    // MARK: - Reading
+
+    /// The class folders of `folder`, sorted, each with its image files, sorted.
+    static func classFiles(_ folder: URL) throws -> [(name: String, files: [String])] {
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw SHOTVAEError(.fileSystem, path: folder.path, "no such folder: an image folder has train/<class>/ and test/<class>/")
+        }
+        let classes = try contents(folder).filter { name in
+            var isClass: ObjCBool = false
+            return manager.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isClass) && isClass.boolValue
+        }
+        guard !classes.isEmpty else { throw SHOTVAEError(.invalidFile, path: folder.path, "no class folders") }
+        return try classes.map { name in
+            let files = try contents(folder.appendingPathComponent(name)).filter {
+                extensions.contains(($0 as NSString).pathExtension.lowercased())
+            }
+            guard !files.isEmpty else {
+                throw SHOTVAEError(.invalidFile, path: folder.appendingPathComponent(name).path,
+                                   "the class folder has no PNG or JPEG image")
+            }
+            return (name, files)
+        }
+    }
+
+    /// The names in `folder`, sorted, hidden ones left out.
+    private static func contents(_ folder: URL) throws -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw SHOTVAEError(.fileSystem, path: folder.path, "cannot list the folder (\(error.localizedDescription))")
+        }
+    }
+
+    /// The images of `urls` as one tensor `[N, channels, H, W]`, decoded on every core; the size
+    /// is `size`, or the first image's.
+    static func decode(_ urls: [URL], channels: Int, size: (height: Int, width: Int)?, showsProgress: Bool) throws -> Tensor {
+        let first = try ImageFile(contentsOf: urls[0], channels: channels)
+        let (height, width) = size ?? (first.height, first.width)
+        let imageSize = channels * height * width
+        var images = Tensor(uninitializedShape: [urls.count, channels, height, width])
+        let destination = UncheckedSendable(images.mutablePointer)
+        let failures = Mutex<[Int: SHOTVAEError]>([:])
+        let next = Atomic<Int>(0), done = Atomic<Int>(0)
+        let progress = showsProgress && isatty(STDERR_FILENO) != 0
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, urls.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var lastShown = Date.distantPast
+            while case let index = next.add(1, ordering: .relaxed).oldValue, index < urls.count {
+                do {
+                    var image = index == 0 ? first : try ImageFile(contentsOf: urls[index], channels: channels)
+                    if let size {
+                        image = image.resized(height: size.height, width: size.width)
+                    } else if image.height != height || image.width != width {
+                        throw SHOTVAEError(.invalidFile, path: urls[index].path,
+                                           "\(image.width)x\(image.height) pixels, where the first image (\(urls[0].path)) has \(width)x\(height); give a size to resize them all to one")
+                    }
+                    image.values.withUnsafeBufferPointer {
+                        (destination.value + index * imageSize).update(from: $0.baseAddress!, count: imageSize)
+                    }
+                } catch let error as SHOTVAEError {
+                    failures.withLock { $0[index] = error }
+                } catch {
+                    failures.withLock { $0[index] = SHOTVAEError(.invalidFile, path: urls[index].path, "\(error)") }
+                }
+                let finished = done.add(1, ordering: .relaxed).newValue
+                if progress, worker == 0, Date().timeIntervalSince(lastShown) > 0.2 {
+                    lastShown = Date()
+                    FileHandle.standardError.write(Data("\rdecoding images: \(finished) of \(urls.count)".utf8))
+                }
+            }
+        }
+        if progress { FileHandle.standardError.write(Data("\rdecoding images: \(urls.count) of \(urls.count)\n".utf8)) }
+        if let (_, error) = failures.withLock({ $0.min { $0.key < $1.key } }) { throw error }
+        return images
+    }
+}
