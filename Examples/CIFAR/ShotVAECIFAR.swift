@@ -12,7 +12,9 @@ struct ShotVAECIFAR: ParsableCommand {
         abstract: "Train SHOT-VAE (or a baseline) on CIFAR-10 or CIFAR-100 with few labels (WideResNet-28-k + DCGAN decoder).",
         discussion: """
             --data-dir is the official binary archive (cifar-10-binary.tar.gz, cifar-100-binary.tar.gz) \
-            or the folder it extracts to. The defaults are the paper's recipe: SGD (lr 0.1, momentum \
+            or the folder it extracts to, or a folder of your own images: train/<class>/ and \
+            test/<class>/ of PNG and JPEG files, 32x32 or resized with --resize (then --dataset \
+            chooses only the recipe, and the classes are the folders). The defaults are the paper's recipe: SGD (lr 0.1, momentum \
             0.9, weight decay 5e-4), epoch 0 at lr 0.02, lr × 0.1 at epochs 400, 500, 550 of 600 \
             (CIFAR-100: 500, 600, 650 of 700), the ramps of section 5, Bernoulli reconstruction, \
             Dz = 128, reflect-pad-crop-flip augmentation. Other epoch counts stretch every schedule \
@@ -35,8 +37,14 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The data set: cifar10 or cifar100.")
     var dataset: Dataset = .cifar10
 
-    @Option(help: "The official binary .tar.gz archive, or the folder it extracts to.")
+    @Option(help: "The official binary .tar.gz archive, the folder it extracts to, or an image folder (train/<class>/, test/<class>/).")
     var dataDir: String
+
+    @Option(parsing: .unconditional, help: "With an image folder: resize every image to this many pixels square (bilinear); without it, all must be 32x32.")
+    var resize: Int?
+
+    @Option(help: "With an image folder: the labeled images, one \"path class\" line each (Mean Teacher's label files), instead of --labels per class.")
+    var labelFile: String?
 
     // Numeric options take the next word as their value even when it starts with "-", so that
     // `--time-budget -1` reaches validate() instead of reading as a missing value.
@@ -77,8 +85,16 @@ struct ShotVAECIFAR: ParsableCommand {
     var labelCount: Int { labels ?? (dataset == .cifar10 ? 4000 : 10_000) }
     var epochCount: Int { epochs ?? (dataset == .cifar10 ? 600 : 700) }
 
+    /// Whether --data-dir is an image folder rather than CIFAR's files.
+    var readsImageFolder: Bool { ImageFolder.isImageFolder(URL(fileURLWithPath: dataDir)) }
+
     func validate() throws {
-        guard labelCount > 0, labelCount % classCount == 0 else {
+        if let resize, resize < 1 { throw ValidationError("--resize must be a positive number of pixels.") }
+        guard readsImageFolder || (resize == nil && labelFile == nil) else {
+            throw ValidationError("--resize and --label-file apply to an image folder (train/<class>/, test/<class>/), and \(dataDir) is not one.")
+        }
+        // An image folder's classes are its folders: checked once it is read.
+        guard labelCount > 0, readsImageFolder || labelCount % classCount == 0 else {
             throw ValidationError("--labels must be a positive multiple of \(classCount) (the same number per class).")
         }
         guard epochCount > 0 else { throw ValidationError("--epochs must be positive.") }
@@ -88,19 +104,47 @@ struct ShotVAECIFAR: ParsableCommand {
         if let stepBudget, stepBudget <= 0 { throw ValidationError("--step-budget must be a positive number of steps.") }
     }
 
+    /// The training and test sets, and the split: CIFAR's files with the paper's validation
+    /// images (500 per class for CIFAR-10, 50 for CIFAR-100), or an image folder (no validation
+    /// images unless asked), by --labels per class or --label-file.
+    func loadData(showsProgress: Bool) throws -> (data: (train: LabeledImages, test: LabeledImages), split: SemiSupervisedSplit) {
+        var splitGenerator = RandomGenerator(seed: seed)
+        guard readsImageFolder else {
+            let data: CIFAR
+            do {
+                data = try CIFAR(url: URL(fileURLWithPath: dataDir), variant: dataset == .cifar10 ? .cifar10 : .cifar100)
+            } catch let error as SHOTVAEError where error.reason.contains("missing") {
+                throw SHOTVAEError(error.kind, path: dataDir,
+                                   "neither CIFAR's binary files (\(error.path.map { $0 + ": " } ?? "")\(error.reason)) nor an image folder (train/<class>/ and test/<class>/)")
+            }
+            let split = try SemiSupervisedSplit(
+                data.train, labelsPerClass: labelCount / data.train.classCount,
+                validationPerClass: validationPerClass ?? (dataset == .cifar10 ? 500 : 50), generator: &splitGenerator)
+            return ((data.train, data.test), split)
+        }
+        let folder = try ImageFolder(root: URL(fileURLWithPath: dataDir), channels: 3, size: resize.map { ($0, $0) },
+                                     showsProgress: showsProgress)
+        let shape = folder.train.images.shape
+        guard shape[2] == 32, shape[3] == 32 else {
+            throw ValidationError("The images of \(dataDir) are \(shape[3])x\(shape[2]); the CIFAR model reads 32x32: add --resize 32.")
+        }
+        if let labelFile { return ((folder.train, folder.test), try folder.split(labelFile: URL(fileURLWithPath: labelFile))) }
+        let classes = folder.classNames.count
+        guard labelCount % classes == 0 else {
+            throw ValidationError("--labels must be a multiple of \(classes), the number of class folders in \(dataDir).")
+        }
+        let split = try SemiSupervisedSplit(folder.train, labelsPerClass: labelCount / classes,
+                                            validationPerClass: validationPerClass ?? 0, generator: &splitGenerator)
+        return ((folder.train, folder.test), split)
+    }
+
     func run() throws {
         warnIfBuiltForDebugging()
         // Several processes when started by mpirun (see the README, "Training on several machines").
         let communicator = try Launch.communicator()
         let start = Date()
-        let data = try CIFAR(url: URL(fileURLWithPath: dataDir), variant: dataset == .cifar10 ? .cifar10 : .cifar100)
-        // The paper keeps 500 (CIFAR-10) or 50 (CIFAR-100) images per class for validation.
-        let validationPerClass = self.validationPerClass ?? (dataset == .cifar10 ? 500 : 50)
-        var splitGenerator = RandomGenerator(seed: seed)
-        let split = try SemiSupervisedSplit(
-            data.train, labelsPerClass: labelCount / data.train.classCount, validationPerClass: validationPerClass,
-            generator: &splitGenerator)
-        log("\(dataset.rawValue) from \(dataDir): \(split.labeled.count) labeled, \(split.unlabeled.count) unlabeled, \(split.validation.count) validation and \(data.test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        let (data, split) = try loadData(showsProgress: communicator.rank == 0)
+        log("\(readsImageFolder ? "images" : dataset.rawValue) from \(dataDir): \(split.labeled.count) labeled, \(split.unlabeled.count) unlabeled, \(split.validation.count) validation and \(data.test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         let model = SemiSupervisedVAE.cifar(widthFactor: network.widthFactor, classCount: data.train.classCount, generator: &initializer)

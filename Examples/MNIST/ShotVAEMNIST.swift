@@ -33,8 +33,14 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "The data set: \(Dataset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset: Dataset = .mnist
 
-    @Option(help: "The folder of the four IDX files (raw or .gz). Default: the bundled MNIST, or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).")
+    @Option(help: "The folder of the four IDX files (raw or .gz), or an image folder (train/<class>/, test/<class>/ of PNG and JPEG files, read in grey and padded to 32x32). Default: the bundled MNIST, or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).")
     var dataDir: String?
+
+    @Option(parsing: .unconditional, help: "With an image folder: resize every image to this many pixels square (bilinear); without it, all must have one size, at most 32x32.")
+    var resize: Int?
+
+    @Option(help: "With an image folder: the labeled images, one \"path class\" line each (Mean Teacher's label files), instead of --labels per class.")
+    var labelFile: String?
 
     // Numeric options take the next word as their value even when it starts with "-", so that
     // `--time-budget -1` reaches validate() instead of reading as a missing value.
@@ -92,8 +98,15 @@ struct ShotVAEMNIST: ParsableCommand {
     @Option(help: "Partner choice of the unlabeled interpolation: random or optimal.")
     var partners: Partners = .random
 
+    /// Whether --data-dir is an image folder rather than IDX files.
+    var readsImageFolder: Bool { dataDir.map { ImageFolder.isImageFolder(URL(fileURLWithPath: $0)) } ?? false }
+
     func validate() throws {
         guard labels > 0 else { throw ValidationError("--labels must be positive (the same number per class).") }
+        if let resize, !(1...32).contains(resize) { throw ValidationError("--resize must be between 1 and 32 pixels (the model reads 32x32).") }
+        guard readsImageFolder || (resize == nil && labelFile == nil) else {
+            throw ValidationError("--resize and --label-file apply to an image folder (train/<class>/, test/<class>/), and \(dataDir ?? "the default data") is not one.")
+        }
         guard epochs > 0 else { throw ValidationError("--epochs must be positive.") }
         if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be a positive number of minutes.") }
         if let stepBudget, stepBudget <= 0 { throw ValidationError("--step-budget must be a positive number of steps.") }
@@ -110,6 +123,42 @@ struct ShotVAEMNIST: ParsableCommand {
         if let capacityRamp, !(capacityRamp.length >= 0) { throw ValidationError("--capacity-ramp cannot be negative.") }
     }
 
+    /// The training and test sets in [-1, 1], padded to 32x32 as the paper's model reads them,
+    /// and the split: IDX files, or an image folder in grey (by --labels per class or
+    /// --label-file).
+    func loadData(_ directory: URL, showsProgress: Bool) throws -> (LabeledImages, LabeledImages, SemiSupervisedSplit) {
+        let raw: (train: LabeledImages, test: LabeledImages)
+        var folder: ImageFolder?
+        if readsImageFolder {
+            let images = try ImageFolder(root: directory, channels: 1, size: resize.map { ($0, $0) }, showsProgress: showsProgress)
+            let shape = images.train.images.shape
+            guard shape[2] <= 32, shape[3] <= 32 else {
+                throw ValidationError("The images of \(directory.path) are \(shape[3])x\(shape[2]); the MNIST model reads at most 32x32: add --resize 32 (or 28).")
+            }
+            (folder, raw) = (images, (images.train, images.test))
+        } else {
+            do {
+                let data = try MNIST(directory: directory, variant: dataset == .mnist ? .mnist : .fashionMNIST)
+                raw = (data.train, data.test)
+            } catch let error as SHOTVAEError where error.kind == .fileSystem {
+                throw SHOTVAEError(.fileSystem, path: directory.path,
+                                   "neither the four IDX files (\(error.reason)) nor an image folder (train/<class>/ and test/<class>/)")
+            }
+        }
+        // The paper's MNIST model reads 32x32 images in [-1, 1].
+        let train = raw.train.padded(to: 32).scaled(to: -1...1)
+        let test = raw.test.padded(to: 32).scaled(to: -1...1)
+        if let folder, let labelFile {
+            let listed = try folder.split(labelFile: URL(fileURLWithPath: labelFile))
+            return (train, test, SemiSupervisedSplit(train, labeledIndices: listed.labeledIndices))
+        }
+        guard labels % train.classCount == 0 else {
+            throw ValidationError("--labels must be a multiple of \(train.classCount), the number of classes (the same number per class).")
+        }
+        var splitGenerator = RandomGenerator(seed: seed)
+        return (train, test, try SemiSupervisedSplit(train, labelsPerClass: labels / train.classCount, generator: &splitGenerator))
+    }
+
     func run() throws {
         warnIfBuiltForDebugging()
         // Several processes when started by mpirun (see the README, "Training on several machines").
@@ -119,16 +168,8 @@ struct ShotVAEMNIST: ParsableCommand {
         let outputFolder = URL(fileURLWithPath: output ?? "runs/\(dataset.rawValue)-\(objective.rawValue)-\(labels)-seed\(seed)")
 
         let start = Date()
-        let data = try MNIST(directory: directory, variant: dataset == .mnist ? .mnist : .fashionMNIST)
-        // The paper's MNIST model reads 32x32 images in [-1, 1].
-        let train = data.train.padded(to: 32).scaled(to: -1...1)
-        let test = data.test.padded(to: 32).scaled(to: -1...1)
-        guard labels % train.classCount == 0 else {
-            throw ValidationError("--labels must be a multiple of \(train.classCount), the number of classes (the same number per class).")
-        }
-        var splitGenerator = RandomGenerator(seed: seed)
-        let split = try SemiSupervisedSplit(train, labelsPerClass: labels / train.classCount, generator: &splitGenerator)
-        log("\(dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labeled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        let (train, test, split) = try loadData(directory, showsProgress: communicator.rank == 0)
+        log("\(readsImageFolder ? "images" : dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labeled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         // The decoder's output starts at the mean training pixel (see `SemiSupervisedVAE.mnist`).

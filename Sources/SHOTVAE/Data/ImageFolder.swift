@@ -40,6 +40,16 @@ public struct ImageFolder: Sendable {
     /// order of ``train``.
     public let trainPaths: [String]
 
+    /// Whether `url` is laid out as an image folder: a folder with `train` and `test` folders in
+    /// it (the command-line tools tell it from the official formats this way).
+    public static func isImageFolder(_ url: URL) -> Bool {
+        ["train", "test"].allSatisfy { name in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path, isDirectory: &isFolder)
+                && isFolder.boolValue
+        }
+    }
+
     /// The file extensions read, in lower case.
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 

@@ -79,6 +79,40 @@ import Testing
         #expect(summary.contains("\"objective\" : \"\(objective)\""), "\(summary)")
     }
 
+    /// Both tools train on a folder of PNG and JPEG images (ImageFolderTests' generated one,
+    /// resized, one with a label file), and name the folder when it is neither their official
+    /// files nor an image folder.
+    @Test func bothToolsTrainOnAnImageFolder() throws {
+        // The generator's scratch folder lives as long as it does.
+        let generator = ImageFolderTests()
+        defer { withExtendedLifetime(generator) {} }
+        let (root, _) = try generator.makeFolder("images")
+        let labels = root.appendingPathComponent("labels.txt")
+        try "ant/00-rgb.png ant\nbee/01-rgba.png bee\ncat/02-grey.png cat\n".write(to: labels, atomically: true, encoding: .utf8)
+        for (tool, options, log) in [
+            ("shotvae-mnist", ["--resize", "28", "--labels", "6", "--labeled-batch-size", "2", "--batch-size", "4"], "12 training images (6 labeled), 4 test images"),
+            ("shotvae-mnist", ["--resize", "32", "--label-file", labels.path, "--labeled-batch-size", "2", "--batch-size", "4"], "12 training images (3 labeled)"),
+            ("shotvae-cifar", ["--resize", "32", "--labels", "3", "--batch-size", "4", "--objective", "m2"], "3 labeled, 12 unlabeled, 0 validation and 4 test images"),
+        ] {
+            let output = scratch.file("\(tool)-\(options.count)")
+            let result = try run(tool, ["--data-dir", root.path, "--step-budget", "2", "--output", output.path] + options)
+            #expect(result.status == 0, "\(tool) \(options): \(result.errors)")
+            #expect(result.errors.contains("images from \(root.path): ") && result.errors.contains(log), "\(result.errors)")
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoint.safetensors").path))
+        }
+        let unresized = try run("shotvae-cifar", ["--data-dir", root.path, "--labels", "3", "--output", scratch.file("small").path])
+        #expect(unresized.status != 0 && unresized.errors.contains("are 8x6; the CIFAR model reads 32x32: add --resize 32"), "\(unresized.errors)")
+        let empty = scratch.file("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        for tool in ["shotvae-mnist", "shotvae-cifar"] {
+            let result = try run(tool, ["--data-dir", empty.path, "--output", scratch.file("none").path])
+            #expect(result.status != 0 && result.errors.contains("\(empty.path): neither"), "\(result.errors)")
+            #expect(result.errors.contains("nor an image folder (train/<class>/ and test/<class>/)"), "\(result.errors)")
+        }
+        let misplaced = try run("shotvae-cifar", ["--data-dir", empty.path, "--resize", "32", "--output", scratch.file("none").path])
+        #expect(misplaced.status != 0 && misplaced.errors.contains("--resize and --label-file apply to an image folder"), "\(misplaced.errors)")
+    }
+
     /// `--resume` with some other file in place of the checkpoint names the file and says it
     /// is not a checkpoint, with the detail.
     @Test func resumingFromRandomBytesSaysItIsNotACheckpoint() throws {
