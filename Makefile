@@ -9,7 +9,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libjpeg62-t
 # What only the tests need: PyTorch (python3-torch), whose reference models the weight round
 # trip runs, and TensorBoard's own reader, which the tests read the trainer's event files with:
 # the `tensorboard` package from PyPI in a virtual environment (python3-venv) under .build/.
-TEST_PACKAGES        := python3-torch python3-pil python3-venv
+TEST_PACKAGES        := python3-torch python3-pil python3-scipy python3-venv
 TENSORBOARD_VERSION  := 2.21.0
 TENSORBOARD_PYTHON   := .build/tensorboard/bin/python
 # Open MPI, for the tests of training on several processes (the `Distributed` trait); a build

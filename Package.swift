@@ -115,6 +115,7 @@ let package = Package(
             exclude: [
                 "Fixtures/make_fixtures.py", "Fixtures/check_checkpoint.py", "Fixtures/make_cifar_like.py",
                 "Fixtures/read_tensorboard.py", "Fixtures/torch_weights.py", "Fixtures/make_image_folder.py",
+                "Fixtures/make_svhn_mat.py",
             ],
             resources: [.copy("Fixtures/Data")],
             swiftSettings: swiftSettings

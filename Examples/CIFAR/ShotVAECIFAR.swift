@@ -18,14 +18,17 @@ struct ShotVAECIFAR: ParsableCommand {
             0.9, weight decay 5e-4), epoch 0 at lr 0.02, lr × 0.1 at epochs 400, 500, 550 of 600 \
             (CIFAR-100: 500, 600, 650 of 700), the ramps of section 5, Bernoulli reconstruction, \
             Dz = 128, reflect-pad-crop-flip augmentation. Other epoch counts stretch every schedule \
-            in proportion. Writes metrics.jsonl, summary.json, checkpoint.safetensors, \
+            in proportion. --dataset svhn reads the official train_32x32.mat and test_32x32.mat \
+            (and extra_32x32.mat with --with-extra) from the folder --data-dir names, with \
+            CIFAR-10's recipe, 1,000 labels, 100 validation images per class and no horizontal \
+            flips. Writes metrics.jsonl, summary.json, checkpoint.safetensors, \
             reconstructions.png, samples.png, curves.svg and a TensorBoard event file into the \
             output folder. Build in \
             release mode (swift run -c release shotvae-cifar ...): a debug build trains a hundred \
             times slower or more.
             """)
 
-    enum Dataset: String, ExpressibleByArgument, CaseIterable { case cifar10, cifar100 }
+    enum Dataset: String, ExpressibleByArgument, CaseIterable { case cifar10, cifar100, svhn }
     enum ObjectiveName: String, ExpressibleByArgument, CaseIterable {
         case shot, smoothELBO = "smooth-elbo", m2, supervised
     }
@@ -34,7 +37,7 @@ struct ShotVAECIFAR: ParsableCommand {
         var widthFactor: Int { self == .wrn28x2 ? 2 : 10 }
     }
 
-    @Option(help: "The data set: cifar10 or cifar100.")
+    @Option(help: "The data set: cifar10, cifar100 or svhn (the folder of train_32x32.mat and test_32x32.mat: 1,000 labels and 100 validation images per class by default, CIFAR-10's recipe without horizontal flips).")
     var dataset: Dataset = .cifar10
 
     @Option(help: "The official binary .tar.gz archive, the folder it extracts to, or an image folder (train/<class>/, test/<class>/).")
@@ -81,15 +84,21 @@ struct ShotVAECIFAR: ParsableCommand {
     @Flag(help: "Continue the run whose checkpoint is in the output folder, with the same options (only --time-budget and --step-budget may change).")
     var resume = false
 
-    var classCount: Int { dataset == .cifar10 ? 10 : 100 }
-    var labelCount: Int { labels ?? (dataset == .cifar10 ? 4000 : 10_000) }
-    var epochCount: Int { epochs ?? (dataset == .cifar10 ? 600 : 700) }
+    var classCount: Int { dataset == .cifar100 ? 100 : 10 }
+    var labelCount: Int { labels ?? [.cifar10: 4000, .cifar100: 10_000, .svhn: 1000][dataset]! }
+    var epochCount: Int { epochs ?? (dataset == .cifar100 ? 700 : 600) }
+    /// SVHN's digits are not mirror images of themselves: no horizontal flips there.
+    var flips: Bool { dataset != .svhn }
+
+    @Flag(help: "With --dataset svhn: also train on extra_32x32.mat's 531,131 easier images.")
+    var withExtra = false
 
     /// Whether --data-dir is an image folder rather than CIFAR's files.
     var readsImageFolder: Bool { ImageFolder.isImageFolder(URL(fileURLWithPath: dataDir)) }
 
     func validate() throws {
         if let resize, resize < 1 { throw ValidationError("--resize must be a positive number of pixels.") }
+        guard dataset == .svhn || !withExtra else { throw ValidationError("--with-extra applies to --dataset svhn.") }
         guard readsImageFolder || (resize == nil && labelFile == nil) else {
             throw ValidationError("--resize and --label-file apply to an image folder (train/<class>/, test/<class>/), and \(dataDir) is not one.")
         }
@@ -110,6 +119,13 @@ struct ShotVAECIFAR: ParsableCommand {
     func loadData(showsProgress: Bool) throws -> (data: (train: LabeledImages, test: LabeledImages), split: SemiSupervisedSplit) {
         var splitGenerator = RandomGenerator(seed: seed)
         guard readsImageFolder else {
+            if dataset == .svhn {
+                let svhn = try SVHN(directory: URL(fileURLWithPath: dataDir), includesExtra: withExtra)
+                let split = try SemiSupervisedSplit(
+                    svhn.train, labelsPerClass: labelCount / 10, validationPerClass: validationPerClass ?? 100,
+                    generator: &splitGenerator)
+                return ((svhn.train, svhn.test), split)
+            }
             let data: CIFAR
             do {
                 data = try CIFAR(url: URL(fileURLWithPath: dataDir), variant: dataset == .cifar10 ? .cifar10 : .cifar100)
@@ -148,10 +164,10 @@ struct ShotVAECIFAR: ParsableCommand {
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         let model = SemiSupervisedVAE.cifar(widthFactor: network.widthFactor, classCount: data.train.classCount, generator: &initializer)
-        let settings = dataset == .cifar10 ? ObjectiveConfiguration.cifar10(epochs: epochCount) : .cifar100(epochs: epochCount)
+        let settings = dataset == .cifar100 ? ObjectiveConfiguration.cifar100(epochs: epochCount) : .cifar10(epochs: epochCount)
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
-        let paperMilestones = dataset == .cifar10 ? [400, 500, 550] : [500, 600, 650]
-        let paperEpochs = dataset == .cifar10 ? 600 : 700
+        let paperMilestones = dataset == .cifar100 ? [500, 600, 650] : [400, 500, 550]
+        let paperEpochs = dataset == .cifar100 ? 700 : 600
         let milestones = paperMilestones.map { $0 * epochCount / paperEpochs }
         let schedule = WarmupLearningRate(
             warmupRate: 0.02, length: 1, unit: .epochs, then: MultiStepLearningRate(initial: 0.1, milestones: milestones, factor: 0.1))
@@ -176,7 +192,7 @@ struct ShotVAECIFAR: ParsableCommand {
                 unlabeledBatchSize: batchSize, evaluationBatchSize: 500, seed: seed, imageRange: 0...1),
             output: URL(fileURLWithPath: outputFolder),
             runDescription: describe(settings, milestones: milestones))
-        trainer.augmentation = PadCropFlip(padding: 4)
+        trainer.augmentation = PadCropFlip(padding: 4, flips: flips)
         log("\(objective.rawValue) objective with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")\(communicator.size > 1 ? ", \(communicator.size) processes" : "")")
         trainer.communicator = communicator
         let summary = try trainer.fit(split: split, test: data.test, resume: resume)
@@ -197,6 +213,8 @@ struct ShotVAECIFAR: ParsableCommand {
             // The objective is named only when it is not SHOT-VAE, so that runs begun before the
             // option existed resume with the same description.
             var dataset: String, objective: String?, labels: Int, network: String, batchSize: Int, epochs: Int
+            // Named only when set, for the same reason.
+            var withExtra: Bool?, resize: Int?, labelFile: String?
             var timeBudgetMinutes: Double?
             var stepBudget: Int?
             var seed: UInt64, learningRate: Float, warmupLearningRate: Float, milestones: [Int], momentum: Float
@@ -204,7 +222,7 @@ struct ShotVAECIFAR: ParsableCommand {
         }
         let description = Description(
             dataset: dataset.rawValue, objective: objective == .shot ? nil : objective.rawValue, labels: labelCount, network: network.rawValue, batchSize: batchSize,
-            epochs: epochCount, timeBudgetMinutes: timeBudget, stepBudget: stepBudget, seed: seed, learningRate: 0.1, warmupLearningRate: 0.02,
+            epochs: epochCount, withExtra: withExtra ? true : nil, resize: resize, labelFile: labelFile, timeBudgetMinutes: timeBudget, stepBudget: stepBudget, seed: seed, learningRate: 0.1, warmupLearningRate: 0.02,
             milestones: milestones, momentum: 0.9, weightDecay: 5e-4, objectiveConfiguration: settings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

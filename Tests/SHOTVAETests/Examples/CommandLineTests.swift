@@ -113,6 +113,24 @@ import Testing
         #expect(misplaced.status != 0 && misplaced.errors.contains("--resize and --label-file apply to an image folder"), "\(misplaced.errors)")
     }
 
+    /// `--dataset svhn` trains on SVHN's MAT files (SVHNTests' generated ones, compressed and
+    /// not), with its defaults: 100 validation images per class, no flips.
+    @Test(arguments: ["compressed", "plain"])
+    func cifarTrainsOnSVHNFiles(variant: String) throws {
+        let generator = SVHNTests()
+        defer { withExtendedLifetime(generator) {} }
+        let folder = try generator.makeFiles().appendingPathComponent(variant)
+        let output = scratch.file("svhn-\(variant)")
+        let result = try run("shotvae-cifar", [
+            "--dataset", "svhn", "--data-dir", folder.path, "--labels", "10", "--validation-per-class", "1",
+            "--batch-size", "8", "--step-budget", "1", "--output", output.path,
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.contains("svhn from \(folder.path): 10 labeled, 20 unlabeled, 10 validation and 12 test images"), "\(result.errors)")
+        let missing = try run("shotvae-cifar", ["--dataset", "svhn", "--data-dir", scratch.url.path, "--output", scratch.file("none").path])
+        #expect(missing.status != 0 && missing.errors.contains("missing: SVHN's official train_32x32.mat"), "\(missing.errors)")
+    }
+
     /// `--resume` with some other file in place of the checkpoint names the file and says it
     /// is not a checkpoint, with the detail.
     @Test func resumingFromRandomBytesSaysItIsNotACheckpoint() throws {
