@@ -10,21 +10,10 @@ import Testing
 @Suite(.serialized) struct ImageFolderTests {
     let scratch = TemporaryFolder()
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// A fresh copy of the generated folder, and the expected values by relative path.
     func makeFolder(_ name: String) throws -> (URL, [String: [String: [Double]]]) {
         let root = scratch.file(name)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.packageRoot.appendingPathComponent("Tests/SHOTVAETests/Fixtures/make_image_folder.py").path, root.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "make_image_folder.py failed (make test installs python3-pil): \(messages)")
+        try runFixtureScript("make_image_folder.py", [root.path], needs: "python3-pil")
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("expected.json")))
         return (root, expected as? [String: [String: [Double]]] ?? [:])
     }

@@ -8,21 +8,10 @@ import Testing
 @Suite(.serialized) struct SVHNTests {
     let scratch = TemporaryFolder()
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The generated files' folder (`compressed`, `plain` and `doubles` in it).
     func makeFiles() throws -> URL {
         let root = scratch.file("svhn")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.packageRoot.appendingPathComponent("Tests/SHOTVAETests/Fixtures/make_svhn_mat.py").path, root.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "make_svhn_mat.py failed (make test installs python3-scipy): \(messages)")
+        try runFixtureScript("make_svhn_mat.py", [root.path], needs: "python3-scipy")
         return root
     }
 

@@ -12,9 +12,6 @@ import Testing
 @Suite(.serialized) struct LayerWeightsTests {
     let scratch = TemporaryFolder()
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     func entry(_ type: SafeTensors.DataType, _ shape: [Int], _ words: [UInt64]) -> SafeTensors.Entry {
         let bytes = words.flatMap { word in (0..<type.byteCount).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) } }
         return SafeTensors.Entry(dataType: type, shape: shape, bytes: bytes)
@@ -89,16 +86,7 @@ import Testing
     // MARK: - PyTorch
 
     func python(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.packageRoot.appendingPathComponent("Tests/SHOTVAETests/Fixtures/torch_weights.py").path] + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "torch_weights.py \(arguments[0]) failed (make test installs python3-torch): \(messages)")
+        try runFixtureScript("torch_weights.py", arguments, needs: "python3-torch")
     }
 
     /// μ, log σ², log α and the decoder's output of `model` on the reference's inputs, under the

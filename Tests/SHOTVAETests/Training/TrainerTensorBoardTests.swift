@@ -4,10 +4,6 @@ import Testing
 @testable import SHOTVAE
 
 extension TrainerTests {
-    /// The package root, found from this file's path (Tests/SHOTVAETests/Training/).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The interpreter of the virtual environment that `make test` makes with TensorBoard in
     /// it (Makefile: `test-deps`).
     static let tensorBoardPython = packageRoot.appendingPathComponent(".build/tensorboard/bin/python")
@@ -21,20 +17,7 @@ extension TrainerTests {
             Issue.record("TensorBoard's reader is missing: `make test-deps` (which make test runs) installs it into \(environment)")
             return ([:], [:])
         }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [
-            Self.packageRoot.appendingPathComponent("Tests/SHOTVAETests/Fixtures/read_tensorboard.py").path,
-            folder.path,
-        ]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "read_tensorboard.py failed: \(messages)")
+        let data = try runFixtureScript("read_tensorboard.py", [folder.path], interpreter: python, needs: "tensorboard (make test-deps)")
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         let scalars = (object["scalars"] as? [String: [[Double]]]) ?? [:]
         let images = (object["images"] as? [String: [[Int]]]) ?? [:]
