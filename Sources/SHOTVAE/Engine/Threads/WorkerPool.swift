@@ -38,6 +38,8 @@ final class WorkerPool: @unchecked Sendable {
     private let workerCount: Int
 
     private static let chunkBits = 20
+    /// The chunk number of a generation whose job has finished: no job has that many chunks.
+    private static let closed = (1 << chunkBits) - 1
 
     init(workers: Int) {
         workerCount = max(0, workers)
@@ -51,7 +53,7 @@ final class WorkerPool: @unchecked Sendable {
     /// thread, and returns when all have finished; `false` (nothing run) if another job is
     /// running or there are no workers.
     func run(count: Int, chunks: Int, _ body: (Range<Int>) -> Void) -> Bool {
-        guard workerCount > 0, chunks < 1 << Self.chunkBits,
+        guard workerCount > 0, chunks < Self.closed,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else { return false }
         defer { busy.store(false, ordering: .releasing) }
@@ -73,6 +75,11 @@ final class WorkerPool: @unchecked Sendable {
                     spins += 1
                     if spins > 4096 { sched_yield() }
                 }
+                // Close the generation before the next job changes `chunks` and `body`: a worker
+                // that read this job's last ticket and then sees the next job's larger `chunks`
+                // would otherwise claim one chunk more of this generation, and run the next
+                // job's body outside its count (and still hold it when that job returns).
+                ticket.store(generation << Self.chunkBits | Self.closed, ordering: .releasing)
                 self.body = nil
             }
         }
