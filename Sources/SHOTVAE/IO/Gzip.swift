@@ -1,6 +1,7 @@
 import CZlib
 
-/// Decompression of gzip streams (RFC 1952) with zlib, for data files such as MNIST's `.gz`.
+/// Decompression of gzip streams (RFC 1952) with zlib, for data files such as MNIST's `.gz`,
+/// and of bare zlib streams (RFC 1950), such as a MAT file's compressed elements.
 ///
 /// Decompression is strict: every member must end with a matching CRC-32 and length, the
 /// input must end exactly where the last member does, and the output may not grow past a
@@ -8,6 +9,14 @@ import CZlib
 enum Gzip {
     /// The first two bytes of every gzip member.
     static let magic: [UInt8] = [0x1f, 0x8b]
+
+    /// The framings of a deflate stream.
+    enum Format: String {
+        /// RFC 1952, one or more members, each with a CRC-32 and length.
+        case gzip
+        /// RFC 1950, one stream with an Adler-32.
+        case zlib
+    }
 
     /// The largest number of bytes one call hands to zlib (its counters are 32-bit).
     private static let chunkLimit = 1 << 30
@@ -17,7 +26,7 @@ enum Gzip {
         bytes.count >= 2 && bytes[0] == magic[0] && bytes[1] == magic[1]
     }
 
-    /// Decompresses a gzip stream of one or more concatenated members.
+    /// Decompresses a gzip stream of one or more concatenated members, or one zlib stream.
     ///
     /// The output buffer starts small and doubles as needed; the sizes recorded in the
     /// stream are never used to allocate memory.
@@ -27,15 +36,20 @@ enum Gzip {
     ///   - source: The name to use in errors (usually the file's path).
     ///   - maximumBytes: The largest decompressed size accepted; a stream that expands
     ///     beyond it (a decompression bomb) is rejected before more memory is taken.
+    ///   - format: gzip (members, magic bytes checked) or a bare zlib stream, which must end
+    ///     where `bytes` do.
     /// - Returns: The concatenated contents of all members.
     /// - Throws: ``SHOTVAEError`` of kind `.invalidFile` naming `source` and the problem: a
     ///   bad header, corrupt deflate data (with zlib's message), a CRC-32 or length mismatch,
     ///   a truncated stream, bytes after the last member, or output beyond `maximumBytes`.
-    static func decompress(_ bytes: [UInt8], source: String, maximumBytes: Int = 1 << 31) throws -> [UInt8] {
+    static func decompress(
+        _ bytes: [UInt8], source: String, maximumBytes: Int = 1 << 31, format: Format = .gzip
+    ) throws -> [UInt8] {
         precondition(maximumBytes >= 0, "maximumBytes must not be negative, got \(maximumBytes).")
         func fail(_ reason: String) -> SHOTVAEError { SHOTVAEError(.invalidFile, path: source, reason) }
+        let name = format.rawValue
 
-        guard isCompressed(bytes) else {
+        guard format == .zlib || isCompressed(bytes) else {
             if bytes.count < 2 && bytes == Array(magic.prefix(bytes.count)) {
                 throw fail(
                     "truncated gzip stream: \(bytes.count) bytes, fewer than the 18 of the smallest member")
@@ -45,9 +59,10 @@ enum Gzip {
         }
 
         var stream = z_stream()
-        let status = inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let windowBits: Int32 = format == .gzip ? 15 + 16 : 15
+        let status = inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
-            throw fail("cannot start gzip decompression (zlib status \(status))")
+            throw fail("cannot start \(name) decompression (zlib status \(status))")
         }
         defer { inflateEnd(&stream) }
 
@@ -80,7 +95,7 @@ enum Gzip {
             stream.next_in = nil
             stream.next_out = nil
             guard outputCount <= maximumBytes else {
-                throw fail("gzip stream expands to more than \(maximumBytes) bytes (a decompression bomb?)")
+                throw fail("\(name) stream expands to more than \(maximumBytes) bytes (a decompression bomb?)")
             }
 
             switch result {
@@ -90,6 +105,9 @@ enum Gzip {
                 if inputOffset == bytes.count {
                     output.removeSubrange(outputCount...)
                     return output
+                }
+                guard format == .gzip else {
+                    throw fail("\(bytes.count - inputOffset) bytes after the end of the zlib stream")
                 }
                 // Another member may follow (as `cat a.gz b.gz` makes); anything else is garbage.
                 let rest = bytes.count - inputOffset
@@ -109,15 +127,20 @@ enum Gzip {
                 // No progress: the output has room, so the input ran out before the member ended.
                 if outputCount == output.count { continue }
                 throw fail(
-                    "truncated gzip stream: the \(bytes.count) compressed bytes end inside member \(member) "
-                        + "(\(outputCount) bytes decompressed so far)")
+                    format == .gzip
+                        ? "truncated gzip stream: the \(bytes.count) compressed bytes end inside member \(member) "
+                            + "(\(outputCount) bytes decompressed so far)"
+                        : "truncated zlib stream: the \(bytes.count) compressed bytes end inside it "
+                            + "(\(outputCount) bytes decompressed so far)")
             case Z_DATA_ERROR:
-                throw fail(describeDataError(zlibMessage(stream), member: member))
+                throw fail(format == .gzip
+                    ? describeDataError(zlibMessage(stream), member: member)
+                    : "corrupt zlib data (zlib: \(zlibMessage(stream)))")
             case Z_MEM_ERROR:
-                throw fail("out of memory while decompressing gzip member \(member)")
+                throw fail("out of memory while decompressing \(name) member \(member)")
             default:
                 throw fail(
-                    "corrupt gzip data in member \(member) (zlib status \(result): \(zlibMessage(stream)))")
+                    "corrupt \(name) data in member \(member) (zlib status \(result): \(zlibMessage(stream)))")
             }
         }
     }

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// The numeric arrays of a MATLAB level-5 MAT file (MATLAB's `save -v7`, SciPy's
@@ -75,19 +74,26 @@ struct MATFile {
         }
         var offset = 128
         while offset < bytes.count {
-            try readElement(bytes, at: &offset, fail: fail)
+            try readElement(bytes, at: &offset, source: source, fail: fail)
         }
     }
 
     /// Reads the data element at `offset` (a matrix, a compressed element, or one to skip) and
     /// moves past it.
-    private mutating func readElement(_ bytes: [UInt8], at offset: inout Int, fail: (String) -> SHOTVAEError) throws {
+    private mutating func readElement(
+        _ bytes: [UInt8], at offset: inout Int, source: String, fail: (String) -> SHOTVAEError
+    ) throws {
         let (type, data) = try Self.element(bytes, at: &offset, fail: fail)
         switch type {
         case 15:  // miCOMPRESSED: one element, deflated.
-            let inflated = try Self.inflate(bytes[data], fail: fail)
+            let inflated: [UInt8]
+            do {
+                inflated = try Gzip.decompress(Array(bytes[data]), source: source, format: .zlib)
+            } catch let error as SHOTVAEError {
+                throw fail("compressed element at byte \(data.lowerBound - 8): \(error.reason)")
+            }
             var inner = 0
-            while inner < inflated.count { try readElement(inflated, at: &inner, fail: fail) }
+            while inner < inflated.count { try readElement(inflated, at: &inner, source: source, fail: fail) }
         case 14:  // miMATRIX
             if let (name, array) = try Self.matrix(Array(bytes[data]), fail: fail) { arrays[name] = array }
         default:
@@ -143,48 +149,5 @@ struct MATFile {
             throw fail("array \"\(name)\" of dimensions \(shape) needs \(count) values, its data has \(data.count / size)")
         }
         return (name, NumericArray(dimensions: shape, dataType: dataType, bytes: Array(bytes[data])))
-    }
-
-    /// A zlib stream inflated (a compressed element's contents).
-    private static func inflate(_ compressed: ArraySlice<UInt8>, fail: (String) -> SHOTVAEError) throws -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw fail("cannot start zlib decompression")
-        }
-        defer { inflateEnd(&stream) }
-        let input = Array(compressed)
-        var output = [UInt8](repeating: 0, count: max(1 << 16, input.count * 4))
-        var produced = 0
-        var consumed = 0
-        while true {
-            if produced == output.count { output += [UInt8](repeating: 0, count: output.count) }
-            let (available, room) = (min(input.count - consumed, 1 << 30), min(output.count - produced, 1 << 30))
-            let result = input.withUnsafeBufferPointer { source in
-                output.withUnsafeMutableBufferPointer { target in
-                    stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress! + consumed)
-                    stream.avail_in = UInt32(available)
-                    stream.next_out = target.baseAddress! + produced
-                    stream.avail_out = UInt32(room)
-                    let before = (stream.avail_in, stream.avail_out)
-                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    consumed += Int(before.0 - stream.avail_in)
-                    produced += Int(before.1 - stream.avail_out)
-                    return status
-                }
-            }
-            switch result {
-            case Z_STREAM_END:
-                output.removeSubrange(produced...)
-                return output
-            case Z_OK:
-                continue
-            case Z_BUF_ERROR where produced == output.count:
-                continue
-            case Z_BUF_ERROR:
-                throw fail("truncated: a compressed element ends before its zlib stream does")
-            default:
-                throw fail("corrupt compressed element (zlib status \(result))")
-            }
-        }
     }
 }
