@@ -87,10 +87,13 @@ public struct ImageFolder: Sendable {
         }
         let trainLabels = trainFiles.enumerated().flatMap { label, folder in [Int](repeating: label, count: folder.files.count) }
         let testLabels = testFiles.enumerated().flatMap { label, folder in [Int](repeating: label, count: folder.files.count) }
-        let images = try Self.decode(trainURLs + testURLs, channels: channels, size: size, showsProgress: showsProgress)
-        train = LabeledImages(images: images.rows(Array(0..<trainURLs.count)), labels: trainLabels, classCount: classNames.count)
-        test = LabeledImages(images: images.rows(Array(trainURLs.count..<(trainURLs.count + testURLs.count))), labels: testLabels,
-                             classCount: classNames.count)
+        // The test images take the training images' size (or are resized to `size` too).
+        let trainImages = try Self.decode(trainURLs, channels: channels, size: size, showsProgress: showsProgress)
+        let reference = (url: trainURLs[0], height: trainImages.shape[2], width: trainImages.shape[3])
+        let testImages = try Self.decode(testURLs, channels: channels, size: size, sameSizeAs: reference,
+                                         showsProgress: showsProgress)
+        train = LabeledImages(images: trainImages, labels: trainLabels, classCount: classNames.count)
+        test = LabeledImages(images: testImages, labels: testLabels, classCount: classNames.count)
     }
 
     /// The split whose labeled images are those listed in `labelFile`, one `path class` line
@@ -178,11 +181,16 @@ public struct ImageFolder: Sendable {
         }
     }
 
-    /// The images of `urls` as one tensor `[N, channels, H, W]`, decoded on every core; the size
-    /// is `size`, or the first image's.
-    static func decode(_ urls: [URL], channels: Int, size: (height: Int, width: Int)?, showsProgress: Bool) throws -> Tensor {
+    /// The images of `urls` as one tensor `[N, channels, H, W]`, decoded on every core: each
+    /// resized to `size` when given; otherwise all of the size of `reference` (the first image
+    /// when `nil`).
+    static func decode(
+        _ urls: [URL], channels: Int, size: (height: Int, width: Int)?,
+        sameSizeAs reference: (url: URL, height: Int, width: Int)? = nil, showsProgress: Bool
+    ) throws -> Tensor {
         let first = try ImageFile(contentsOf: urls[0], channels: channels)
-        let (height, width) = size ?? (first.height, first.width)
+        let model = reference ?? (urls[0], first.height, first.width)
+        let (height, width) = size ?? (model.height, model.width)
         let imageSize = channels * height * width
         var images = Tensor(uninitializedShape: [urls.count, channels, height, width])
         let destination = UncheckedSendable(images.mutablePointer)
@@ -199,7 +207,7 @@ public struct ImageFolder: Sendable {
                         image = image.resized(height: size.height, width: size.width)
                     } else if image.height != height || image.width != width {
                         throw SHOTVAEError(.invalidFile, path: urls[index].path,
-                                           "\(image.width)x\(image.height) pixels, where the first image (\(urls[0].path)) has \(width)x\(height); give a size to resize them all to one")
+                                           "\(image.width)x\(image.height) pixels, where the first image (\(model.url.path)) has \(width)x\(height); give a size to resize them all to one")
                     }
                     image.values.withUnsafeBufferPointer {
                         (destination.value + index * imageSize).update(from: $0.baseAddress!, count: imageSize)
