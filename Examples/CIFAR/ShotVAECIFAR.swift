@@ -66,7 +66,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(parsing: .unconditional, help: "Images per batch, labeled and unlabeled alike, in all (not per process): the official recipe's 768. A step of 768 + 768 needs about 4 GiB.")
     var batchSize = 768
 
-    @Option(parsing: .unconditional, help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100).")
+    @Option(parsing: .unconditional, help: "Epochs (default: 600 for CIFAR-10, 700 for CIFAR-100). The ramps, the warm-up and the learning-rate drops keep their places in the run (CIFAR-10's drops at 2/3, 5/6 and 11/12 of it).")
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: "Stop after this many minutes of wall time, counted across resumptions: a resumed run stops when the whole run has trained this long.")
@@ -168,9 +168,17 @@ struct ShotVAECIFAR: ParsableCommand {
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
         let paperMilestones = dataset == .cifar100 ? [500, 600, 650] : [400, 500, 550]
         let paperEpochs = dataset == .cifar100 ? 700 : 600
-        let milestones = paperMilestones.map { $0 * epochCount / paperEpochs }
+        // The paper's rate drops and its one warm-up epoch at the same places in a run of
+        // --epochs: counted in epochs when the drops fall on whole epochs, otherwise in steps
+        // (so that a run of a few epochs keeps its three drops apart and warms up for the same
+        // share of the run).
+        let stepsPerEpoch = split.unlabeled.count / batchSize
+        let unit: ScheduleUnit = paperMilestones.allSatisfy { $0 * epochCount % paperEpochs == 0 } ? .epochs : .steps
+        let milestones = paperMilestones.map { $0 * epochCount * (unit == .epochs ? 1 : stepsPerEpoch) / paperEpochs }
+        let warmup = unit == .epochs ? 1 : max(1, epochCount * stepsPerEpoch / paperEpochs)
         let schedule = WarmupLearningRate(
-            warmupRate: 0.02, length: 1, unit: .epochs, then: MultiStepLearningRate(initial: 0.1, milestones: milestones, factor: 0.1))
+            warmupRate: 0.02, length: warmup, unit: unit,
+            then: MultiStepLearningRate(initial: 0.1, milestones: milestones, factor: 0.1, unit: unit))
         // The labeled loader cycles; with fewer labels than the batch, a labeled batch holds
         // each labeled image once.
         let labeledBatchSize = min(batchSize, split.labeled.count)
@@ -191,7 +199,7 @@ struct ShotVAECIFAR: ParsableCommand {
                 labeledBatchSize: labeledBatchSize,
                 unlabeledBatchSize: batchSize, evaluationBatchSize: 500, seed: seed, imageRange: 0...1),
             output: URL(fileURLWithPath: outputFolder),
-            runDescription: describe(settings, milestones: milestones))
+            runDescription: describe(settings, milestones: milestones, unit: unit, warmup: warmup))
         trainer.augmentation = PadCropFlip(padding: 4, flips: flips)
         log("\(objective.rawValue) objective with \(network.rawValue): \(model.parameterCount) parameters; output in \(outputFolder)\(resume ? " (resuming)" : "")\(communicator.size > 1 ? ", \(communicator.size) processes" : "")")
         trainer.communicator = communicator
@@ -208,7 +216,7 @@ struct ShotVAECIFAR: ParsableCommand {
         output ?? "runs/\(dataset.rawValue)-\(objective == .shot ? "" : objective.rawValue + "-")\(labelCount)-\(network.rawValue)-seed\(seed)"
     }
 
-    func describe(_ settings: ObjectiveConfiguration, milestones: [Int]) -> String {
+    func describe(_ settings: ObjectiveConfiguration, milestones: [Int], unit: ScheduleUnit, warmup: Int) -> String {
         struct Description: Encodable {
             // The objective is named only when it is not SHOT-VAE, so that runs begun before the
             // option existed resume with the same description.
@@ -218,12 +226,14 @@ struct ShotVAECIFAR: ParsableCommand {
             var timeBudgetMinutes: Double?
             var stepBudget: Int?
             var seed: UInt64, learningRate: Float, warmupLearningRate: Float, milestones: [Int], momentum: Float
+            // Named only when the schedule counts steps, for the same reason.
+            var milestoneUnit: ScheduleUnit?, warmupSteps: Int?
             var weightDecay: Float, objectiveConfiguration: ObjectiveConfiguration
         }
         let description = Description(
             dataset: dataset.rawValue, objective: objective == .shot ? nil : objective.rawValue, labels: labelCount, network: network.rawValue, batchSize: batchSize,
             epochs: epochCount, withExtra: withExtra ? true : nil, resize: resize, labelFile: labelFile, timeBudgetMinutes: timeBudget, stepBudget: stepBudget, seed: seed, learningRate: 0.1, warmupLearningRate: 0.02,
-            milestones: milestones, momentum: 0.9, weightDecay: 5e-4, objectiveConfiguration: settings)
+            milestones: milestones, momentum: 0.9, milestoneUnit: unit == .steps ? unit : nil, warmupSteps: unit == .steps ? warmup : nil, weightDecay: 5e-4, objectiveConfiguration: settings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(description)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -23,30 +23,36 @@ public struct ConstantLearningRate: LearningRateSchedule {
     public func learningRate(at progress: TrainingProgress) -> Float { value }
 }
 
-/// Multiplies the learning rate by `factor` at each milestone epoch (PyTorch's `MultiStepLR`).
+/// Multiplies the learning rate by `factor` at each milestone epoch or step (PyTorch's
+/// `MultiStepLR`).
 ///
 /// The paper's CIFAR-10 schedule is `MultiStepLearningRate(initial: 0.1, milestones: [400,
-/// 500, 550], factor: 0.1)` over 600 epochs.
+/// 500, 550], factor: 0.1)` over 600 epochs. A run shortened to a few epochs keeps the
+/// milestones' places in the run by counting them in steps.
 public struct MultiStepLearningRate: LearningRateSchedule {
     /// The learning rate before the first milestone.
     public var initial: Float
-    /// The epochs at which the rate is multiplied by `factor`, in increasing order.
+    /// The epochs or steps at which the rate is multiplied by `factor`, in increasing order.
     public var milestones: [Int]
     /// The factor applied at each milestone.
     public var factor: Float
+    /// Whether `milestones` count epochs or optimizer steps.
+    public var unit: ScheduleUnit
 
     /// Creates the schedule.
-    public init(initial: Float, milestones: [Int], factor: Float = 0.1) {
+    public init(initial: Float, milestones: [Int], factor: Float = 0.1, unit: ScheduleUnit = .epochs) {
         precondition(milestones == milestones.sorted(), "Milestones must be increasing: \(milestones).")
         self.initial = initial
         self.milestones = milestones
         self.factor = factor
+        self.unit = unit
     }
 
     /// `initial · factor^(milestones passed)`.
     public func learningRate(at progress: TrainingProgress) -> Float {
+        let position = unit == .epochs ? progress.epoch : progress.step
         var rate = initial
-        for milestone in milestones where progress.epoch >= milestone { rate *= factor }
+        for milestone in milestones where position >= milestone { rate *= factor }
         return rate
     }
 }

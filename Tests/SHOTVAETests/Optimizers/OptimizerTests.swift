@@ -112,6 +112,17 @@ import Testing
         expectClose(schedule.learningRate(at: TrainingProgress(epoch: 599, step: 0, totalEpochs: 600)), 0.0001, relative: 1e-5)
     }
 
+    /// Milestones counted in optimizer steps fall inside an epoch.
+    @Test func multiStepCountedInSteps() {
+        func at(_ step: Int) -> TrainingProgress { TrainingProgress(epoch: step / 100, step: step, totalEpochs: 4, stepsPerEpoch: 100) }
+        let schedule = MultiStepLearningRate(initial: 0.1, milestones: [266, 333, 366], factor: 0.1, unit: .steps)
+        #expect(schedule.learningRate(at: at(265)) == 0.1)
+        expectClose(schedule.learningRate(at: at(266)), 0.01, relative: 1e-6)
+        expectClose(schedule.learningRate(at: at(332)), 0.01, relative: 1e-6)
+        expectClose(schedule.learningRate(at: at(333)), 0.001, relative: 1e-6)
+        expectClose(schedule.learningRate(at: at(399)), 0.0001, relative: 1e-5)
+    }
+
     /// Warm-ups counted in optimizer steps: constant, then linear over the first steps.
     @Test func warmupsCountedInSteps() {
         func at(_ step: Int) -> TrainingProgress { TrainingProgress(epoch: step / 100, step: step, totalEpochs: 10, stepsPerEpoch: 100) }
