@@ -27,6 +27,14 @@ public final class ForwardContext {
     /// draws for the pass's own batch only.
     public var exampleRows: BatchRows?
 
+    /// Who supplies the latent noise of the model's sampling (`ε` and the Gumbel-softmax
+    /// uniforms) in this pass: the objective computing the step (``ELBOObjective`` sets
+    /// itself), or `nil` for draws from ``generator``. See ``latentNoise(_:shape:)``.
+    public var latentNoiseSource: (any LatentNoiseSource)?
+    /// The half and pass of the step that the current draws are made in, as the objective
+    /// names them (``withLatentOrigin(_:_:)``); `nil` outside a named pass.
+    public var latentOrigin: LatentDraw.Origin?
+
     /// The processes among which this training pass's batch is divided, when it is: layers
     /// whose outputs depend on statistics over the batch (``BatchNorm``) combine theirs across
     /// these processes, with a collective call that every process makes in the same order.
@@ -76,6 +84,30 @@ public final class ForwardContext {
         precondition(shape.first == rows.own.count, "A pass over \(rows.own.count) examples draws rows of shape \(shape).")
         let whole = draw([rows.wholeCount] + shape.dropFirst(), &generator)
         return whole.rows(Array(rows.own))
+    }
+
+    /// The noise for one latent draw of `shape` in the current pass: asked of
+    /// ``latentNoiseSource`` with the draw's ``latentOrigin``, or the library's draw from
+    /// ``generator`` when there is no source (``LatentDraw/standardDraw(context:)``).
+    public func latentNoise(_ latent: LatentDraw.Latent, shape: [Int]) -> Tensor {
+        let draw = LatentDraw(latent: latent, origin: latentOrigin, shape: shape)
+        guard let source = latentNoiseSource else { return draw.standardDraw(context: self) }
+        let noise = switch latent {
+        case .continuous: source.reparameterizationNoise(for: draw, context: self)
+        case .categorical: source.gumbelUniforms(for: draw, context: self)
+        }
+        precondition(noise.shape == shape, "The \(latent) noise of \(draw.origin.map { "the \($0.part) half's \($0.pass) pass" } ?? "a pass") has shape \(noise.shape), not \(shape).")
+        return noise
+    }
+
+    /// Runs `body` with ``latentOrigin`` set to `origin` (the draws of its passes are then
+    /// described as made there), then restores it. A subclass of an objective names its own
+    /// passes with it.
+    public func withLatentOrigin<Result>(_ origin: LatentDraw.Origin?, _ body: () throws -> Result) rethrows -> Result {
+        let saved = latentOrigin
+        latentOrigin = origin
+        defer { latentOrigin = saved }
+        return try body()
     }
 
     /// Runs `body` with ``exampleRows`` set to `rows`, then restores it.

@@ -46,6 +46,16 @@ public struct LatentSampler: Sendable {
         ((logProbabilities + Variable(gumbel)) * (1 / temperature)).softmax()
     }
 
+    /// Gumbel noise from uniforms: `g = -log(-log(u + 1e-12) + 1e-12)` elementwise (the same
+    /// values as ``RandomGenerator/nextGumbel()`` draws from the same uniforms).
+    public static func gumbel(uniforms: Tensor) -> Tensor {
+        var result = Tensor(uninitializedShape: uniforms.shape)
+        let u = uniforms.pointer
+        let g = result.mutablePointer
+        for i in 0..<uniforms.count { g[i] = -logf(-logf(u[i] + 1e-12) + 1e-12) }
+        return result
+    }
+
     /// One-hot rows for `labels`, `[labels.count, classCount]`.
     public static func oneHot(_ labels: [Int], classCount: Int) -> Tensor {
         var result = Tensor(shape: [labels.count, classCount])

@@ -20,25 +20,35 @@ extension SemiSupervisedVAE {
 
     /// ``reconstruct(_:context:)`` of batches that are shares of whole batches divided among
     /// processes: each batch's per-example draws are made with its `rows` as the context's
-    /// ``ForwardContext/exampleRows`` (`nil` for a batch of its own).
+    /// ``ForwardContext/exampleRows`` (`nil` for a batch of its own), and with its `origins`
+    /// entry as the context's ``ForwardContext/latentOrigin`` (all the context's own when
+    /// `origins` is `nil`).
     func reconstruct(
-        _ batches: [(images: Tensor, classes: ClassInput)], rows: [BatchRows?], context: ForwardContext
+        _ batches: [(images: Tensor, classes: ClassInput)], rows: [BatchRows?], origins: [LatentDraw.Origin?]? = nil,
+        context: ForwardContext
     ) -> [Pass] {
         precondition(rows.count == batches.count, "One division per batch.")
+        let origins = origins ?? batches.map { _ in context.latentOrigin }
+        precondition(origins.count == batches.count, "One origin per batch.")
+        /// `body` with batch `index`'s rows and origin of draws.
+        func drawing<Result>(for index: Int, _ body: () -> Result) -> Result {
+            context.withExampleRows(rows[index]) { context.withLatentOrigin(origins[index], body) }
+        }
         guard batches.count > 1, treatsExamplesIndependently else {
-            return zip(batches, rows).map { batch, rows in
-                context.withExampleRows(rows) { reconstruct(Variable(batch.images), classes: batch.classes, context: context) }
+            return batches.indices.map { index in
+                drawing(for: index) { reconstruct(Variable(batches[index].images), classes: batches[index].classes, context: context) }
             }
         }
         let images = concat(batches.map { Variable($0.images) }, axis: 0).value
         let posterior = encode(Variable(images), context: context)
         var start = 0
-        let shares = zip(batches, rows).map { batch, division -> (rows: Range<Int>, posterior: Posterior, z: Variable, y: Variable) in
+        let shares = batches.indices.map { index -> (rows: Range<Int>, posterior: Posterior, z: Variable, y: Variable) in
+            let batch = batches[index]
             let rows = start..<(start + batch.images.shape[0])
             start = rows.upperBound
             let share = Posterior(mean: posterior.mean.rows(rows), logSigma: posterior.logSigma.rows(rows),
                                   logProbabilities: posterior.logProbabilities.rows(rows))
-            return context.withExampleRows(division) {
+            return drawing(for: index) {
                 let z = sampler.continuous(
                     mean: share.mean, logSigma: share.logSigma,
                     noise: continuousNoise(shape: share.mean.shape, context: context))

@@ -141,17 +141,20 @@ open class SemiSupervisedVAE: Layer {
         }
     }
 
-    /// The standard-normal ε of the reparameterization, drawn from the context's generator
-    /// (for the whole batch when the context's ``ForwardContext/exampleRows`` say the pass
-    /// holds a share of it). Override to inject fixed noise (tests do).
+    /// The standard-normal ε of the reparameterization: the context's
+    /// ``ForwardContext/latentNoise(_:shape:)`` (the objective's, during a step of the
+    /// ``ELBOObjective`` family; otherwise drawn from the context's generator, for the whole
+    /// batch when the context's ``ForwardContext/exampleRows`` say the pass holds a share of
+    /// it). Override to inject fixed noise (tests do).
     open func continuousNoise(shape: [Int], context: ForwardContext) -> Tensor {
-        context.perExampleDraw(shape) { Tensor(normal: $0, generator: &$1) }
+        context.latentNoise(.continuous, shape: shape)
     }
 
-    /// The Gumbel noise of the Gumbel-softmax sample, drawn as ``continuousNoise(shape:context:)``
-    /// is. Override to inject fixed noise (tests do).
+    /// The Gumbel noise of the Gumbel-softmax sample, `g = -log(-log(u + 1e-12) + 1e-12)` of
+    /// uniforms `u` from the context as ``continuousNoise(shape:context:)`` gets ε. Override to
+    /// inject fixed noise (tests do).
     open func gumbelNoise(shape: [Int], context: ForwardContext) -> Tensor {
-        context.perExampleDraw(shape) { Tensor(gumbel: $0, generator: &$1) }
+        LatentSampler.gumbel(uniforms: context.latentNoise(.categorical, shape: shape))
     }
 
     /// log α for every image, in inference mode, `batchSize` images at a time.

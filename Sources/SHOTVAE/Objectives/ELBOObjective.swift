@@ -8,10 +8,15 @@
 /// interpolation to the unlabeled half. Each step of the computation is an `open` method, so
 /// a subclass can change one idea and keep the rest.
 ///
+/// While it computes a step, the objective is the context's ``ForwardContext/latentNoiseSource``:
+/// the model's `ε` and Gumbel-softmax uniforms come from
+/// ``reparameterizationNoise(for:context:)`` and ``gumbelUniforms(for:context:)``, told the
+/// half and the pass of each draw.
+///
 /// An objective keeps the plain passes of the step it is computing (see
 /// ``labeledPass(model:batch:context:)``), so one instance computes one step at a time: give
 /// each thread that trains its own objective.
-open class ELBOObjective: VariationalObjective {
+open class ELBOObjective: VariationalObjective, LatentNoiseSource {
     /// The weights, capacities and settings, as schedules.
     public var configuration: ObjectiveConfiguration
 
@@ -80,7 +85,12 @@ open class ELBOObjective: VariationalObjective {
         let passes = PlainPasses(model: model, labeled: labeled, unlabeled: unlabeled, context: context)
         plainPasses = passes
         stepShard = context.shard
-        defer { (plainPasses, stepShard) = (nil, nil) }
+        let savedSource = context.latentNoiseSource
+        context.latentNoiseSource = self
+        defer {
+            (plainPasses, stepShard) = (nil, nil)
+            context.latentNoiseSource = savedSource
+        }
         var labeledPart: Variable?
         if let labeled {
             let part = labeledLoss(model: model, batch: labeled, weights: weights, context: context, terms: &terms)
@@ -126,6 +136,22 @@ open class ELBOObjective: VariationalObjective {
         return model.reconstruct(Variable(images), classes: .sampled, context: context)
     }
 
+    /// The standard-normal `ε` of the reparameterization `z = μ + σ ⊙ ε` for `draw`: by default
+    /// drawn from the context's generator (``LatentDraw/standardDraw(context:)``). Override to
+    /// try other noise; `draw` says which half and pass it is for. In a step divided among
+    /// processes, ``ForwardContext/perExampleDraw(_:_:)`` draws for the whole batch and keeps
+    /// this process's rows, so that the step does not depend on the number of processes.
+    open func reparameterizationNoise(for draw: LatentDraw, context: ForwardContext) -> Tensor {
+        draw.standardDraw(context: context)
+    }
+
+    /// The uniforms `u ∈ [0, 1)` of the Gumbel-softmax sample's noise
+    /// `g = -log(-log(u + 1e-12) + 1e-12)` for `draw`: by default drawn from the context's
+    /// generator. Override as ``reparameterizationNoise(for:context:)``.
+    open func gumbelUniforms(for draw: LatentDraw, context: ForwardContext) -> Tensor {
+        draw.standardDraw(context: context)
+    }
+
     /// The configuration's schedules evaluated at `progress`.
     open func weights(at progress: TrainingProgress) -> ObjectiveWeights {
         ObjectiveWeights(configuration, at: progress)
@@ -160,7 +186,8 @@ open class ELBOObjective: VariationalObjective {
 
     /// `R + P` for one pass: the negative ELBO with capacities, with `R`, `KLc` and `KLd`
     /// averaged over the whole batch (``wholeBatchMeans(_:of:)``) before the capacities apply.
-    /// Records `reconstruction`, `continuousKL` and `discreteKL` in `terms[part]`.
+    /// Records `reconstruction`, `continuousKL`, `discreteKL`, the capacities `Cc` and `Cd`
+    /// and the prior term `P` in `terms[part]`.
     open func evidenceLoss(
         _ pass: SemiSupervisedVAE.Pass, images: Tensor, weights: ObjectiveWeights, part: LossTerms.Part,
         terms: inout LossTerms
@@ -174,7 +201,11 @@ open class ELBOObjective: VariationalObjective {
         terms[part].reconstruction = means[0].value.scalar
         terms[part].continuousKL = means[1].value.scalar
         terms[part].discreteKL = means[2].value.scalar
-        return means[0] + priorTerm(continuousKL: means[1], discreteKL: means[2], weights: weights)
+        let prior = priorTerm(continuousKL: means[1], discreteKL: means[2], weights: weights)
+        terms[part].continuousCapacity = weights.continuousCapacity
+        terms[part].discreteCapacity = weights.discreteCapacity
+        terms[part].prior = prior.value.scalar
+        return means[0] + prior
     }
 
     /// `P = bc · |KLc - Cc| + bd · |KLd - Cd|` (JointVAE's controlled capacities).

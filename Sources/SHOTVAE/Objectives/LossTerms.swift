@@ -3,8 +3,9 @@
 ///
 /// A step has a labeled half and an unlabeled half (Method.md sections 2-4); each half's
 /// parts are the reconstruction `R`, the two KL terms against the prior (`KLc`, `KLd`), the
-/// posterior matching `Dc` and the classification term (`Dd`, `Du` or M2's cross-entropy).
-/// A part an objective does not compute is `nil`.
+/// capacities they are held to (`Cc`, `Cd`), the prior term `P`, the posterior matching `Dc`
+/// and the classification term (`Dd`, `Du` or M2's cross-entropy). A part an objective does
+/// not compute is `nil`.
 ///
 /// ```swift
 /// let terms = objective.accumulateGradients(model: model, labeled: batch, unlabeled: images,
@@ -29,6 +30,12 @@ public struct LossTerms: Sendable, Equatable {
         public var continuousKL: Float?
         /// `KLd`: the class posterior's KL divergence to the uniform prior.
         public var discreteKL: Float?
+        /// `Cc`: the capacity `KLc` is held to at this step.
+        public var continuousCapacity: Float?
+        /// `Cd`: the capacity `KLd` is held to at this step.
+        public var discreteCapacity: Float?
+        /// `P = bc · |KLc - Cc| + bd · |KLd - Cd|`: the prior term of the half's ELBO.
+        public var prior: Float?
         /// `Dc`: the posterior of mixed inputs against the mix of the posteriors.
         public var posteriorMatching: Float?
         /// The classification term: `Dd` (labeled), `Du` (unlabeled) or M2's cross-entropy.
@@ -39,12 +46,16 @@ public struct LossTerms: Sendable, Equatable {
         /// Creates a half.
         public init(
             loss: Float = 0, reconstruction: Float? = nil, continuousKL: Float? = nil, discreteKL: Float? = nil,
+            continuousCapacity: Float? = nil, discreteCapacity: Float? = nil, prior: Float? = nil,
             posteriorMatching: Float? = nil, classification: Float? = nil, additional: [String: Float] = [:]
         ) {
             self.loss = loss
             self.reconstruction = reconstruction
             self.continuousKL = continuousKL
             self.discreteKL = discreteKL
+            self.continuousCapacity = continuousCapacity
+            self.discreteCapacity = discreteCapacity
+            self.prior = prior
             self.posteriorMatching = posteriorMatching
             self.classification = classification
             self.additional = additional
@@ -52,12 +63,16 @@ public struct LossTerms: Sendable, Equatable {
 
         /// The names of the parts in the order ``named`` lists them; additional terms come
         /// after `classification`, by name.
-        static let partNames = ["reconstruction", "continuousKL", "discreteKL", "posteriorMatching", "classification", "loss"]
+        static let partNames = [
+            "reconstruction", "continuousKL", "discreteKL", "continuousCapacity", "discreteCapacity", "prior",
+            "posteriorMatching", "classification", "loss",
+        ]
 
         /// The parts that were computed, by name, in a fixed order (the loss last).
         public var named: [(name: String, value: Float)] {
             let parts: [(String, Float?)] = [
                 ("reconstruction", reconstruction), ("continuousKL", continuousKL), ("discreteKL", discreteKL),
+                ("continuousCapacity", continuousCapacity), ("discreteCapacity", discreteCapacity), ("prior", prior),
                 ("posteriorMatching", posteriorMatching), ("classification", classification),
             ]
             return parts.compactMap { name, value in value.map { (name, $0) } }
@@ -117,6 +132,9 @@ public struct LossTerms: Sendable, Equatable {
             case "reconstruction": half.reconstruction = value
             case "continuousKL": half.continuousKL = value
             case "discreteKL": half.discreteKL = value
+            case "continuousCapacity": half.continuousCapacity = value
+            case "discreteCapacity": half.discreteCapacity = value
+            case "prior": half.prior = value
             case "posteriorMatching": half.posteriorMatching = value
             case "classification": half.classification = value
             default: half.additional[pieces[1]] = value

@@ -32,29 +32,32 @@ final class PlainPasses {
         return unlabeledPass
     }
 
+    /// Where a half's plain pass draws its latents.
+    static func origin(_ part: LossTerms.Part) -> LatentDraw.Origin { LatentDraw.Origin(part: part, pass: .plain) }
+
     /// Forgets the labeled pass (its half has been differentiated), so that its graph is freed.
     func releaseLabeled() {
         labeledPass = nil
     }
 
     /// Computes the requested pass (or both as one batch); in a step spread over several
-    /// processes, each half's per-example draws are made for its whole batch.
+    /// processes, each half's per-example draws are made for its whole batch. Each half's
+    /// draws are described as its plain pass's (``LatentDraw/Pass/plain``).
     private func compute(labeledHalf: Bool) {
         let labeledRows = labeled == nil ? nil : context.shard?.rows(of: .labeled)
         let unlabeledRows = unlabeled == nil ? nil : context.shard?.rows(of: .unlabeled)
         if joint, let labeled = self.labeled, let unlabeled = self.unlabeled, labeledPass == nil, unlabeledPass == nil {
             let passes = model.reconstruct(
                 [(labeled.images, .labels(labeled.labels)), (unlabeled, .sampled)], rows: [labeledRows, unlabeledRows],
-                context: context)
+                origins: [Self.origin(.labeled), Self.origin(.unlabeled)], context: context)
             (labeledPass, unlabeledPass) = (passes[0], passes[1])
         } else if labeledHalf, let labeled = self.labeled {
-            labeledPass = context.withExampleRows(labeledRows) {
-                model.reconstruct(Variable(labeled.images), classes: .labels(labeled.labels), context: context)
-            }
+            labeledPass = model.reconstruct(
+                [(labeled.images, .labels(labeled.labels))], rows: [labeledRows], origins: [Self.origin(.labeled)],
+                context: context)[0]
         } else if let unlabeled = self.unlabeled {
-            unlabeledPass = context.withExampleRows(unlabeledRows) {
-                model.reconstruct(Variable(unlabeled), classes: .sampled, context: context)
-            }
+            unlabeledPass = model.reconstruct(
+                [(unlabeled, .sampled)], rows: [unlabeledRows], origins: [Self.origin(.unlabeled)], context: context)[0]
         }
     }
 }

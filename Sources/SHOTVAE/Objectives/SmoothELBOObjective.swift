@@ -79,7 +79,9 @@ open class SmoothELBOObjective: ELBOObjective {
         let sigma = posterior.logSigma.value.map(vector: { Kernels.lanes($0, expf) }, scalar: expf,
                                                  grain: Tensor.transcendentalGrain)
         let targetSigma = mix(sigma, whole: wholeBatch(sigma, of: part))
-        let mixed = model.encode(Variable(mixedImages), context: context)
+        let mixed = context.withLatentOrigin(LatentDraw.Origin(part: part, pass: .interpolated)) {
+            model.encode(Variable(mixedImages), context: context)
+        }
         return (mixed, wholeBatchMean(posteriorMatchingLoss(mixed, targetMean: targetMean, targetSigma: targetSigma), of: part))
     }
 

@@ -64,6 +64,48 @@ import SHOTVAE
         }
     }
 
+    final class AntitheticSHOT: SHOTObjective {
+        override func reparameterizationNoise(for draw: LatentDraw, context: ForwardContext) -> Tensor {
+            var noise = super.reparameterizationNoise(for: draw, context: context)
+            guard draw.part == .unlabeled, draw.pass == .plain, context.exampleRows == nil else { return noise }
+            let (rows, width) = (draw.shape[0], draw.shape[1])
+            for row in (rows + 1) / 2 ..< rows {
+                for d in 0..<width { noise[row, d] = -noise[row - (rows + 1) / 2, d] }
+            }
+            return noise
+        }
+    }
+
+    /// The antithetic objective as written: the unlabeled pass's `z - μ` is `σ ⊙ ε`, so the
+    /// second half of the batch's `(z - μ) / σ` is minus the first half's; the labeled pass's
+    /// is not.
+    @Test func antitheticNoiseReachesTheModel() {
+        final class Probe: SemiSupervisedVAE {
+            var noises: [Tensor] = []
+            override func continuousNoise(shape: [Int], context: ForwardContext) -> Tensor {
+                let noise = super.continuousNoise(shape: shape, context: context)
+                noises.append(noise)
+                return noise
+            }
+        }
+        var rng = RandomGenerator(seed: 3)
+        let base = SemiSupervisedVAE.multilayerPerceptron(imageShape: [1, 8, 8], hiddenCount: 16, generator: &rng)
+        let model = Probe(encoder: base.encoder, featureCount: 16, latentCount: base.latentCount, classCount: base.classCount,
+                          decoder: base.decoder, generator: &rng)
+        let labeled = LabeledBatch(images: Tensor(uniform: [4, 1, 8, 8], in: -1...1, generator: &rng), labels: [0, 1, 2, 3])
+        let unlabeled = Tensor(uniform: [6, 1, 8, 8], in: -1...1, generator: &rng)
+        _ = AntitheticSHOT(configuration: .mnist).loss(
+            model: model, labeled: labeled, unlabeled: unlabeled, progress: TrainingProgress(epoch: 0, step: 0, totalEpochs: 1),
+            context: ForwardContext(isTraining: true, generator: rng.split()))
+        #expect(model.noises.map(\.shape) == [[4, base.latentCount], [6, base.latentCount]])
+        guard model.noises.count == 2 else { return }
+        let width = base.latentCount
+        let unlabeledNoise = model.noises[1].scalars, labeledNoise = model.noises[0].scalars
+        #expect(Array(unlabeledNoise[(3 * width)...]) == unlabeledNoise[..<(3 * width)].map { -$0 })
+        #expect(unlabeledNoise.contains { $0 != 0 })
+        #expect(Array(labeledNoise[(2 * width)...]) != labeledNoise[..<(2 * width)].map { -$0 })
+    }
+
     /// "Writing your own objective": each subclass runs a step and trains.
     @Test func customObjectivesRun() {
         var rng = RandomGenerator(seed: 1)
@@ -72,7 +114,7 @@ import SHOTVAE
         let unlabeled = Tensor(uniform: [8, 1, 8, 8], in: -1...1, generator: &rng)
         let objectives: [any VariationalObjective] = [
             UniformMixingSHOT(configuration: .mnist), ContrastingPartners(configuration: .mnist),
-            EntropyRegularizedSHOT(configuration: .mnist),
+            EntropyRegularizedSHOT(configuration: .mnist), AntitheticSHOT(configuration: .mnist),
         ]
         for objective in objectives {
             let value = objective.loss(

@@ -315,7 +315,11 @@ def evidence(x, out, mu, log_sigma, log_alpha, gaussian, terms, part):
     terms[part + ".reconstruction"] = r
     terms[part + ".continuousKL"] = klc
     terms[part + ".discreteKL"] = kld
-    return r + w["bc"] * torch.abs(klc - w["cc"]) + w["bd"] * torch.abs(kld - w["cd"])
+    prior = w["bc"] * torch.abs(klc - w["cc"]) + w["bd"] * torch.abs(kld - w["cd"])
+    terms[part + ".continuousCapacity"] = torch.tensor(float(w["cc"]))
+    terms[part + ".discreteCapacity"] = torch.tensor(float(w["cd"]))
+    terms[part + ".prior"] = prior
+    return r + prior
 
 
 def class_loss(log_alpha, q, kind):
