@@ -40,7 +40,7 @@ struct ShotVAECIFAR: ParsableCommand {
     @Option(help: "The data set: cifar10, cifar100 or svhn (the folder of train_32x32.mat and test_32x32.mat: 1,000 labels and 100 validation images per class by default, CIFAR-10's recipe without horizontal flips).")
     var dataset: Dataset = .cifar10
 
-    @Option(help: "The official binary .tar.gz archive, the folder it extracts to, or an image folder (train/<class>/, test/<class>/).")
+    @Option(help: "The official binary .tar.gz archive, the folder it extracts to, or an image folder (train/<class>/, test/<class>/, and optionally unlabeled/ for images without a class).")
     var dataDir: String
 
     @Option(parsing: .unconditional, help: "With an image folder: resize every image to this many pixels square (bilinear); without it, all must be 32x32.")
@@ -115,7 +115,8 @@ struct ShotVAECIFAR: ParsableCommand {
 
     /// The training and test sets, and the split: CIFAR's files with the paper's validation
     /// images (500 per class for CIFAR-10, 50 for CIFAR-100), or an image folder (no validation
-    /// images unless asked), by --labels per class or --label-file.
+    /// images unless asked; its unlabeled/ images join the unlabeled set), by --labels per class
+    /// or --label-file.
     func loadData(showsProgress: Bool) throws -> (data: (train: LabeledImages, test: LabeledImages), split: SemiSupervisedSplit) {
         var splitGenerator = RandomGenerator(seed: seed)
         guard readsImageFolder else {
@@ -149,8 +150,8 @@ struct ShotVAECIFAR: ParsableCommand {
         guard labelCount % classes == 0 else {
             throw ValidationError("--labels must be a multiple of \(classes), the number of class folders in \(dataDir).")
         }
-        let split = try SemiSupervisedSplit(folder.train, labelsPerClass: labelCount / classes,
-                                            validationPerClass: validationPerClass ?? 0, generator: &splitGenerator)
+        let split = try folder.split(labelsPerClass: labelCount / classes, validationPerClass: validationPerClass ?? 0,
+                                     generator: &splitGenerator)
         return ((folder.train, folder.test), split)
     }
 

@@ -148,15 +148,21 @@ struct ShotVAEMNIST: ParsableCommand {
         // The paper's MNIST model reads 32x32 images in [-1, 1].
         let train = raw.train.padded(to: 32).scaled(to: -1...1)
         let test = raw.test.padded(to: 32).scaled(to: -1...1)
+        // An image folder's unlabeled/ images join the unlabeled set, prepared alike.
+        func withUnlabeledImages(_ split: SemiSupervisedSplit) throws -> SemiSupervisedSplit {
+            guard let unlabeled = folder?.unlabeled else { return split }
+            return try split.addingUnlabeled(unlabeled.padded(to: 32).scaled(to: -1...1))
+        }
         if let folder, let labelFile {
             let listed = try folder.split(labelFile: URL(fileURLWithPath: labelFile))
-            return (train, test, SemiSupervisedSplit(train, labeledIndices: listed.labeledIndices))
+            return (train, test, try withUnlabeledImages(SemiSupervisedSplit(train, labeledIndices: listed.labeledIndices)))
         }
         guard labels % train.classCount == 0 else {
             throw ValidationError("--labels must be a multiple of \(train.classCount), the number of classes (the same number per class).")
         }
         var splitGenerator = RandomGenerator(seed: seed)
-        return (train, test, try SemiSupervisedSplit(train, labelsPerClass: labels / train.classCount, generator: &splitGenerator))
+        return (train, test, try withUnlabeledImages(
+            SemiSupervisedSplit(train, labelsPerClass: labels / train.classCount, generator: &splitGenerator)))
     }
 
     func run() throws {
@@ -169,7 +175,7 @@ struct ShotVAEMNIST: ParsableCommand {
 
         let start = Date()
         let (train, test, split) = try loadData(directory, showsProgress: communicator.rank == 0)
-        log("\(readsImageFolder ? "images" : dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labeled), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        log("\(readsImageFolder ? "images" : dataset.rawValue) from \(directory.path): \(train.count) training images (\(split.labeled.count) labeled)\(split.unlabeled.count > train.count ? ", \(split.unlabeled.count - train.count) unlabeled images without a class" : ""), \(test.count) test images, loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
 
         var initializer = RandomGenerator(seed: seed &+ 1)
         // The decoder's output starts at the mean training pixel (see `SemiSupervisedVAE.mnist`).

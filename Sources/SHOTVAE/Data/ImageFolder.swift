@@ -6,11 +6,13 @@ import Glibc
 #endif
 
 /// Your own images, in the layout of torchvision's `ImageFolder`: one folder per class under
-/// `root/train` and `root/test`, PNG and JPEG files in them.
+/// `root/train` and `root/test`, PNG and JPEG files in them, and optionally images without a
+/// class under `root/unlabeled` (in it or in folders of it).
 ///
 /// ```
 /// root/train/cat/0001.png   root/train/dog/0002.jpg   ...
 /// root/test/cat/0100.png    root/test/dog/0101.jpeg   ...
+/// root/unlabeled/5000.png   root/unlabeled/batch2/5001.jpg   ...
 /// ```
 ///
 /// A class's index is its folder's position among the sorted folder names of `root/train`
@@ -23,7 +25,7 @@ import Glibc
 /// ```swift
 /// let folder = try ImageFolder(root: URL(fileURLWithPath: "pets"), channels: 3, showsProgress: true)
 /// var rng = RandomGenerator(seed: 1)
-/// let split = try SemiSupervisedSplit(folder.train, labelsPerClass: 25, generator: &rng)
+/// let split = try folder.split(labelsPerClass: 25, generator: &rng)
 /// // or the labeled images listed in a file of `relative/path class` lines:
 /// let listed = try folder.split(labelFile: URL(fileURLWithPath: "pets/labels.txt"))
 /// ```
@@ -39,6 +41,10 @@ public struct ImageFolder: Sendable {
     /// The path of each training image relative to `root/train` (`cat/0001.png`), in the
     /// order of ``train``.
     public let trainPaths: [String]
+    /// The images of `root/unlabeled`, which have no class; `nil` without that folder.
+    public let unlabeled: UnlabeledImages?
+    /// The path of each image of ``unlabeled`` relative to `root/unlabeled`, in its order.
+    public let unlabeledPaths: [String]
 
     /// Whether `url` is laid out as an image folder: a folder with `train` and `test` folders in
     /// it (the command-line tools tell it from the official formats this way).
@@ -61,8 +67,9 @@ public struct ImageFolder: Sendable {
     ///   - size: Resize every image to this `(height, width)`; `nil` requires all to have one size.
     ///   - showsProgress: Show the decoding's progress on standard error, when it is a terminal.
     /// - Throws: ``SHOTVAEError`` naming the file or folder: a missing `train` or `test` folder,
-    ///   a class folder without images, test classes that differ from the training classes, an
-    ///   unreadable, truncated or corrupt image, or (without `size`) an image of another size.
+    ///   a class folder or an `unlabeled` folder without images, test classes that differ from
+    ///   the training classes, an unreadable, truncated or corrupt image, or (without `size`) an
+    ///   image of another size.
     public init(root: URL, channels: Int = 3, size: (height: Int, width: Int)? = nil, showsProgress: Bool = false) throws {
         guard channels == 1 || channels == 3 else {
             throw SHOTVAEError(.invalidArgument, "images are read with 1 or 3 channels, not \(channels)")
@@ -94,12 +101,34 @@ public struct ImageFolder: Sendable {
                                          showsProgress: showsProgress)
         train = LabeledImages(images: trainImages, labels: trainLabels, classCount: classNames.count)
         test = LabeledImages(images: testImages, labels: testLabels, classCount: classNames.count)
+        let unlabeledFolder = root.appendingPathComponent("unlabeled")
+        unlabeledPaths = try Self.unlabeledFiles(unlabeledFolder)
+        unlabeled = unlabeledPaths.isEmpty ? nil : UnlabeledImages(images: try Self.decode(
+            unlabeledPaths.map { unlabeledFolder.appendingPathComponent($0) }, channels: channels, size: size,
+            sameSizeAs: reference, showsProgress: showsProgress))
+    }
+
+    /// The split with `labelsPerClass` labeled and `validationPerClass` validation images of
+    /// each class, chosen by `generator` (``SemiSupervisedSplit/init(_:labelsPerClass:validationPerClass:generator:)``),
+    /// with the ``unlabeled`` images added to the unlabeled set.
+    ///
+    /// - Throws: ``SHOTVAEError`` when a class has fewer images than requested.
+    public func split(labelsPerClass: Int, validationPerClass: Int = 0, generator: inout RandomGenerator) throws -> SemiSupervisedSplit {
+        try withUnlabeledImages(SemiSupervisedSplit(
+            train, labelsPerClass: labelsPerClass, validationPerClass: validationPerClass, generator: &generator))
+    }
+
+    /// `split` with the ``unlabeled`` images, if any, added to its unlabeled set.
+    func withUnlabeledImages(_ split: SemiSupervisedSplit) throws -> SemiSupervisedSplit {
+        guard let unlabeled else { return split }
+        return try split.addingUnlabeled(unlabeled)
     }
 
     /// The split whose labeled images are those listed in `labelFile`, one `path class` line
     /// each (the format of Mean Teacher's label files): `path` relative to `root/train`
     /// (`cat/0001.png`) or a file name found once there, `class` a class folder's name. Blank
-    /// lines are skipped. Every training image is also unlabeled, as in the paper.
+    /// lines are skipped. Every training image is also unlabeled, as in the paper, and so are
+    /// the ``unlabeled`` images.
     ///
     /// - Throws: ``SHOTVAEError`` naming the label file and line: a class without a folder, a
     ///   path that is not a training image, an image listed twice or under another class.
@@ -143,7 +172,7 @@ public struct ImageFolder: Sendable {
             labeled.append(index)
         }
         guard !labeled.isEmpty else { throw SHOTVAEError(.invalidFile, path: labelFile.path, "the label file lists no image") }
-        return SemiSupervisedSplit(train, labeledIndices: labeled)
+        return try withUnlabeledImages(SemiSupervisedSplit(train, labeledIndices: labeled))
     }
 
     // MARK: - Reading
@@ -170,6 +199,33 @@ public struct ImageFolder: Sendable {
             }
             return (name, files)
         }
+    }
+
+    /// The image files under `folder` (in it and in its folders, at any depth), as sorted paths
+    /// relative to it; none when there is no such folder.
+    static func unlabeledFiles(_ folder: URL) throws -> [String] {
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: folder.path, isDirectory: &isFolder) else { return [] }
+        guard isFolder.boolValue else {
+            throw SHOTVAEError(.invalidFile, path: folder.path, "not a folder: unlabeled images go in a folder named unlabeled")
+        }
+        var files: [String] = []
+        func visit(_ relative: String) throws {
+            for name in try contents(relative.isEmpty ? folder : folder.appendingPathComponent(relative)) {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var isSubfolder: ObjCBool = false
+                _ = manager.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isSubfolder)
+                if isSubfolder.boolValue {
+                    try visit(path)
+                } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
+                    files.append(path)
+                }
+            }
+        }
+        try visit("")
+        guard !files.isEmpty else { throw SHOTVAEError(.invalidFile, path: folder.path, "the unlabeled folder has no PNG or JPEG image") }
+        return files.sorted()
     }
 
     /// The names in `folder`, sorted, hidden ones left out.

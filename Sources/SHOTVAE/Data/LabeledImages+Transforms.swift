@@ -26,30 +26,12 @@ extension LabeledImages {
     ///   - size: The new height and width, at least the current ones.
     ///   - value: The border's value.
     public func padded(to size: Int, value: Float = 0) -> LabeledImages {
-        let shape = images.shape
-        let (height, width) = (shape[2], shape[3])
-        precondition(size >= height && size >= width, "Cannot pad \(height)x\(width) images to \(size)x\(size).")
-        let top = (size - height) / 2
-        let left = (size - width) / 2
-        let planes = shape[0] * shape[1]
-        var result = Tensor(shape: [shape[0], shape[1], size, size], repeating: value)
-        let source = images.pointer
-        let destination = result.mutablePointer
-        for plane in 0..<planes {
-            for row in 0..<height {
-                (destination + (plane * size + top + row) * size + left)
-                    .update(from: source + (plane * height + row) * width, count: width)
-            }
-        }
-        return LabeledImages(images: result, labels: labels, classCount: classCount)
+        LabeledImages(images: images.imagesPadded(to: size, value: value), labels: labels, classCount: classCount)
     }
 
     /// The images mapped linearly from [0, 1] to `range`, such as [-1, 1] for a tanh decoder.
     public func scaled(to range: ClosedRange<Float>) -> LabeledImages {
-        let low = range.lowerBound
-        let width = range.upperBound - range.lowerBound
-        let mapped = images.map(vector: { $0 * width + low }, scalar: { $0 * width + low })
-        return LabeledImages(images: mapped, labels: labels, classCount: classCount)
+        LabeledImages(images: images.imagesScaled(to: range), labels: labels, classCount: classCount)
     }
 
     /// The average of every pixel of every image (accumulated in double precision), for example
@@ -68,6 +50,32 @@ extension LabeledImages {
 }
 
 extension Tensor {
+    /// Images `[N, C, H, W]` with a constant border, centred in `size x size`.
+    func imagesPadded(to size: Int, value: Float) -> Tensor {
+        let (height, width) = (shape[2], shape[3])
+        precondition(size >= height && size >= width, "Cannot pad \(height)x\(width) images to \(size)x\(size).")
+        let top = (size - height) / 2
+        let left = (size - width) / 2
+        let planes = shape[0] * shape[1]
+        var result = Tensor(shape: [shape[0], shape[1], size, size], repeating: value)
+        let source = pointer
+        let destination = result.mutablePointer
+        for plane in 0..<planes {
+            for row in 0..<height {
+                (destination + (plane * size + top + row) * size + left)
+                    .update(from: source + (plane * height + row) * width, count: width)
+            }
+        }
+        return result
+    }
+
+    /// Values mapped linearly from [0, 1] to `range`.
+    func imagesScaled(to range: ClosedRange<Float>) -> Tensor {
+        let low = range.lowerBound
+        let width = range.upperBound - range.lowerBound
+        return map(vector: { $0 * width + low }, scalar: { $0 * width + low })
+    }
+
     /// The entries along the first axis at `indices`, in that order.
     func rows(_ indices: [Int]) -> Tensor {
         let rowSize = count / max(shape[0], 1)

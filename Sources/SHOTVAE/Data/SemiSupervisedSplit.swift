@@ -3,7 +3,7 @@
 /// From each class, `labelsPerClass` images keep their labels and `validationPerClass`
 /// images are held out for validation; the unlabeled set is every training image that is
 /// not held out for validation, including the labeled ones, as in the paper (Method.md
-/// sections 6 and 7).
+/// sections 6 and 7), and any images without a class added with ``addingUnlabeled(_:)``.
 ///
 /// ```swift
 /// var rng = RandomGenerator(seed: 0)
@@ -12,8 +12,8 @@
 public struct SemiSupervisedSplit: Sendable {
     /// The labeled images, `labelsPerClass` per class.
     public let labeled: LabeledImages
-    /// The images trained on without labels (their labels are kept only for diagnostics).
-    public let unlabeled: LabeledImages
+    /// The images trained on without labels.
+    public let unlabeled: UnlabeledImages
     /// The held-out validation images, `validationPerClass` per class (empty when 0).
     public let validation: LabeledImages
     /// The indices into the original training set of the labeled images.
@@ -66,6 +66,25 @@ public struct SemiSupervisedSplit: Sendable {
         labeledIndices = labeled
         self.labeled = train.subset(labeled)
         self.validation = train.subset(validation)
-        unlabeled = heldOut.isEmpty ? train : train.subset((0..<train.count).filter { !heldOut.contains($0) })
+        unlabeled = UnlabeledImages(
+            images: heldOut.isEmpty ? train.images : train.subset((0..<train.count).filter { !heldOut.contains($0) }).images)
+    }
+
+    /// The same split with `images` (which have no class) added to the unlabeled set, after
+    /// the training images.
+    ///
+    /// - Parameter images: Images of the training images' shape.
+    /// - Throws: ``SHOTVAEError`` when their shape is not the training images'.
+    public func addingUnlabeled(_ images: UnlabeledImages) throws -> SemiSupervisedSplit {
+        let (theirs, ours) = (Array(images.images.shape.dropFirst()), Array(unlabeled.images.shape.dropFirst()))
+        guard theirs == ours else {
+            throw SHOTVAEError(.invalidArgument, "unlabeled images of shape \(theirs) cannot join training images of shape \(ours)")
+        }
+        return SemiSupervisedSplit(labeled: labeled, unlabeled: unlabeled.appending(images), validation: validation,
+                                   labeledIndices: labeledIndices)
+    }
+
+    private init(labeled: LabeledImages, unlabeled: UnlabeledImages, validation: LabeledImages, labeledIndices: [Int]) {
+        (self.labeled, self.unlabeled, self.validation, self.labeledIndices) = (labeled, unlabeled, validation, labeledIndices)
     }
 }

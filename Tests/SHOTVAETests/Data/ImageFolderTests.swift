@@ -92,6 +92,53 @@ import Testing
         }
     }
 
+    /// Images without a class under `unlabeled/` (in it and in a folder of it) decode like the
+    /// others and join the unlabeled set after the training images, with either split.
+    @Test func unlabeledFolderJoinsTheUnlabeledSet() throws {
+        let (root, expected) = try makeFolder("unlabeled")
+        let manager = FileManager.default
+        let unlabeledFolder = root.appendingPathComponent("unlabeled")
+        try manager.createDirectory(at: unlabeledFolder.appendingPathComponent("more"), withIntermediateDirectories: true)
+        let copies = ["b.png": "train/ant/00-rgb.png", "more/a.jpg": "train/ant/09-jpeg.jpg", "c.png": "test/bee/t1.png"]
+        for (copy, source) in copies {
+            try manager.copyItem(at: root.appendingPathComponent(source), to: unlabeledFolder.appendingPathComponent(copy))
+        }
+        try "x".write(to: unlabeledFolder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let folder = try ImageFolder(root: root, channels: 3)
+        #expect(folder.unlabeledPaths == ["b.png", "c.png", "more/a.jpg"])
+        guard let unlabeled = folder.unlabeled else {
+            Issue.record("no unlabeled images read")
+            return
+        }
+        #expect(unlabeled.images.shape == [3, 3, 6, 8])
+        for (index, path) in folder.unlabeledPaths.enumerated() {
+            let values = expected[copies[path]!]?["rgb"] ?? []
+            let decoded = Array(unlabeled.images.scalars[(index * 144)..<((index + 1) * 144)])
+            #expect(decoded.count == values.count && zip(decoded, values).allSatisfy { abs(Double($0) - $1) <= 1e-6 }, "\(path)")
+        }
+        var rng = RandomGenerator(seed: 4)
+        let perClass = try folder.split(labelsPerClass: 2, generator: &rng)
+        #expect(perClass.labeled.count == 6 && perClass.unlabeled.count == 15)
+        #expect(Array(perClass.unlabeled.images.scalars.suffix(3 * 144)) == unlabeled.images.scalars)
+        let labels = root.appendingPathComponent("labels.txt")
+        try "ant/00-rgb.png ant\n".write(to: labels, atomically: true, encoding: .utf8)
+        #expect(try folder.split(labelFile: labels).unlabeled.count == 15)
+
+        // Another size, no image, and a file where the folder should be.
+        let odd = unlabeledFolder.appendingPathComponent("more/odd.png")
+        try PNG.write(width: 5, height: 5, channels: 3, pixels: [UInt8](repeating: 128, count: 75), to: odd)
+        expectError(about: odd, "5x5 pixels, where the first image") { _ = try ImageFolder(root: root) }
+        #expect(try ImageFolder(root: root, size: (height: 6, width: 8)).unlabeled?.count == 4)
+        try manager.removeItem(at: unlabeledFolder)
+        try manager.createDirectory(at: unlabeledFolder.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        expectError(about: unlabeledFolder, "the unlabeled folder has no PNG or JPEG image") { _ = try ImageFolder(root: root) }
+        try manager.removeItem(at: unlabeledFolder)
+        try "x".write(to: unlabeledFolder, atomically: true, encoding: .utf8)
+        expectError(about: unlabeledFolder, "not a folder") { _ = try ImageFolder(root: root) }
+        try manager.removeItem(at: unlabeledFolder)
+        #expect(try ImageFolder(root: root).unlabeled == nil)
+    }
+
     @Test func badFilesAndFoldersAreNamed() throws {
         let (root, _) = try makeFolder("bad")
         let manager = FileManager.default

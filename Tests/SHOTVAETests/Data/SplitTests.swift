@@ -40,6 +40,21 @@ import Testing
         #expect(split.unlabeled.count == 200)
     }
 
+    /// Images without a class join the unlabeled set after the training images; the labeled
+    /// and validation sets stay as they were.
+    @Test func unlabeledImagesJoinTheUnlabeledSet() throws {
+        var rng = RandomGenerator(seed: 5)
+        let split = try SemiSupervisedSplit(set, labelsPerClass: 2, validationPerClass: 1, generator: &rng)
+        let extra = UnlabeledImages(images: Tensor(shape: [3, 1, 1, 1], scalars: [-1, -2, -3]))
+        let joined = try split.addingUnlabeled(extra)
+        #expect(joined.unlabeled.count == 193 && joined.unlabeled.images.shape == [193, 1, 1, 1])
+        #expect(Array(joined.unlabeled.images.scalars.prefix(190)) == split.unlabeled.images.scalars)
+        #expect(Array(joined.unlabeled.images.scalars.suffix(3)) == [-1, -2, -3])
+        #expect(joined.labeledIndices == split.labeledIndices && joined.validation.count == 10)
+        #expect(joined.unlabeled.images(at: [191]).scalars == [-2])
+        #expect(throws: SHOTVAEError.self) { try split.addingUnlabeled(UnlabeledImages(images: Tensor(shape: [1, 1, 2, 2]))) }
+    }
+
     @Test func askingForTooManyImagesThrows() {
         var rng = RandomGenerator(seed: 3)
         #expect(throws: SHOTVAEError.self) { try SemiSupervisedSplit(set, labelsPerClass: 15, validationPerClass: 6, generator: &rng) }

@@ -100,6 +100,22 @@ import Testing
             #expect(result.errors.contains("images from \(root.path): ") && result.errors.contains(log), "\(result.errors)")
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoint.safetensors").path))
         }
+        // Images without a class in unlabeled/ join the unlabeled set.
+        let unlabeled = root.appendingPathComponent("unlabeled")
+        try FileManager.default.createDirectory(at: unlabeled, withIntermediateDirectories: true)
+        for name in ["x.png", "y.png"] {
+            try FileManager.default.copyItem(at: root.appendingPathComponent("test/ant/t0.png"), to: unlabeled.appendingPathComponent(name))
+        }
+        for (tool, options, log) in [
+            ("shotvae-mnist", ["--resize", "28", "--labels", "6", "--labeled-batch-size", "2", "--batch-size", "4"], "12 training images (6 labeled), 2 unlabeled images without a class, 4 test images"),
+            ("shotvae-cifar", ["--resize", "32", "--label-file", labels.path, "--batch-size", "4"], "3 labeled, 14 unlabeled, 0 validation and 4 test images"),
+        ] {
+            let output = scratch.file("\(tool)-unlabeled-\(options.count)")
+            let result = try run(tool, ["--data-dir", root.path, "--step-budget", "2", "--output", output.path] + options)
+            #expect(result.status == 0, "\(tool) \(options): \(result.errors)")
+            #expect(result.errors.contains(log), "\(result.errors)")
+        }
+        try FileManager.default.removeItem(at: unlabeled)
         let unresized = try run("shotvae-cifar", ["--data-dir", root.path, "--labels", "3", "--output", scratch.file("small").path])
         #expect(unresized.status != 0 && unresized.errors.contains("are 8x6; the CIFAR model reads 32x32: add --resize 32"), "\(unresized.errors)")
         let empty = scratch.file("empty")
