@@ -6,11 +6,12 @@ import Glibc
 #endif
 
 /// Your own images, in the layout of torchvision's `ImageFolder`: one folder per class under
-/// `root/train` and `root/test`, PNG and JPEG files in them, and optionally images without a
-/// class under `root/unlabeled` (in it or in folders of it).
+/// `root/train` and `root/test`, PNG and JPEG files in them (or in folders of them, at any
+/// depth), and optionally images without a class under `root/unlabeled` (in it or in folders
+/// of it).
 ///
 /// ```
-/// root/train/cat/0001.png   root/train/dog/0002.jpg   ...
+/// root/train/cat/0001.png   root/train/dog/0002.jpg   root/train/dog/more/0003.png   ...
 /// root/test/cat/0100.png    root/test/dog/0101.jpeg   ...
 /// root/unlabeled/5000.png   root/unlabeled/batch2/5001.jpg   ...
 /// ```
@@ -38,8 +39,8 @@ public struct ImageFolder: Sendable {
     public let train: LabeledImages
     /// `root/test`, with the same classes.
     public let test: LabeledImages
-    /// The path of each training image relative to `root/train` (`cat/0001.png`), in the
-    /// order of ``train``.
+    /// The path of each training image relative to `root/train` (`cat/0001.png`,
+    /// `dog/more/0003.png`), in the order of ``train``.
     public let trainPaths: [String]
     /// The images of `root/unlabeled`, which have no class; `nil` without that folder.
     public let unlabeled: UnlabeledImages?
@@ -177,7 +178,8 @@ public struct ImageFolder: Sendable {
 
     // MARK: - Reading
 
-    /// The class folders of `folder`, sorted, each with its image files, sorted.
+    /// The class folders of `folder`, sorted, each with its image files (at any depth in it),
+    /// sorted.
     static func classFiles(_ folder: URL) throws -> [(name: String, files: [String])] {
         let manager = FileManager.default
         var isFolder: ObjCBool = false
@@ -190,9 +192,7 @@ public struct ImageFolder: Sendable {
         }
         guard !classes.isEmpty else { throw SHOTVAEError(.invalidFile, path: folder.path, "no class folders") }
         return try classes.map { name in
-            let files = try contents(folder.appendingPathComponent(name)).filter {
-                extensions.contains(($0 as NSString).pathExtension.lowercased())
-            }
+            let files = try imageFiles(under: folder.appendingPathComponent(name))
             guard !files.isEmpty else {
                 throw SHOTVAEError(.invalidFile, path: folder.appendingPathComponent(name).path,
                                    "the class folder has no PNG or JPEG image")
@@ -210,12 +210,20 @@ public struct ImageFolder: Sendable {
         guard isFolder.boolValue else {
             throw SHOTVAEError(.invalidFile, path: folder.path, "not a folder: unlabeled images go in a folder named unlabeled")
         }
+        let files = try imageFiles(under: folder)
+        guard !files.isEmpty else { throw SHOTVAEError(.invalidFile, path: folder.path, "the unlabeled folder has no PNG or JPEG image") }
+        return files
+    }
+
+    /// The image files in `folder` and in its folders at any depth (as torchvision's
+    /// `ImageFolder` reads a class folder), as sorted paths relative to it.
+    static func imageFiles(under folder: URL) throws -> [String] {
         var files: [String] = []
         func visit(_ relative: String) throws {
             for name in try contents(relative.isEmpty ? folder : folder.appendingPathComponent(relative)) {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 var isSubfolder: ObjCBool = false
-                _ = manager.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isSubfolder)
+                _ = FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isSubfolder)
                 if isSubfolder.boolValue {
                     try visit(path)
                 } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
@@ -224,7 +232,6 @@ public struct ImageFolder: Sendable {
             }
         }
         try visit("")
-        guard !files.isEmpty else { throw SHOTVAEError(.invalidFile, path: folder.path, "the unlabeled folder has no PNG or JPEG image") }
         return files.sorted()
     }
 

@@ -92,6 +92,43 @@ import Testing
         }
     }
 
+    /// Images in folders of a class folder belong to that class, as in torchvision's
+    /// `ImageFolder`; a label file names them by their path under `train`.
+    @Test func classFoldersAreReadAtAnyDepth() throws {
+        let (root, expected) = try makeFolder("nested")
+        let flat = try ImageFolder(root: root, channels: 3)
+        let manager = FileManager.default
+        let nested = root.appendingPathComponent("train/bee/more/deeper")
+        try manager.createDirectory(at: nested, withIntermediateDirectories: true)
+        try manager.copyItem(at: root.appendingPathComponent("train/ant/00-rgb.png"), to: nested.appendingPathComponent("x.png"))
+        try "x".write(to: nested.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let folder = try ImageFolder(root: root, channels: 3)
+        #expect(folder.train.count == flat.train.count + 1)
+        guard let index = folder.trainPaths.firstIndex(of: "bee/more/deeper/x.png") else {
+            Issue.record("bee/more/deeper/x.png not read: \(folder.trainPaths)")
+            return
+        }
+        #expect(folder.train.labels[index] == folder.classNames.firstIndex(of: "bee"))
+        let values = expected["train/ant/00-rgb.png"]?["rgb"] ?? []
+        let decoded = Array(folder.train.images.scalars[(index * 144)..<((index + 1) * 144)])
+        #expect(decoded.count == values.count && zip(decoded, values).allSatisfy { abs(Double($0) - $1) <= 1e-6 })
+        let labels = root.appendingPathComponent("labels.txt")
+        try "bee/more/deeper/x.png bee\n".write(to: labels, atomically: true, encoding: .utf8)
+        #expect(try folder.split(labelFile: labels).labeledIndices == [index])
+
+        // A class folder whose images all lie in its folders is not empty; one with none is.
+        let onlyNested = root.appendingPathComponent("train/cat")
+        let moved = root.appendingPathComponent("train/cat/sub")
+        try manager.createDirectory(at: moved, withIntermediateDirectories: true)
+        for name in try manager.contentsOfDirectory(atPath: onlyNested.path) where name != "sub" {
+            try manager.moveItem(at: onlyNested.appendingPathComponent(name), to: moved.appendingPathComponent(name))
+        }
+        #expect(try ImageFolder(root: root, channels: 3).train.count == folder.train.count)
+        try manager.removeItem(at: moved)
+        try manager.createDirectory(at: moved, withIntermediateDirectories: true)
+        expectError(about: onlyNested, "the class folder has no PNG or JPEG image") { _ = try ImageFolder(root: root) }
+    }
+
     /// Images without a class under `unlabeled/` (in it and in a folder of it) decode like the
     /// others and join the unlabeled set after the training images, with either split.
     @Test func unlabeledFolderJoinsTheUnlabeledSet() throws {
