@@ -14,22 +14,37 @@ import argparse
 import gzip
 import os
 import struct
+import sys
 
-from PIL import Image
+try:
+    from PIL import Image
+except ImportError:
+    sys.exit("fashion-mnist-folder.py needs Pillow: apt-get install python3-pil")
 
 CLASSES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 
 
 def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        sys.exit(f"{path}: no such file (Debian's Fashion-MNIST: apt-get install dataset-fashion-mnist, or give --source)")
+    except (OSError, EOFError) as error:
+        sys.exit(f"{path}: not a readable gzip file ({error})")
+    if len(data) < 8:
+        sys.exit(f"{path}: {len(data)} bytes, too short for an IDX header")
     magic, count = struct.unpack(">II", data[:8])
-    if magic == 0x803:
+    if magic == 0x803 and len(data) >= 16:
         rows, columns = struct.unpack(">II", data[8:16])
-        return count, rows, columns, data[16:]
-    if magic == 0x801:
-        return count, 1, 1, data[8:]
-    raise SystemExit(f"{path}: not an IDX file of images or labels (magic {magic:#x})")
+        header = 16
+    elif magic == 0x801:
+        rows, columns, header = 1, 1, 8
+    else:
+        sys.exit(f"{path}: not an IDX file of images or labels (magic {magic:#x})")
+    if len(data) < header + count * rows * columns:
+        sys.exit(f"{path}: truncated: {len(data) - header} bytes of data for {count} items of {rows * columns}")
+    return count, rows, columns, data[header:]
 
 
 def export(source, out, split, prefix):
