@@ -35,7 +35,9 @@ def read_idx(path):
     if len(data) < 8:
         sys.exit(f"{path}: {len(data)} bytes, too short for an IDX header")
     magic, count = struct.unpack(">II", data[:8])
-    if magic == 0x803 and len(data) >= 16:
+    if magic == 0x803:
+        if len(data) < 16:
+            sys.exit(f"{path}: {len(data)} bytes, too short for an IDX header of images")
         rows, columns = struct.unpack(">II", data[8:16])
         header = 16
     elif magic == 0x801:
