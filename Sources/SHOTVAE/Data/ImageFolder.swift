@@ -68,7 +68,8 @@ public struct ImageFolder: Sendable {
     ///   - size: Resize every image to this `(height, width)`; `nil` requires all to have one size.
     ///   - showsProgress: Show the decoding's progress on standard error, when it is a terminal.
     /// - Throws: ``SHOTVAEError`` naming the file or folder: a missing `train` or `test` folder,
-    ///   a class folder or an `unlabeled` folder without images, test classes that differ from
+    ///   fewer than two class folders, a class folder or an `unlabeled` folder without images, a
+    ///   link to a folder that holds it, test classes that differ from
     ///   the training classes, an unreadable, truncated or corrupt image, or (without `size`) an
     ///   image of another size.
     public init(root: URL, channels: Int = 3, size: (height: Int, width: Int)? = nil, showsProgress: Bool = false) throws {
@@ -191,6 +192,9 @@ public struct ImageFolder: Sendable {
             return manager.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isClass) && isClass.boolValue
         }
         guard !classes.isEmpty else { throw SHOTVAEError(.invalidFile, path: folder.path, "no class folders") }
+        guard classes.count > 1 else {
+            throw SHOTVAEError(.invalidFile, path: folder.path, "one class folder (\(classes[0])): a classifier needs at least two")
+        }
         return try classes.map { name in
             let files = try imageFiles(under: folder.appendingPathComponent(name))
             guard !files.isEmpty else {
@@ -216,16 +220,28 @@ public struct ImageFolder: Sendable {
     }
 
     /// The image files in `folder` and in its folders at any depth (as torchvision's
-    /// `ImageFolder` reads a class folder), as sorted paths relative to it.
+    /// `ImageFolder` reads a class folder, links followed), as sorted paths relative to it.
+    ///
+    /// - Throws: ``SHOTVAEError`` naming a link to a folder that holds it, which would read
+    ///   the same images again and again.
     static func imageFiles(under folder: URL) throws -> [String] {
         var files: [String] = []
+        // The real paths of the folders being read, from `folder` down.
+        var ancestors: Set<String> = [folder.resolvingSymlinksInPath().path]
         func visit(_ relative: String) throws {
             for name in try contents(relative.isEmpty ? folder : folder.appendingPathComponent(relative)) {
                 let path = relative.isEmpty ? name : relative + "/" + name
+                let url = folder.appendingPathComponent(path)
                 var isSubfolder: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isSubfolder)
+                _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isSubfolder)
                 if isSubfolder.boolValue {
+                    let real = url.resolvingSymlinksInPath().path
+                    guard ancestors.insert(real).inserted else {
+                        throw SHOTVAEError(.invalidFile, path: url.path,
+                                           "a link to \(real), a folder that holds it: its images would be read again and again")
+                    }
                     try visit(path)
+                    ancestors.remove(real)
                 } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
                     files.append(path)
                 }

@@ -93,7 +93,8 @@ import Testing
     }
 
     /// Images in folders of a class folder belong to that class, as in torchvision's
-    /// `ImageFolder`; a label file names them by their path under `train`.
+    /// `ImageFolder`; a label file names them by their path under `train`. Links are followed,
+    /// but not back into a folder that holds them; a single class is refused.
     @Test func classFoldersAreReadAtAnyDepth() throws {
         let (root, expected) = try makeFolder("nested")
         let flat = try ImageFolder(root: root, channels: 3)
@@ -127,6 +128,26 @@ import Testing
         try manager.removeItem(at: moved)
         try manager.createDirectory(at: moved, withIntermediateDirectories: true)
         expectError(about: onlyNested, "the class folder has no PNG or JPEG image") { _ = try ImageFolder(root: root) }
+        try manager.removeItem(at: moved)
+        try manager.copyItem(at: root.appendingPathComponent("train/ant/00-rgb.png"), to: onlyNested.appendingPathComponent("y.png"))
+
+        // A link back to a folder that holds it would read its images again and again.
+        let link = nested.appendingPathComponent("up")
+        try manager.createSymbolicLink(atPath: link.path, withDestinationPath: "../..")
+        expectError(about: link, "a folder that holds it") { _ = try ImageFolder(root: root) }
+        try manager.removeItem(at: link)
+        // A link to a folder elsewhere is read like a folder.
+        try manager.createSymbolicLink(atPath: link.path, withDestinationPath: root.appendingPathComponent("test/ant").path)
+        #expect(try ImageFolder(root: root).trainPaths.contains { $0.hasPrefix("bee/more/deeper/up/") })
+
+        // One class is not a classification task.
+        let single = scratch.file("single")
+        for part in ["train", "test"] {
+            try manager.createDirectory(at: single.appendingPathComponent("\(part)/only"), withIntermediateDirectories: true)
+            try manager.copyItem(at: root.appendingPathComponent("train/ant/00-rgb.png"),
+                                 to: single.appendingPathComponent("\(part)/only/x.png"))
+        }
+        expectError(about: single.appendingPathComponent("train"), "one class folder (only)") { _ = try ImageFolder(root: single) }
     }
 
     /// Images without a class under `unlabeled/` (in it and in a folder of it) decode like the
