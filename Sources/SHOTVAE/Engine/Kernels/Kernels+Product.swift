@@ -20,8 +20,15 @@ extension Kernels {
     /// Columns of a panel of the right-hand matrix: two vectors.
     static let panelWidth = 16
 
-    /// Rows of the left-hand matrix in one block: with two vectors per row, twelve accumulators.
+    /// Rows of the left-hand matrix in one block of the portable kernel: with two vectors per
+    /// row, twelve accumulators.
     static let blockRows = 6
+
+    /// Rows of the left-hand matrix in one block of the product kernel of `instructionSet`
+    /// (AVX-512: 8, AVX2 and portable: 6). A last block of fewer rows costs as much as a whole one.
+    static func blockRows(_ instructionSet: InstructionSet) -> Int {
+        instructionSet == .avx512 ? 8 : blockRows
+    }
 
     /// Where ``product(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:)`` reads
     /// the right-hand matrix `B` (`k x n`): panel `q` (columns `16q …`) starts at

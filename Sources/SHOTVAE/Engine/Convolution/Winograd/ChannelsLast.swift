@@ -153,9 +153,10 @@ enum ChannelsLast {
 
     /// Cuts the batch into groups of images whose transformed data (`positions` matrices of a row
     /// per tile on each side, rows of `rowLengths` floats) takes about ``groupFloats``, but at
-    /// least ``groupTiles`` tiles and one group per core, and hands the groups to the cores as
-    /// `sharing` says, each with its core's buffers and `scratchFloats` floats of scratch (and
-    /// a third transformed buffer with `gradientBuffer`).
+    /// least ``groupTiles`` tiles and one group per core, their tiles in whole blocks of the
+    /// products' rows where the batch allows (``Convolution/Groups``), and hands the groups to
+    /// the cores as `sharing` says, each with its core's buffers and `scratchFloats` floats of
+    /// scratch (and a third transformed buffer with `gradientBuffer`).
     static func forEachGroup(
         batch: Int, tilesPerImage: Int, positions: Int, rowLengths: (first: Int, second: Int), scratchFloats: Int,
         sharing: Convolution.Sharing, gradientBuffer: Bool = false, _ body: (_ worker: Int, _ group: Group) -> Void
@@ -164,11 +165,14 @@ enum ChannelsLast {
         let byCache = groupFloats / perImage
         let byWidth = (groupTiles + tilesPerImage - 1) / tilesPerImage
         let size = max(1, min(max(byCache, byWidth), batch / Parallel.coreCount))
-        let first = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.first)
-        let second = Layout(positions: positions, rows: size * tilesPerImage, rowLength: rowLengths.second)
+        // Groups of whole blocks of the products' rows: tiles a multiple of `rows`.
+        let rows = Kernels.blockRows(InstructionSet.current)
+        let groups = Convolution.Groups(batch: batch, size: size, alignment: rows / gcd(rows, tilesPerImage))
+        let first = Layout(positions: positions, rows: groups.largest * tilesPerImage, rowLength: rowLengths.first)
+        let second = Layout(positions: positions, rows: groups.largest * tilesPerImage, rowLength: rowLengths.second)
         let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats),
                                               matrices: gradientBuffer ? 4 : 3)
-        Convolution.forEachGroup(batch: batch, size: size, sharing: sharing) { worker, images in
+        Convolution.forEachGroup(groups, sharing: sharing) { worker, images in
             // A group's work besides its products is its transforms and channels-last copies.
             PhaseClock.measure(.transforms) {
                 body(worker, Group(images: images, tiles: images.count * tilesPerImage,
@@ -325,3 +329,6 @@ enum ChannelsLast {
          SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3]))
     }
 }
+
+/// The greatest common divisor of two positive integers.
+private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
