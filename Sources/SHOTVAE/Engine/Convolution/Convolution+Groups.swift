@@ -20,8 +20,8 @@ extension Convolution {
     /// (``Kernels/blockRows(_:)``), which computes a last block of fewer rows at full cost: the
     /// MNIST VAE's 8x8 layer at batch 132 (one tile an image) on two cores went in four groups
     /// of 33 tiles, 40 rows computed for 33 on AVX-512, and now goes in groups of 32, 32, 32
-    /// and 36 (136 rows computed for 132). A batch too small for as many aligned groups as unaligned ones
-    /// keeps the unaligned ones, so that no core goes without.
+    /// and 36 (136 rows computed for 132). A batch too small for as many aligned groups as
+    /// unaligned ones keeps the unaligned ones, so that no core goes without.
     struct Groups {
         /// The images to cut, `0..<batch`.
         let batch: Int
