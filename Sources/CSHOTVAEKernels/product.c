@@ -181,6 +181,15 @@ static void product_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a
 }
 #endif
 
+ptrdiff_t shotvae_product_block_rows(shotvae_isa isa) {
+#if defined(__x86_64__)
+    return isa == shotvae_isa_avx512 ? AVX512_ROWS : AVX2_ROWS;
+#else
+    (void)isa;
+    __builtin_trap();
+#endif
+}
+
 void shotvae_product(shotvae_isa isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const float *a, ptrdiff_t row_stride, ptrdiff_t depth_stride,
                      const float *b, ptrdiff_t panel_stride, ptrdiff_t b_row_stride,

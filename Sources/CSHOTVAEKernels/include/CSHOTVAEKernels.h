@@ -25,6 +25,10 @@ shotvae_isa shotvae_best_isa(void);
 /// p * depth_stride]`; `B` is `k x n` in panels of 16 columns, panel `q`'s row `p` being the 16
 /// floats at `b + q * panel_stride + p * b_row_stride`; `C` is `m x n`, rows `ldc` apart.
 /// `isa` must be `shotvae_isa_avx2` or `shotvae_isa_avx512` and supported by the CPU.
+/// Rows of `A` in one register block of `shotvae_product`'s kernel for `isa` (a last block of
+/// fewer rows costs as much as a whole one); `isa` as for `shotvae_product`.
+ptrdiff_t shotvae_product_block_rows(shotvae_isa isa);
+
 void shotvae_product(shotvae_isa isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const float *a, ptrdiff_t row_stride, ptrdiff_t depth_stride,
                      const float *b, ptrdiff_t panel_stride, ptrdiff_t b_row_stride,

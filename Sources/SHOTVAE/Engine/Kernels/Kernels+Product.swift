@@ -27,7 +27,7 @@ extension Kernels {
     /// Rows of the left-hand matrix in one block of the product kernel of `instructionSet`
     /// (AVX-512: 8, AVX2 and portable: 6). A last block of fewer rows costs as much as a whole one.
     static func blockRows(_ instructionSet: InstructionSet) -> Int {
-        instructionSet == .avx512 ? 8 : blockRows
+        instructionSet == .portable ? blockRows : shotvae_product_block_rows(instructionSet.isa)
     }
 
     /// Where ``product(rows:columns:depth:a:rowStride:depthStride:b:c:ldc:accumulates:)`` reads

@@ -168,8 +168,9 @@ enum ChannelsLast {
         // Groups of whole blocks of the products' rows: tiles a multiple of `rows`.
         let rows = Kernels.blockRows(InstructionSet.current)
         let groups = Convolution.Groups(batch: batch, size: size, alignment: rows / gcd(rows, tilesPerImage))
-        let first = Layout(positions: positions, rows: groups.largest * tilesPerImage, rowLength: rowLengths.first)
-        let second = Layout(positions: positions, rows: groups.largest * tilesPerImage, rowLength: rowLengths.second)
+        let largest = groups.largest * tilesPerImage
+        let first = Layout(positions: positions, rows: largest, rowLength: rowLengths.first)
+        let second = Layout(positions: positions, rows: largest, rowLength: rowLengths.second)
         let workspace = Convolution.Workspace(rows: 1, columns: max(first.size, second.size, scratchFloats),
                                               matrices: gradientBuffer ? 4 : 3)
         Convolution.forEachGroup(groups, sharing: sharing) { worker, images in
