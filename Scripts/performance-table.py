@@ -14,8 +14,11 @@ products reach ("mnist-step FMA peak fraction", ...), "conv / sgemm rate", and "
 instruction set, OpenBLAS's core and the FMA peak in GFLOP/s). Lines that are not JSON objects (build messages) are skipped. With several
 files, each cell lists the runs in order, separated by " / ".
 
-`compare --json` does not describe the machine, so the last line names it from --machine, or
-else from /proc/cpuinfo and /proc/meminfo of the machine this script runs on.
+and "machine" (the processor as `/proc/cpuinfo` describes it: vendor, family and model numbers,
+model name, logical CPUs, vector extensions, memory; its "summary" is one line). The last line
+of the output names the machine from --machine if given, else from the runs' "machine" lines,
+else (runs of an older `compare`) from /proc/cpuinfo and /proc/meminfo of the machine this
+script runs on.
 Standard library only.
 """
 
@@ -63,6 +66,15 @@ def joined(values, unit=None):
     return " / ".join(values) + (" " + unit if unit else "")
 
 
+def measured_machine(runs):
+    """The machine the runs describe: their summaries, one if they agree, or None if no run has one."""
+    summaries = [run["machine"]["summary"] for run in runs if "summary" in run.get("machine", {})]
+    if not summaries:
+        return None
+    distinct = list(dict.fromkeys(summaries))
+    return distinct[0] if len(distinct) == 1 else " / ".join(summaries)
+
+
 def machine_description():
     """The processor, its logical CPUs, the vector extensions that matter here, and the memory."""
     model, flags, cpus = None, set(), 0
@@ -96,7 +108,7 @@ def machine_description():
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", help="files written by `shotvae-bench compare --json`")
-    parser.add_argument("--machine", help="the machine the runs were measured on (default: this one)")
+    parser.add_argument("--machine", help="the machine the runs were measured on (default: the one the runs describe)")
     args = parser.parse_args(argv)
     runs = [read_run(path) for path in args.runs]
 
@@ -129,7 +141,7 @@ def main(argv):
             joined(sorted({k["instruction_set"] for k in kernels})), joined(sorted({k["openblas_core"] for k in kernels}))))
     plural = "s" if len(runs) > 1 else ""
     print("Machine: {}; {} run{} of `swift run -c release shotvae-bench compare --json`.".format(
-        args.machine or machine_description(), len(runs), plural))
+        args.machine or measured_machine(runs) or machine_description(), len(runs), plural))
 
 
 if __name__ == "__main__":

@@ -88,6 +88,10 @@ struct CompareWorkload: ParsableCommand {
             for (key, workload) in [("mnist", "mnist-step"), ("wrn", "wrn-step")] {
                 if let phases = ours[key]?["phases"] { print(jsonLine(["comparison": "\(workload) phases", "phases": phases])) }
             }
+            if var machine = Processor.current()?.json {
+                machine["comparison"] = "machine"
+                print(jsonLine(machine))
+            }
             print(jsonLine(["comparison": "kernels", "instruction_set": MachineLimits.instructionSet,
                             "openblas_core": openBLASCore(),
                             "fma_peak_gflops": number(ours["wrn"] ?? ours["mnist"], "fma_peak_gflops") ?? .nan]))
@@ -109,6 +113,7 @@ struct CompareWorkload: ParsableCommand {
                          number(c, "ratio")!, number(c, "gflops")!, number(c, "sgemm_gflops")!))
         }
         print(openBLASKernels())
+        print("machine: \(Processor.current()?.summary ?? "not described (no /proc/cpuinfo)")")
         print("advantage: how many times better SHOTVAE is (PyTorch's time / ours, our images/s / PyTorch's, PyTorch's RSS / ours)")
     }
 
