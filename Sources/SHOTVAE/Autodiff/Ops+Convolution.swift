@@ -24,6 +24,31 @@ func rectifiedConv2d(_ input: Variable, weight: Variable, bias: Variable?, strid
     convolution(input, weight: weight, bias: bias, stride: stride, padding: padding, rectifies: true)
 }
 
+/// For inference (no gradient to record): `second(max(0, first(input)))`, then `max(0, ·)` if
+/// `rectifies`, with the first convolution's output made a group of images at a time while the
+/// second reads it (``Convolution/chainedForward(input:first:second:rectifies:)``); `nil` when
+/// the input records a gradient or the two convolutions do not run in that form, and the layers
+/// then run one after the other. The values are the same either way.
+func chainedConv2d(_ input: Variable, first: Conv2D, second: Conv2D, rectifies: Bool) -> Variable? {
+    guard !input.requiresGradient else { return nil }
+    let x = input.value
+    let (w1, w2) = (first.weight.value, second.weight.value)
+    let (b1, b2) = (first.bias?.value, second.bias?.value)
+    guard x.rank == 4, w1.rank == 4, w2.rank == 4, x.shape[1] == w1.shape[1], w2.shape[1] == w1.shape[0] else { return nil }
+    let g1 = conv2dGeometry(x, weight: w1, bias: b1, stride: first.stride, padding: first.padding)
+    let g2 = ConvolutionGeometry(
+        channels: w1.shape[0], height: g1.outputHeight, width: g1.outputWidth,
+        kernelHeight: w2.shape[2], kernelWidth: w2.shape[3], stride: second.stride, padding: second.padding)
+    guard g2.outputHeight > 0, g2.outputWidth > 0 else { return nil }
+    if let b2 { precondition(b2.shape == [w2.shape[0]], "conv2d: bias must be [\(w2.shape[0])], got \(b2.shape).") }
+    let y = PhaseClock.measure(.convolutionForward) {
+        Convolution.chainedForward(
+            input: x, first: .init(weight: w1, bias: b1, geometry: g1), second: .init(weight: w2, bias: b2, geometry: g2),
+            rectifies: rectifies)
+    }
+    return y.map { Variable($0) }
+}
+
 /// ``conv2d(_:weight:bias:stride:padding:)``, rectified if asked.
 private func convolution(
     _ input: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Int, rectifies: Bool

@@ -27,6 +27,16 @@
 /// A custom layer opts in by conforming to ``RectifierFusing``; it is not fused otherwise. To
 /// keep a fusing layer and its rectifier apart, put either in a `Sequential` of its own: only
 /// direct neighbours are fused.
+///
+/// ## Chaining two convolutions in inference
+///
+/// Without a graph to record (``ForwardContext/recordsGradients`` false, as in
+/// ``ForwardContext/inference(seed:)``), the children `Conv2D, ReLU, Conv2D` (and a ``ReLU``
+/// right after them) run as one chain when the first convolution is one the engine runs by
+/// im2col and the second a 4x4 convolution of stride 2 that it runs in the polyphase Winograd
+/// form: the MNIST encoder's first two layers. The first convolution's output is then made a
+/// group of images at a time, just before the second reads it, and is never whole in memory (at
+/// batch 1,000 it would be 32 MB). The outputs are the same as layer by layer.
 public final class Sequential: Layer {
     /// The layers with their names, in order.
     public let children: [(name: String, layer: any Layer)]
@@ -48,7 +58,10 @@ public final class Sequential: Layer {
         var index = 0
         while index < children.count {
             let layer = children[index].layer
-            if index + 1 < children.count, children[index + 1].layer is ReLU, let fusing = layer as? any RectifierFusing {
+            if !context.recordsGradients, let (chained, length) = chain(at: index, input: x) {
+                x = chained
+                index += length
+            } else if index + 1 < children.count, children[index + 1].layer is ReLU, let fusing = layer as? any RectifierFusing {
                 x = fusing.rectified(x, context: context)
                 index += 2
             } else {
@@ -57,6 +70,17 @@ public final class Sequential: Layer {
             }
         }
         return x
+    }
+
+    /// Inference through `Conv2D, ReLU, Conv2D` (and a `ReLU` after, if there is one) from child
+    /// `index` as one chain (``chainedConv2d(_:first:second:rectifies:)``): the output and how
+    /// many children it covers, or `nil` when the children are not such a chain or the chain
+    /// does not run in one piece.
+    private func chain(at index: Int, input: Variable) -> (Variable, Int)? {
+        guard index + 2 < children.count, let first = children[index].layer as? Conv2D,
+              children[index + 1].layer is ReLU, let second = children[index + 2].layer as? Conv2D else { return nil }
+        let rectifies = index + 3 < children.count && children[index + 3].layer is ReLU
+        return chainedConv2d(input, first: first, second: second, rectifies: rectifies).map { ($0, rectifies ? 4 : 3) }
     }
 }
 

@@ -19,7 +19,7 @@
 ///
 /// Two passes, with the large side `[C, H, W]` and the small side `[O, H/2, W/2]` of the
 /// convolution, each transforming its source once per group of images for all of its uses:
-/// - ``down(_:kernels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:)``:
+/// - ``down(_:kernels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``:
 ///   the convolution (and a transposed convolution's input gradient); with a small-side partner,
 ///   also the kernel gradient (a transposed convolution's).
 /// - ``up(_:kernels:partner:batch:largeChannels:smallChannels:height:width:)``: the adjoint,
@@ -67,6 +67,23 @@ enum PolyphaseWinograd {
                  rectifies: rectifies, inputActivation: inputActivation).output!
         }
         return (y, u)
+    }
+
+    /// ``forward(input:weight:bias:rectifies:inputActivation:geometry:)`` of an input that is
+    /// never whole: `produce` makes each group's images when their turn comes (see
+    /// ``down(_:kernels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``).
+    static func forward(
+        batch: Int, producedBy produce: (_ worker: Int, _ images: Range<Int>, _ use: (UnsafePointer<Float>) -> Void) -> Void,
+        weight: Tensor, bias: Tensor?, rectifies: Bool, geometry g: ConvolutionGeometry
+    ) -> Tensor {
+        let outChannels = weight.shape[0]
+        let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
+        return withExtendedLifetime(bias) {
+            withoutActuallyEscaping(produce) { produce in
+                down(nil, kernels: u, partner: nil, batch: batch, largeChannels: g.channels, smallChannels: outChannels,
+                     height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies, produce: produce).output!
+            }
+        }
     }
 
     /// The gradients of ``forward(input:weight:bias:rectifies:inputActivation:geometry:)`` with
@@ -126,11 +143,18 @@ enum PolyphaseWinograd {
     /// kernels `u` `[25, O, 4C']`, the convolution `[N, O, H/2, W/2]` (plus `bias[o]`, then
     /// `max(0, ·)` if asked); with a small-side `partner` `[N, O, H/2, W/2]`, the kernel gradient
     /// `Kᵀ (Σ_tiles (A ȳ Aᵀ)[ξ] ⊙ V[ξ])` with `ȳ` the partner (a transposed convolution's).
+    ///
+    /// Without `large` (`nil`), `produce` makes each group's large side when the group's turn
+    /// comes: called on the group's core with the group's images, it passes their `[images, C, H,
+    /// W]` to its last argument (for a convolution chain, the previous convolution's output of
+    /// those images alone, ``Convolution/chainedForward(input:first:second:)``).
     static func down(
-        _ large: UnsafePointer<Float>, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
+        _ large: UnsafePointer<Float>?, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
         largeChannels: Int, smallChannels: Int, height: Int, width: Int,
-        bias: UnsafePointer<Float>? = nil, rectifies: Bool = false, inputActivation: ChannelsLast.Activation? = nil
+        bias: UnsafePointer<Float>? = nil, rectifies: Bool = false, inputActivation: ChannelsLast.Activation? = nil,
+        produce: ((_ worker: Int, _ images: Range<Int>, _ use: (UnsafePointer<Float>) -> Void) -> Void)? = nil
     ) -> (output: Tensor?, kernelGradient: Tensor?) {
+        precondition((large == nil) != (produce == nil), "down needs the large side or a way to produce it, not both.")
         let shape = PhaseTiles(height: height, width: width)
         let small = shape.small
         var output = u.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
@@ -144,10 +168,18 @@ enum PolyphaseWinograd {
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
-            for (i, n) in images.enumerated() {
-                shape.transformInput(large + n * largeChannels * shape.pixels, channels: largeChannels, into: v.data,
-                                     firstTile: i * shape.tilesPerImage, layout: v.layout, scratch: group.scratch,
-                                     activation: inputActivation)
+            // The group's images, `[images, C, H, W]`, transformed.
+            func transform(_ first: UnsafePointer<Float>) {
+                for i in 0..<images.count {
+                    shape.transformInput(first + i * largeChannels * shape.pixels, channels: largeChannels,
+                                         into: v.data, firstTile: i * shape.tilesPerImage, layout: v.layout,
+                                         scratch: group.scratch, activation: inputActivation)
+                }
+            }
+            if let large {
+                transform(large + images.lowerBound * largeChannels * shape.pixels)
+            } else {
+                produce!(worker, images, transform)
             }
             if let panels, let y {
                 // M[ξ]ᵀ = V[ξ] U[ξ]ᵀ: tiles x O.
