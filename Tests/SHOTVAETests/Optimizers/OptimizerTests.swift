@@ -61,6 +61,36 @@ import Testing
         #expect(whole.value.scalars != values)
     }
 
+    /// SGD updates in place, eight values at a time and the rest one at a time: every setting
+    /// (without momentum, classical, Nesterov; with and without weight decay) steps bit for bit
+    /// as the formulas of ``SGD`` evaluated one value at a time, on a parameter of 19 values.
+    @Test(arguments: [(Float(0), Float(0.01), false), (0.9, 5e-4, false), (0.9, 5e-4, true), (0.9, 0, false)])
+    func sgdStepsAsItsFormulas(momentum: Float, weightDecay: Float, nesterov: Bool) {
+        let values = randomTensor([19], seed: 91).scalars
+        let parameter = Parameter(Tensor(shape: [19], scalars: values))
+        let optimizer = SGD(parameters: [parameter], learningRate: 0.1, momentum: momentum, weightDecay: weightDecay,
+                            nesterov: nesterov)
+        var (expected, buffer) = (values, [Float](repeating: 0, count: 19))
+        for step in 0..<3 {
+            let gradient = randomTensor([19], seed: 92 + UInt64(step)).scalars
+            parameter.gradient = Tensor(shape: [19], scalars: gradient)
+            optimizer.step()
+            optimizer.zeroGradients()
+            for i in 0..<19 {
+                var g = weightDecay == 0 ? gradient[i] : gradient[i] + weightDecay * expected[i]
+                if momentum != 0 {
+                    buffer[i] = step == 0 ? g : momentum * buffer[i] + g
+                    g = nesterov ? g + momentum * buffer[i] : buffer[i]
+                }
+                expected[i] = expected[i] + -0.1 * g
+            }
+            #expect(parameter.value.scalars == expected, "step \(step)")
+        }
+        #expect(parameter.value.scalars != values)
+        #expect(optimizer.state.tensors.isEmpty == (momentum == 0))
+        if momentum != 0 { #expect(optimizer.state.tensors["momentum.0"]?.scalars == buffer) }
+    }
+
     @Test func parametersWithoutGradientsStayPut() {
         let p = Parameter(Tensor(shape: [2], scalars: [1, 2]))
         let optimizer = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
