@@ -155,11 +155,20 @@ private func transposedConvolution(
         PhaseClock.measure(.transposedConvolutionBackward) {
             let (gradient, biasGradient) = Convolution.outputGradient(
                 outputGradient, rectifiedOutput: rectified, computesBias: biasNode != nil)
+            // A weight gradient already there (the other half of a step) takes the whole-image
+            // path's gradient on its taps, without a whole kernel gradient made first.
+            let addsCut = Convolution.WholeImage.applies(g) && weightNode?.gradient != nil
             let (dx, dw) = Convolution.transposedBackward(
                 outputGradient: gradient, input: x, weight: w, geometry: g, saved: saved,
-                computesInput: inputNode != nil, computesWeight: weightNode != nil)
+                computesInput: inputNode != nil, computesWeight: weightNode != nil, cutsWeightGradient: addsCut)
             if let dx { inputNode?.accumulateGradient(dx) }
-            if let dw { weightNode?.accumulateGradient(dw) }
+            if let dw, let weightNode {
+                if addsCut {
+                    Convolution.WholeImage.addUncut(dw, into: &weightNode.gradient!, geometry: g)
+                } else {
+                    weightNode.accumulateGradient(dw)
+                }
+            }
             if let biasGradient { biasNode?.accumulateGradient(biasGradient) }
         }
     }

@@ -53,6 +53,26 @@ extension Convolution {
             return weight
         }
 
+        /// Adds the gradient of the cut kernels `[O, C·H·W]` into a kernel gradient `[O, C, kh,
+        /// kw]` on the taps that meet the image (the others gain zero): the sum
+        /// ``uncutKernels(_:outChannels:geometry:)`` would give, without writing out a whole
+        /// kernel gradient of zeros first. For the DCGAN decoder's 1x1-to-2x2 layer, whose
+        /// gradient each half of a step adds into, that one was 32 MiB.
+        static func addUncut(_ cut: Tensor, into gradient: inout Tensor, geometry g: ConvolutionGeometry) {
+            let (kh, kw) = (g.kernelHeight, g.kernelWidth)
+            let kernels = gradient.count / (kh * kw)
+            precondition(cut.count == kernels * g.inputPixels, "The cut gradient does not match the kernel gradient.")
+            let (u, w) = (cut.pointer, gradient.mutablePointer)
+            Parallel.forEach(kernels, grain: max(1, Tensor.elementwiseGrain / (kh * kw))) { range in
+                for kernel in range {
+                    for a in 0..<g.height {
+                        let taps = w + (kernel * kh + a + g.padding) * kw + g.padding
+                        Kernels.add(u + (kernel * g.height + a) * g.width, into: taps, count: g.width)
+                    }
+                }
+            }
+        }
+
         /// `y[n, o] = Σ Ŵ[o, ·] x[n, ·] (+ bias[o])`, then `max(0, ·)` if `rectifies`: `input`
         /// `[N, C, H, W]` to `[N, O, 1, 1]`; and the cut kernels `Ŵ` (those given in `cut`, or made
         /// here), which the input gradient multiplies by again.
@@ -78,7 +98,7 @@ extension Convolution {
         /// them.
         static func backward(
             outputGradient: Tensor, input: Tensor?, weight: Tensor, cut given: Tensor? = nil,
-            geometry g: ConvolutionGeometry, computesInput: Bool, computesWeight: Bool
+            geometry g: ConvolutionGeometry, computesInput: Bool, computesWeight: Bool, cutsWeightGradient: Bool = false
         ) -> (input: Tensor?, weight: Tensor?) {
             let (batch, outChannels, imageSize) = (outputGradient.shape[0], weight.shape[0], g.channels * g.inputPixels)
             let dy = outputGradient.pointer
@@ -95,7 +115,7 @@ extension Convolution {
                 var cut = Tensor(uninitializedShape: [outChannels, imageSize])
                 Kernels.parallelGemm(transposeA: true, m: outChannels, n: imageSize, k: batch, a: dy, lda: outChannels,
                                      b: input.pointer, ldb: imageSize, c: cut.mutablePointer, ldc: imageSize)
-                dw = uncutKernels(cut, outChannels: outChannels, geometry: g)
+                dw = cutsWeightGradient ? cut : uncutKernels(cut, outChannels: outChannels, geometry: g)
             }
             return (dx, dw)
         }

@@ -246,9 +246,12 @@ enum Convolution {
     ///   - input: `[N, O, outputHeight, outputWidth]`.
     ///   - weight: `[O, C, kh, kw]`.
     ///   - saved: What the forward pass kept (its transformed kernels), if anything.
+    ///   - cutsWeightGradient: Where ``WholeImage`` runs the layer, return the weight gradient
+    ///     cut to the taps that meet the image, `[O, C·H·W]`, for
+    ///     ``WholeImage/addUncut(_:into:geometry:)`` to add into a gradient already there.
     static func transposedBackward(
         outputGradient: Tensor, input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, saved: Saved = Saved(),
-        computesInput: Bool, computesWeight: Bool
+        computesInput: Bool, computesWeight: Bool, cutsWeightGradient: Bool = false
     ) -> (input: Tensor?, weight: Tensor?) {
         if WholeImage.applies(g) {
             // The input gradient is the convolution of the output gradient; the weight gradient
@@ -258,7 +261,8 @@ enum Convolution {
                                      rectifies: false, geometry: g).output
                 : nil
             let dw = WholeImage.backward(outputGradient: input, input: outputGradient, weight: weight, geometry: g,
-                                         computesInput: false, computesWeight: computesWeight).weight
+                                         computesInput: false, computesWeight: computesWeight,
+                                         cutsWeightGradient: cutsWeightGradient).weight
             return (dx, dw)
         }
         if PolyphaseWinograd.applies(g, outputChannels: weight.shape[0], batch: outputGradient.shape[0]) {

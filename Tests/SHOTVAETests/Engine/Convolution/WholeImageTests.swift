@@ -97,4 +97,51 @@ struct WholeImageTests {
         #expect(!Convolution.WholeImage.applies(g(4, 4, kernel: 4, padding: 1)))  // 2x2 outputs
         #expect(!Convolution.WholeImage.applies(g(2, 2, kernel: 3, padding: 1, stride: 1)))
     }
+
+    /// A cut kernel gradient added into a whole one on its taps gives, bit for bit, the whole one
+    /// plus the uncut gradient, on every shape (with and without padding).
+    @Test(arguments: 0..<3)
+    func addingTheCutGradientIsAddingTheUncutOne(shapeIndex: Int) {
+        let s = Self.shapes[shapeIndex]
+        let g = geometry(s)
+        let cut = randomTensor([s.outChannels, s.channels * s.height * s.width], seed: 71)
+        let existing = randomTensor([s.outChannels, s.channels, s.kh, s.kw], seed: 72)
+        var added = existing
+        Convolution.WholeImage.addUncut(cut, into: &added, geometry: g)
+        var expected = existing
+        expected.add(Convolution.WholeImage.uncutKernels(cut, outChannels: s.outChannels, geometry: g))
+        #expect(added.scalars == expected.scalars)
+        #expect(existing.scalars != added.scalars)
+    }
+
+    /// The DCGAN decoder's first 4x4 transposed convolution (1x1 to 2x2) differentiated twice
+    /// into one weight, as the two halves of a step are: the second half adds its gradient on
+    /// the taps that meet the image, and the weight's gradient is the sum of the two halves'
+    /// gradients computed apart, bit for bit.
+    @Test func twoBackwardPassesAddIntoOneWeightGradient() {
+        var rng = RandomGenerator(seed: 73)
+        let layer = ConvTranspose2D(inputChannels: 9, outputChannels: 12, kernelSize: 4, stride: 2, padding: 1,
+                                    hasBias: false, generator: &rng)
+        let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: 1))
+        let inputs = [randomTensor([5, 9, 1, 1], seed: 74), randomTensor([3, 9, 1, 1], seed: 75)]
+        var apart: [Tensor] = []
+        for input in inputs {
+            let y = layer(Variable(input), context: context)
+            (y * Variable(randomTensor(y.value.shape, seed: 76))).sum().backward()
+            apart.append(layer.weight.gradient!)
+            layer.weight.zeroGradient()
+        }
+        for input in inputs {
+            let y = layer(Variable(input), context: context)
+            (y * Variable(randomTensor(y.value.shape, seed: 76))).sum().backward()
+        }
+        var expected = apart[0]
+        expected.add(apart[1])
+        #expect(layer.weight.gradient?.scalars == expected.scalars)
+        // The taps that never meet the 1x1 input get no gradient.
+        #expect(layer.weight.gradient!.scalars.enumerated().allSatisfy { index, value in
+            let (a, b) = (index % 16 / 4, index % 4)
+            return (1...2).contains(a) && (1...2).contains(b) || value == 0
+        })
+    }
 }
