@@ -35,12 +35,9 @@ func chainedConv2d(_ input: Variable, first: Conv2D, second: Conv2D, rectifies: 
     let (w1, w2) = (first.weight.value, second.weight.value)
     let (b1, b2) = (first.bias?.value, second.bias?.value)
     guard x.rank == 4, w1.rank == 4, w2.rank == 4, x.shape[1] == w1.shape[1], w2.shape[1] == w1.shape[0] else { return nil }
-    let g1 = conv2dGeometry(x, weight: w1, bias: b1, stride: first.stride, padding: first.padding)
-    let g2 = ConvolutionGeometry(
-        channels: w1.shape[0], height: g1.outputHeight, width: g1.outputWidth,
-        kernelHeight: w2.shape[2], kernelWidth: w2.shape[3], stride: second.stride, padding: second.padding)
-    guard g2.outputHeight > 0, g2.outputWidth > 0 else { return nil }
-    if let b2 { precondition(b2.shape == [w2.shape[0]], "conv2d: bias must be [\(w2.shape[0])], got \(b2.shape).") }
+    let g1 = conv2dGeometry(x.shape, weight: w1, bias: b1, stride: first.stride, padding: first.padding)
+    let g2 = conv2dGeometry([x.shape[0], w1.shape[0], g1.outputHeight, g1.outputWidth], weight: w2, bias: b2,
+                            stride: second.stride, padding: second.padding)
     let y = PhaseClock.measure(.convolutionForward) {
         Convolution.chainedForward(
             input: x, first: .init(weight: w1, bias: b1, geometry: g1), second: .init(weight: w2, bias: b2, geometry: g2),
@@ -55,7 +52,7 @@ private func convolution(
 ) -> Variable {
     let x = input.value
     let w = weight.value
-    let g = conv2dGeometry(x, weight: w, bias: bias?.value, stride: stride, padding: padding)
+    let g = conv2dGeometry(x.shape, weight: w, bias: bias?.value, stride: stride, padding: padding)
     // Keep the patch matrices for the weight gradient when that saves a costly second im2col.
     let keep = weight.requiresGradient
         && Convolution.keepsColumns(g, batch: x.shape[0], outputChannels: w.shape[0])
@@ -83,14 +80,14 @@ private func convolution(
 }
 
 /// The geometry of `conv2d`, after checking the shapes.
-private func conv2dGeometry(_ x: Tensor, weight w: Tensor, bias: Tensor?, stride: Int, padding: Int) -> ConvolutionGeometry {
-    precondition(x.rank == 4 && w.rank == 4, "conv2d needs [N, C, H, W] and [O, C, kh, kw]; got \(x.shape) and \(w.shape).")
-    precondition(x.shape[1] == w.shape[1], "conv2d: input has \(x.shape[1]) channels, weight expects \(w.shape[1]).")
+private func conv2dGeometry(_ shape: [Int], weight w: Tensor, bias: Tensor?, stride: Int, padding: Int) -> ConvolutionGeometry {
+    precondition(shape.count == 4 && w.rank == 4, "conv2d needs [N, C, H, W] and [O, C, kh, kw]; got \(shape) and \(w.shape).")
+    precondition(shape[1] == w.shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(w.shape[1]).")
     precondition(stride > 0 && padding >= 0, "conv2d: stride must be positive and padding not negative.")
     let g = ConvolutionGeometry(
-        channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+        channels: shape[1], height: shape[2], width: shape[3],
         kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
-    precondition(g.outputHeight > 0 && g.outputWidth > 0, "conv2d: kernel \(w.shape[2])x\(w.shape[3]) is larger than the padded input \(x.shape[2])x\(x.shape[3]).")
+    precondition(g.outputHeight > 0 && g.outputWidth > 0, "conv2d: kernel \(w.shape[2])x\(w.shape[3]) is larger than the padded input \(shape[2])x\(shape[3]).")
     if let bias { precondition(bias.shape == [w.shape[0]], "conv2d: bias must be [\(w.shape[0])], got \(bias.shape).") }
     return g
 }

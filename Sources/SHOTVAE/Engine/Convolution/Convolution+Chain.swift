@@ -7,14 +7,6 @@ extension Convolution {
         let geometry: ConvolutionGeometry
     }
 
-    /// Whether ``forward(input:weight:bias:geometry:keepColumns:rectifies:)`` runs this
-    /// convolution by im2col: none of the other forms applies.
-    static func runsByIm2col(_ g: ConvolutionGeometry, outputChannels: Int, batch: Int) -> Bool {
-        !WholeImage.applies(g) && !PolyphaseWinograd.applies(g, outputChannels: outputChannels, batch: batch)
-            && StrideTwo.fourByFour(g, outputChannels: outputChannels, batch: batch) == nil
-            && !Winograd.applies(g, outputChannels: outputChannels)
-    }
-
     /// For inference: `second(max(0, first(input)))`, then `max(0, ·)` if `rectifies`, when the
     /// first convolution runs by im2col and the second by ``PolyphaseWinograd`` (the MNIST
     /// encoder's first two layers); `nil` otherwise.
@@ -30,8 +22,8 @@ extension Convolution {
         let batch = input.shape[0]
         let (g1, g2) = (first.geometry, second.geometry)
         let middleChannels = first.weight.shape[0]
-        guard runsByIm2col(g1, outputChannels: middleChannels, batch: batch),
-              PolyphaseWinograd.applies(g2, outputChannels: second.weight.shape[0], batch: batch) else { return nil }
+        guard form(g1, outputChannels: middleChannels, batch: batch) == .im2col,
+              form(g2, outputChannels: second.weight.shape[0], batch: batch) == .polyphase else { return nil }
         precondition(g2.channels == middleChannels && g2.height == g1.outputHeight && g2.width == g1.outputWidth,
                      "The second convolution of a chain reads the first one's output.")
         let pixels = g1.outputPixels

@@ -22,7 +22,7 @@ struct ConvolutionChainTests {
     func chainIsTheTwoConvolutions(batch: Int) throws {
         let input = randomTensor([batch, 3, 24, 24], seed: 5)
         let (first, second) = (Self.link(16, 3, size: 24, seed: 6), Self.link(24, 16, size: 12, seed: 8))
-        #expect(Convolution.runsByIm2col(first.geometry, outputChannels: 16, batch: batch))
+        #expect(Convolution.form(first.geometry, outputChannels: 16, batch: batch) == .im2col)
         let chained = try #require(Convolution.chainedForward(input: input, first: first, second: second, rectifies: false))
         let middle = Convolution.forward(input: input, weight: first.weight, bias: first.bias, geometry: first.geometry,
                                          rectifies: true).output
@@ -45,7 +45,7 @@ struct ConvolutionChainTests {
                                           stride: 1, padding: 1))
         #expect(Convolution.chainedForward(input: input, first: first, second: threeByThree, rectifies: true) == nil)
         let wide = Self.link(16, 16, size: 24, seed: 14)
-        #expect(!Convolution.runsByIm2col(wide.geometry, outputChannels: 16, batch: 16))
+        #expect(Convolution.form(wide.geometry, outputChannels: 16, batch: 16) == .polyphase)
         #expect(Convolution.chainedForward(input: randomTensor([16, 16, 24, 24], seed: 15), first: wide,
                                            second: Self.link(16, 16, size: 12, seed: 16), rectifies: true) == nil)
     }
