@@ -72,10 +72,8 @@ extension Convolution {
         let size = groupSize(g, batch: batch)
         let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
         var dx = computesInput ? Tensor(uninitializedShape: input.shape) : nil
-        var partials = computesWeight ? zeroedPartials(count: outChannels * g.patchSize) : nil
-        let weightSize = outChannels * g.patchSize
+        var partials = computesWeight ? Partials(count: outChannels * g.patchSize) : nil
         let dxPointer = dx?.mutablePointer
-        let sums = partials?.mutablePointer
         let dy = outputGradient.pointer
         let x = input.pointer
         let w = weight.pointer
@@ -93,13 +91,13 @@ extension Convolution {
                 multiply(w, rows: outChannels, depth: g.patchSize, patches, images: images, pixels: pixels,
                          into: dxPointer, workspace: workspace.second(worker))
             }
-            if let sums {
+            if let partials {
                 let source = gather(x, images: images, channels: outChannels, pixels: pixels, workspace: workspace.third(worker))
                 Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
                              a: source, lda: width, b: patches, ldb: width,
-                             c: sums + worker * weightSize, ldc: g.patchSize, accumulates: true)
+                             c: partials.sums(worker), ldc: g.patchSize, accumulates: true)
             }
         }
-        return (dx, partials.map { sumPartials($0, count: weightSize, shape: weight.shape) })
+        return (dx, partials?.total(shape: weight.shape))
     }
 }

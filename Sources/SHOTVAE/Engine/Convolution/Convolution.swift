@@ -163,10 +163,8 @@ enum Convolution {
         let size = groupSize(g, batch: batch)
         let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
         var dx = computesInput ? Tensor(uninitializedShape: [batch, g.channels, g.height, g.width]) : nil
-        var partials = computesWeight ? zeroedPartials(count: outChannels * g.patchSize) : nil
-        let weightSize = outChannels * g.patchSize
+        var partials = computesWeight ? Partials(count: outChannels * g.patchSize) : nil
         let dxPointer = dx?.mutablePointer
-        let sums = partials?.mutablePointer
         let dy = outputGradient.pointer
         let x = input?.pointer
         let store = kept?.pointer
@@ -174,7 +172,7 @@ enum Convolution {
         forEachGroup(batch: batch, size: size, sharing: partials == nil ? .claimed : .fixed) { worker, images in
             let width = images.count * pixels
             let gradient = gather(dy, images: images, channels: outChannels, pixels: pixels, workspace: workspace.second(worker))
-            if let sums {
+            if let partials {
                 let patches: UnsafePointer<Float>
                 if let store {
                     patches = store + images.lowerBound * g.patchSize * pixels
@@ -187,7 +185,7 @@ enum Convolution {
                 }
                 Kernels.gemm(transposeB: true, m: outChannels, n: g.patchSize, k: width,
                              a: gradient, lda: width, b: patches, ldb: width,
-                             c: sums + worker * weightSize, ldc: g.patchSize, accumulates: true)
+                             c: partials.sums(worker), ldc: g.patchSize, accumulates: true)
             }
             if let dxPointer {
                 let destination = dxPointer + images.lowerBound * imageSize
@@ -206,7 +204,7 @@ enum Convolution {
                 }
             }
         }
-        return (dx, partials.map { sumPartials($0, count: weightSize, shape: weight.shape) })
+        return (dx, partials?.total(shape: weight.shape))
     }
 
     // MARK: - Implementation details
@@ -257,31 +255,6 @@ enum Convolution {
                 }
             }
         }
-    }
-
-    /// Zeroed per-core partial sums, `[cores, count]`, each core zeroing its own.
-    static func zeroedPartials(count: Int) -> Tensor {
-        var partials = Tensor(uninitializedShape: [Parallel.coreCount, count])
-        let sums = partials.mutablePointer
-        Parallel.forEach(Parallel.coreCount, grain: count >= 65_536 ? 1 : Parallel.coreCount) { workers in
-            for worker in workers { Kernels.fill(sums + worker * count, with: 0, count: count) }
-        }
-        return partials
-    }
-
-    /// The sum of the per-core partial weight gradients, shaped as the weight; large sums split
-    /// across the cores.
-    static func sumPartials(_ partials: Tensor, count: Int, shape: [Int]) -> Tensor {
-        var result = Tensor(uninitializedShape: shape)
-        let destination = result.mutablePointer
-        Parallel.forEach(count, grain: 65_536) { range in
-            let (start, length) = (range.lowerBound, range.count)
-            (destination + start).update(from: partials.pointer + start, count: length)
-            for worker in 1..<partials.shape[0] {
-                Kernels.add(partials.pointer + worker * count + start, into: destination + start, count: length)
-            }
-        }
-        return result
     }
 
     /// Per-core scratch matrices, three for each core (or `matrices`).

@@ -11,20 +11,17 @@ extension ChannelsLast {
         /// The batch norm's batch mean μ per channel.
         let mean: UnsafePointer<Float>
         let channels: Int
-        private let partials: Tensor
-        private let sums: UnsafeMutablePointer<Float>
+        private var partials: Convolution.Partials
 
         init(activation: Activation, mean: UnsafePointer<Float>, channels: Int) {
             (self.activation, self.mean, self.channels) = (activation, mean, channels)
-            var partials = Convolution.zeroedPartials(count: 2 * channels)
-            sums = partials.mutablePointer
-            self.partials = partials
+            partials = Convolution.Partials(count: 2 * channels)
         }
 
         /// Turns one image's gradient `gradient` `[channels, pixels]` into `dz`, in place, given
         /// the image `x` the activation read, and adds its sums to core `worker`'s.
         func apply(to gradient: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, pixels: Int, worker: Int) {
-            let (totals, centered) = (sums + worker * 2 * channels, sums + worker * 2 * channels + channels)
+            let (totals, centered) = (partials.sums(worker), partials.sums(worker) + channels)
             for c in 0..<channels {
                 let row = Kernels.leakyReLUGradientRow(
                     gradient + c * pixels, x + c * pixels, count: pixels, scale: activation.scale[c],
@@ -35,8 +32,8 @@ extension ChannelsLast {
         }
 
         /// The cores' sums added up: `Σ dz` and `Σ dz (x - μ)`, `[channels]` each.
-        func total() -> (gradient: Tensor, centered: Tensor) {
-            let both = Convolution.sumPartials(partials, count: 2 * channels, shape: [2 * channels])
+        mutating func total() -> (gradient: Tensor, centered: Tensor) {
+            let both = partials.total(shape: [2 * channels])
             let scalars = both.scalars
             return (Tensor(shape: [channels], scalars: Array(scalars[..<channels])),
                     Tensor(shape: [channels], scalars: Array(scalars[channels...])))

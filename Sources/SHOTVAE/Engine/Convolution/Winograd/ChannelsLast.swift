@@ -123,15 +123,12 @@ enum ChannelsLast {
         let positions: Int
         let rows: Int
         let depth: Int
-        private let partials: Tensor
-        private let sums: UnsafeMutablePointer<Float>
+        private var partials: Convolution.Partials
         var size: Int { positions * rows * depth }
 
         init(positions: Int, rows: Int, depth: Int) {
             (self.positions, self.rows, self.depth) = (positions, rows, depth)
-            var partials = Convolution.zeroedPartials(count: positions * rows * depth)
-            sums = partials.mutablePointer
-            self.partials = partials
+            partials = Convolution.Partials(count: positions * rows * depth)
         }
 
         /// Adds one group's products to core `worker`'s partial sums, `dU[ξ] += D[ξ]ᵀ V[ξ]`: `d`
@@ -141,13 +138,13 @@ enum ChannelsLast {
             for xi in 0..<positions {
                 Kernels.gemm(transposeA: true, m: rows, n: depth, k: tiles,
                                  a: d.position(xi), lda: d.layout.rowStride, b: v.position(xi), ldb: v.layout.rowStride,
-                                 c: sums + worker * size + xi * rows * depth, ldc: depth, accumulates: true)
+                                 c: partials.sums(worker) + xi * rows * depth, ldc: depth, accumulates: true)
             }
         }
 
-        /// The partial sums added up: `dU` `[positions, rows, depth]`.
-        func total() -> Tensor {
-            Convolution.sumPartials(partials, count: size, shape: [positions, rows, depth])
+        /// The partial sums added up: `dU` `[positions, rows, depth]`. The partial sums are spent.
+        mutating func total() -> Tensor {
+            partials.total(shape: [positions, rows, depth])
         }
     }
 

@@ -261,6 +261,7 @@ enum PolyphaseWinograd {
 
     /// The kernel gradient `[O, C, 4, 4]` from its partial sums: added up, then `Kᵀ`.
     static func kernels(from sums: ChannelsLast.KernelGradientSums, largeChannels: Int) -> Tensor {
+        var sums = sums
         let du = sums.total()
         return withExtendedLifetime(du) {
             kernelsFromTransforms(du.pointer, smallChannels: sums.rows, largeChannels: largeChannels)

@@ -67,7 +67,7 @@ enum Winograd {
             // The adjoint: the kernel flipped, input and output channels swapped.
             let panels = transformedKernels(weight.pointer, outChannels: outChannels, inChannels: g.channels, flipped: true)
             if computesWeight, let input {
-                let activationGradient = inputActivation.flatMap { activation in
+                var activationGradient = inputActivation.flatMap { activation in
                     activationMean.map { ChannelsLast.ActivationGradient(activation: activation, mean: $0, channels: g.channels) }
                 }
                 let (dx, dw) = gradients(input: input.pointer, outputGradient: outputGradient.pointer, batch: batch,
@@ -152,6 +152,7 @@ enum Winograd {
 
     /// The kernel gradient `[O, C, 3, 3]` from its partial sums: added up, then `Gᵀ dU G`.
     static func kernels(from sums: ChannelsLast.KernelGradientSums, inChannels: Int) -> Tensor {
+        var sums = sums
         let du = sums.total()
         return withExtendedLifetime(du) { kernelsFromTransforms(du.pointer, outChannels: sums.rows, inChannels: inChannels) }
     }
