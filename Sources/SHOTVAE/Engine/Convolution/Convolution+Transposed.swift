@@ -65,14 +65,11 @@ extension Convolution {
         case .strideTwo, .winograd, .im2col:
             break
         }
-        let batch = outputGradient.shape[0]
-        let outChannels = weight.shape[0]
-        let pixels = g.outputPixels
-        let imageSize = g.channels * g.inputPixels
-        let size = groupSize(g, batch: batch)
-        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
+        let (batch, outChannels) = (outputGradient.shape[0], weight.shape[0])
+        let (pixels, imageSize) = (g.outputPixels, g.channels * g.inputPixels)
+        var (size, workspace, partials) = backwardScratch(g, batch: batch, outChannels: outChannels,
+                                                          computesWeight: computesWeight)
         var dx = computesInput ? Tensor(uninitializedShape: input.shape) : nil
-        var partials = computesWeight ? Partials(count: outChannels * g.patchSize) : nil
         let dxPointer = dx?.mutablePointer
         let dy = outputGradient.pointer
         let x = input.pointer

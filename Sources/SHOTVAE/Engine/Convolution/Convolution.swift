@@ -156,14 +156,11 @@ enum Convolution {
         case .im2col:
             break
         }
-        let batch = outputGradient.shape[0]
-        let outChannels = weight.shape[0]
-        let pixels = g.outputPixels
-        let imageSize = g.channels * g.inputPixels
-        let size = groupSize(g, batch: batch)
-        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
+        let (batch, outChannels) = (outputGradient.shape[0], weight.shape[0])
+        let (pixels, imageSize) = (g.outputPixels, g.channels * g.inputPixels)
+        var (size, workspace, partials) = backwardScratch(g, batch: batch, outChannels: outChannels,
+                                                          computesWeight: computesWeight)
         var dx = computesInput ? Tensor(uninitializedShape: [batch, g.channels, g.height, g.width]) : nil
-        var partials = computesWeight ? Partials(count: outChannels * g.patchSize) : nil
         let dxPointer = dx?.mutablePointer
         let dy = outputGradient.pointer
         let x = input?.pointer
@@ -255,6 +252,17 @@ enum Convolution {
                 }
             }
         }
+    }
+
+    /// What an im2col backward pass (of a convolution or a transposed one) works with: how many
+    /// images form a group, each core's scratch matrices, and the weight gradient's per-core
+    /// sums when it is asked for.
+    static func backwardScratch(
+        _ g: ConvolutionGeometry, batch: Int, outChannels: Int, computesWeight: Bool
+    ) -> (groupSize: Int, workspace: Workspace, partials: Partials?) {
+        let size = groupSize(g, batch: batch)
+        return (size, Workspace(rows: max(g.patchSize, outChannels), columns: size * g.outputPixels),
+                computesWeight ? Partials(count: outChannels * g.patchSize) : nil)
     }
 
     /// Per-core scratch matrices, three for each core (or `matrices`).
