@@ -67,7 +67,7 @@ extension Convolution {
         }
         let (batch, outChannels) = (outputGradient.shape[0], weight.shape[0])
         let (pixels, imageSize) = (g.outputPixels, g.channels * g.inputPixels)
-        var (size, workspace, partials) = backwardScratch(g, batch: batch, outChannels: outChannels,
+        var (size, workspace, partials) = im2colScratch(g, batch: batch, outChannels: outChannels,
                                                           computesWeight: computesWeight)
         var dx = computesInput ? Tensor(uninitializedShape: input.shape) : nil
         let dxPointer = dx?.mutablePointer

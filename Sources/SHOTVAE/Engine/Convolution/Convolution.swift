@@ -90,14 +90,12 @@ enum Convolution {
         case .im2col:
             break
         }
-        let pixels = g.outputPixels
-        let imageSize = g.channels * g.inputPixels
-        let size = groupSize(g, batch: batch)
+        let (pixels, imageSize) = (g.outputPixels, g.channels * g.inputPixels)
+        let (size, workspace, _) = im2colScratch(g, batch: batch, outChannels: outChannels, computesWeight: false)
         let keep = keepColumns && !g.isPointwise
         var output = Tensor(uninitializedShape: [batch, outChannels, g.outputHeight, g.outputWidth])
         var kept = keep ? Tensor(uninitializedShape: [batch, g.patchSize, pixels]) : nil
         let store = kept?.mutablePointer
-        let workspace = Workspace(rows: max(g.patchSize, outChannels), columns: size * pixels)
         let x = input.pointer
         let w = weight.pointer
         let y = output.mutablePointer
@@ -158,7 +156,7 @@ enum Convolution {
         }
         let (batch, outChannels) = (outputGradient.shape[0], weight.shape[0])
         let (pixels, imageSize) = (g.outputPixels, g.channels * g.inputPixels)
-        var (size, workspace, partials) = backwardScratch(g, batch: batch, outChannels: outChannels,
+        var (size, workspace, partials) = im2colScratch(g, batch: batch, outChannels: outChannels,
                                                           computesWeight: computesWeight)
         var dx = computesInput ? Tensor(uninitializedShape: [batch, g.channels, g.height, g.width]) : nil
         let dxPointer = dx?.mutablePointer
@@ -254,10 +252,10 @@ enum Convolution {
         }
     }
 
-    /// What an im2col backward pass (of a convolution or a transposed one) works with: how many
-    /// images form a group, each core's scratch matrices, and the weight gradient's per-core
-    /// sums when it is asked for.
-    static func backwardScratch(
+    /// What an im2col pass (forward or backward, of a convolution or a transposed one) works
+    /// with: how many images form a group, each core's scratch matrices, and the weight
+    /// gradient's per-core sums when it is asked for.
+    static func im2colScratch(
         _ g: ConvolutionGeometry, batch: Int, outChannels: Int, computesWeight: Bool
     ) -> (groupSize: Int, workspace: Workspace, partials: Partials?) {
         let size = groupSize(g, batch: batch)

@@ -124,7 +124,6 @@ enum ChannelsLast {
         let rows: Int
         let depth: Int
         private var partials: Convolution.Partials
-        var size: Int { positions * rows * depth }
 
         init(positions: Int, rows: Int, depth: Int) {
             (self.positions, self.rows, self.depth) = (positions, rows, depth)
