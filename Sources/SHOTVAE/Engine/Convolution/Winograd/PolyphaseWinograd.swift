@@ -19,7 +19,7 @@
 ///
 /// Two passes, with the large side `[C, H, W]` and the small side `[O, H/2, W/2]` of the
 /// convolution, each transforming its source once per group of images for all of its uses:
-/// - ``down(_:kernels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``:
+/// - ``down(_:panels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``:
 ///   the convolution (and a transposed convolution's input gradient); with a small-side partner,
 ///   also the kernel gradient (a transposed convolution's).
 /// - ``up(_:kernels:partner:batch:largeChannels:smallChannels:height:width:)``: the adjoint,
@@ -62,7 +62,8 @@ enum PolyphaseWinograd {
         let outChannels = weight.shape[0]
         let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
         let y = withExtendedLifetime(bias) {
-            down(input.pointer, kernels: u, partner: nil, batch: input.shape[0], largeChannels: g.channels,
+            down(input.pointer, panels: panels(u, smallChannels: outChannels, largeChannels: g.channels), partner: nil,
+                 batch: input.shape[0], largeChannels: g.channels,
                  smallChannels: outChannels, height: g.height, width: g.width, bias: bias?.pointer,
                  rectifies: rectifies, inputActivation: inputActivation).output!
         }
@@ -71,16 +72,17 @@ enum PolyphaseWinograd {
 
     /// ``forward(input:weight:bias:rectifies:inputActivation:geometry:)`` of an input that is
     /// never whole: `produce` makes each group's images when their turn comes (see
-    /// ``down(_:kernels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``).
+    /// ``down(_:panels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``).
     static func forward(
         batch: Int, producedBy produce: (_ worker: Int, _ images: Range<Int>, _ use: (UnsafePointer<Float>) -> Void) -> Void,
         weight: Tensor, bias: Tensor?, rectifies: Bool, geometry g: ConvolutionGeometry
     ) -> Tensor {
         let outChannels = weight.shape[0]
-        let u = transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels)
+        let packed = panels(transformedKernels(weight.pointer, smallChannels: outChannels, largeChannels: g.channels),
+                            smallChannels: outChannels, largeChannels: g.channels)
         return withExtendedLifetime(bias) {
             withoutActuallyEscaping(produce) { produce in
-                down(nil, kernels: u, partner: nil, batch: batch, largeChannels: g.channels, smallChannels: outChannels,
+                down(nil, panels: packed, partner: nil, batch: batch, largeChannels: g.channels, smallChannels: outChannels,
                      height: g.height, width: g.width, bias: bias?.pointer, rectifies: rectifies, produce: produce).output!
             }
         }
@@ -128,10 +130,13 @@ enum PolyphaseWinograd {
         computesInput: Bool, computesWeight: Bool
     ) -> (input: Tensor?, weight: Tensor?) {
         guard computesInput || computesWeight else { return (nil, nil) }
-        let u = computesInput
-            ? kernels ?? transformedKernels(weight.pointer, smallChannels: weight.shape[0], largeChannels: g.channels) : nil
-        let (dx, dw) = down(outputGradient.pointer, kernels: u, partner: computesWeight ? input.pointer : nil,
-                            batch: input.shape[0], largeChannels: g.channels, smallChannels: weight.shape[0],
+        let (small, large) = (weight.shape[0], g.channels)
+        // Kernels transformed here die once packed: the pass holds one form of them, not two.
+        let packed = computesInput
+            ? panels(kernels ?? transformedKernels(weight.pointer, smallChannels: small, largeChannels: large),
+                     smallChannels: small, largeChannels: large) : nil
+        let (dx, dw) = down(outputGradient.pointer, panels: packed, partner: computesWeight ? input.pointer : nil,
+                            batch: input.shape[0], largeChannels: large, smallChannels: small,
                             height: g.height, width: g.width)
         return (dx, dw)
     }
@@ -140,7 +145,8 @@ enum PolyphaseWinograd {
 
     /// One pass from the large side `large` `[N, C, H, W]` towards the small one, a group of
     /// images at a time, the large side transformed once for both of its uses: with transformed
-    /// kernels `u` `[25, O, 4C']`, the convolution `[N, O, H/2, W/2]` (plus `bias[o]`, then
+    /// kernels `U` `[25, O, 4C']` packed in `panels` (``panels(_:smallChannels:largeChannels:)``),
+    /// the convolution `[N, O, H/2, W/2]` (plus `bias[o]`, then
     /// `max(0, ·)` if asked); with a small-side `partner` `[N, O, H/2, W/2]`, the kernel gradient
     /// `Kᵀ (Σ_tiles (A ȳ Aᵀ)[ξ] ⊙ V[ξ])` with `ȳ` the partner (a transposed convolution's).
     ///
@@ -149,7 +155,7 @@ enum PolyphaseWinograd {
     /// W]` to its last argument (for a convolution chain, the previous convolution's output of
     /// those images alone, ``Convolution/chainedForward(input:first:second:)``).
     static func down(
-        _ large: UnsafePointer<Float>?, kernels u: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
+        _ large: UnsafePointer<Float>?, panels: Tensor?, partner: UnsafePointer<Float>?, batch: Int,
         largeChannels: Int, smallChannels: Int, height: Int, width: Int,
         bias: UnsafePointer<Float>? = nil, rectifies: Bool = false, inputActivation: ChannelsLast.Activation? = nil,
         produce: ((_ worker: Int, _ images: Range<Int>, _ use: (UnsafePointer<Float>) -> Void) -> Void)? = nil
@@ -157,14 +163,10 @@ enum PolyphaseWinograd {
         precondition((large == nil) != (produce == nil), "down needs the large side or a way to produce it, not both.")
         let shape = PhaseTiles(height: height, width: width)
         let small = shape.small
-        var output = u.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
+        var output = panels.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
         let y = output?.mutablePointer
         let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
-        // `U[ξ]ᵀ` in panels, packed once for all the groups.
-        let panels = u.map {
-            Kernels.packedPanels($0.pointer, count: PhaseTiles.positions, columns: smallChannels, depth: depth, rowStride: depth)
-        }
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
             let (images, tiles, v, m) = (group.images, group.tiles, group.first, group.second)
@@ -251,6 +253,14 @@ enum PolyphaseWinograd {
             }
         }
         return (output, sums.map { kernels(from: $0, largeChannels: largeChannels) })
+    }
+
+    /// `U[ξ]ᵀ` of transformed kernels `u` `[25, O, 4C']` in the panels that
+    /// ``down(_:panels:partner:batch:largeChannels:smallChannels:height:width:bias:rectifies:inputActivation:produce:)``
+    /// multiplies by, packed once for all the groups.
+    static func panels(_ u: Tensor, smallChannels: Int, largeChannels: Int) -> Tensor {
+        let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
+        return Kernels.packedPanels(u.pointer, count: PhaseTiles.positions, columns: smallChannels, depth: depth, rowStride: depth)
     }
 
     /// The kernel gradient's partial sums, `[25, O, 4C']` per core.
