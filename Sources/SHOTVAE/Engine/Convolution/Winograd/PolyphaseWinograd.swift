@@ -165,7 +165,7 @@ enum PolyphaseWinograd {
         let small = shape.small
         var output = panels.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
         let y = output?.mutablePointer
-        let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
+        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
@@ -203,7 +203,10 @@ enum PolyphaseWinograd {
                 sums.add(worker: worker, transformedGradient: m, transformedInput: v, tiles: tiles)
             }
         }
-        return (output, sums.map { kernels(from: $0, largeChannels: largeChannels) })
+        return (output, sums.map { sums in
+            var sums = sums
+            return sums.total()
+        })
     }
 
     /// One pass from the small side `small` `[N, O, H/2, W/2]` towards the large one, the small
@@ -218,7 +221,7 @@ enum PolyphaseWinograd {
         let shape = PhaseTiles(height: height, width: width)
         var output = u.map { _ in Tensor(uninitializedShape: [batch, largeChannels, height, width]) }
         let dx = output?.mutablePointer
-        let sums = partner.map { _ in kernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
+        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
@@ -252,7 +255,10 @@ enum PolyphaseWinograd {
                 sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: tiles)
             }
         }
-        return (output, sums.map { kernels(from: $0, largeChannels: largeChannels) })
+        return (output, sums.map { sums in
+            var sums = sums
+            return sums.total()
+        })
     }
 
     /// `U[ξ]ᵀ` of transformed kernels `u` `[25, O, 4C']` in the panels that
@@ -261,21 +267,6 @@ enum PolyphaseWinograd {
     static func panels(_ u: Tensor, smallChannels: Int, largeChannels: Int) -> Tensor {
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         return Kernels.packedPanels(u.pointer, count: PhaseTiles.positions, columns: smallChannels, depth: depth, rowStride: depth)
-    }
-
-    /// The kernel gradient's partial sums, `[25, O, 4C']` per core.
-    static func kernelGradientSums(smallChannels: Int, largeChannels: Int) -> ChannelsLast.KernelGradientSums {
-        ChannelsLast.KernelGradientSums(positions: PhaseTiles.positions, rows: smallChannels,
-                                        depth: 4 * PhaseTiles.paddedChannels(largeChannels))
-    }
-
-    /// The kernel gradient `[O, C, 4, 4]` from its partial sums: added up, then `Kᵀ`.
-    static func kernels(from sums: ChannelsLast.KernelGradientSums, largeChannels: Int) -> Tensor {
-        var sums = sums
-        let du = sums.total()
-        return withExtendedLifetime(du) {
-            kernelsFromTransforms(du.pointer, smallChannels: sums.rows, largeChannels: largeChannels)
-        }
     }
 
     // MARK: - Groups
