@@ -5,12 +5,13 @@ import Testing
 /// The copies between images and their channels-last form against their definition, in the
 /// kernels this process runs (`SHOTVAE_KERNELS` chooses them): maps whose width is a multiple of
 /// eight (copied in blocks of eight pixels, one or several a row) and maps whose width is not
-/// (4x4, 8x4, 7x10, 3x21: a scalar tail), channel counts that fill the lanes and that do not,
-/// with and without a border and an activation.
+/// (4x4, 8x4, 7x10, 3x21, and the MNIST VAE's 7x7 and 14x14: a row's last pixels one at a time),
+/// channel counts that fill the lanes and that do not, with and without a border and an
+/// activation.
 struct ChannelsLastTests {
     static let shapes: [(channels: Int, height: Int, width: Int, border: Int)] = [
         (16, 8, 8, 1), (64, 4, 4, 0), (64, 4, 4, 1), (20, 4, 8, 0), (17, 8, 4, 1), (8, 7, 10, 1), (24, 3, 3, 2),
-        (32, 3, 16, 1), (40, 2, 24, 0), (48, 3, 21, 1), (19, 2, 32, 1),
+        (32, 3, 16, 1), (40, 2, 24, 0), (48, 3, 21, 1), (19, 2, 32, 1), (32, 7, 7, 1), (16, 14, 14, 2),
     ]
 
     @Test(arguments: 0..<shapes.count, [false, true])
