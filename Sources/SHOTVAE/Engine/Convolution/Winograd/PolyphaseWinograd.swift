@@ -165,7 +165,7 @@ enum PolyphaseWinograd {
         let small = shape.small
         var output = panels.map { _ in Tensor(uninitializedShape: [batch, smallChannels, height / 2, width / 2]) }
         let y = output?.mutablePointer
-        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
+        var sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
@@ -203,10 +203,7 @@ enum PolyphaseWinograd {
                 sums.add(worker: worker, transformedGradient: m, transformedInput: v, tiles: tiles)
             }
         }
-        return (output, sums.map { sums in
-            var sums = sums
-            return sums.total()
-        })
+        return (output, sums?.total())
     }
 
     /// One pass from the small side `small` `[N, O, H/2, W/2]` towards the large one, the small
@@ -221,7 +218,7 @@ enum PolyphaseWinograd {
         let shape = PhaseTiles(height: height, width: width)
         var output = u.map { _ in Tensor(uninitializedShape: [batch, largeChannels, height, width]) }
         let dx = output?.mutablePointer
-        let sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
+        var sums = partner.map { _ in KernelGradientSums(smallChannels: smallChannels, largeChannels: largeChannels) }
         let depth = 4 * PhaseTiles.paddedChannels(largeChannels)
         forEachGroup(batch: batch, largeChannels: largeChannels, smallChannels: smallChannels, shape: shape,
                      sharing: sums == nil ? .claimed : .fixed) { worker, group in
@@ -255,10 +252,7 @@ enum PolyphaseWinograd {
                 sums.add(worker: worker, transformedGradient: d, transformedInput: v, tiles: tiles)
             }
         }
-        return (output, sums.map { sums in
-            var sums = sums
-            return sums.total()
-        })
+        return (output, sums?.total())
     }
 
     /// `U[ξ]ᵀ` of transformed kernels `u` `[25, O, 4C']` in the panels that
