@@ -216,16 +216,19 @@ import Testing
     /// statistics are the whole batch's, so the steps are the one-process steps, and the
     /// running statistics are the same on both processes and the one-process run's.
     ///
-    /// The gradients of the first residual blocks are compared within 1e-2 of the largest: at
+    /// The gradients of the first residual blocks are compared within 5e-2 of the largest: at
     /// batches this small the untrained network's backward pass magnifies rounding (scaling
     /// the stem's weights by 1 + 1e-6 in one process moves those gradients by up to 1.5e-2 of
-    /// the largest), while the decoder's and the heads' agree within 1e-5. The loss terms,
-    /// which statistics of the processes' rows alone would move by far more, are held to 1e-4.
+    /// the largest; the portable kernels' rounding, 1.2e-2), while the decoder's and the
+    /// heads' agree within 1e-5. Backward sums of the processes' rows alone (the batch norm's
+    /// `Σ dy` and `Σ dy x̂` not combined) move them by 0.59 and 0.79 of the largest. The loss
+    /// terms, which statistics of the processes' rows alone would move by far more, are held
+    /// to 1e-4.
     @Test func batchNormalizedModelDividesItsSteps() throws {
         let whole = try Self.train(.shot, processes: 1, steps: 2, model: .cifar, labeledBatch: 5, unlabeledBatch: 7)[0]
         let divided = try Self.train(.shot, processes: 2, steps: 2, model: .cifar, labeledBatch: 5, unlabeledBatch: 7)
         Self.expectIdentical(divided[1], divided[0], rank: 1)
-        Self.expectSameRun(whole, divided[0], gradientTolerance: 1e-2)
+        Self.expectSameRun(whole, divided[0], gradientTolerance: 5e-2)
         #expect(whole.buffers.count == divided[0].buffers.count && !whole.buffers.isEmpty)
         let difference = zip(whole.buffers.joined(), divided[0].buffers.joined()).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 1
         #expect(difference <= 1e-4, "running statistics differ by up to \(difference) (relative)")
