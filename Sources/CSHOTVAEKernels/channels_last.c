@@ -59,6 +59,11 @@ static void copy_avx2(float *image, float *padded, bool to_last, ptrdiff_t chann
                     __m256 r[8];
                     if (to_last) {
                         for (int k = 0; k < 8; k++) {
+                            // The same place eight planes on (the next block of channels, or
+                            // the next image's first): each plane is a stream of its own that the
+                            // hardware prefetcher would start cold. A prefetch does not fault past
+                            // the batch's end.
+                            _mm_prefetch((const char *)(first + (8 + k) * pixels + x), _MM_HINT_T0);
                             __m256 v = _mm256_loadu_ps(first + k * pixels + x);
                             if (scale) {
                                 const __m256 z = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(scale[c + k])),
