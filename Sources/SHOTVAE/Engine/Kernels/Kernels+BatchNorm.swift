@@ -1,3 +1,5 @@
+import CSHOTVAEKernels
+
 extension Kernels {
     /// Per-channel mean and biased variance of `x[N, C, pixels]` over the batch and pixels, in
     /// one pass over `x`: the sums of `x - K` and `(x - K)²`, with `K` the channel's first value.
@@ -15,9 +17,13 @@ extension Kernels {
                 var (total, squares): (Float, Float) = (0, 0)
                 for n in 0..<batch {
                     let row = x + (n * channels + c) * pixels
+                    // The channel's rows are `channels · pixels` apart: the next one is asked for
+                    // while this one is summed.
+                    let next = n + 1 < batch ? row + channels * pixels : x + (c + 1) * pixels
                     var (sums, products) = (Vector.zero, Vector.zero)
                     var i = 0
                     while i + Vector.scalarCount <= pixels {
+                        shotvae_prefetch(next + i)
                         let d = row.vector(at: i) - sv
                         sums += d
                         products += d * d
@@ -133,8 +139,10 @@ extension Kernels {
                 var (total, weighted): (Float, Float) = (0, 0)
                 for n in 0..<batch {
                     let offset = (n * channels + c) * pixels
+                    // The next row of the channel (or the next channel's first), asked for ahead.
+                    let ahead = (n + 1 < batch ? offset + channels * pixels : (c + 1) * pixels) - offset
                     let row = leakyReLUGradientRow(g + offset, x + offset, count: pixels, scale: scale[c], shift: shift[c],
-                                                   negativeSlope: negativeSlope, center: 0)
+                                                   negativeSlope: negativeSlope, center: 0, prefetching: ahead)
                     total += row.sum
                     weighted += row.centered - mean[c] * row.sum
                 }
@@ -151,16 +159,22 @@ extension Kernels {
     /// registers. (The separate pass takes `center` 0 and subtracts the mean's share row by row,
     /// the fused one of ``ChannelsLast/ActivationGradient`` centers on the mean: the two round
     /// differently, and each keeps the rounding it was checked with, across processes too.)
+    /// With a nonzero `ahead`, the rows `ahead` floats on are asked for while this one is
+    /// computed.
     @inline(__always)
     static func leakyReLUGradientRow(
         _ g: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-        scale a: Float, shift b: Float, negativeSlope slope: Float, center m: Float
+        scale a: Float, shift b: Float, negativeSlope slope: Float, center m: Float, prefetching ahead: Int = 0
     ) -> (sum: Float, centered: Float) {
         let (av, bv, mv, zero) = (Vector(repeating: a), Vector(repeating: b), Vector(repeating: m), Vector.zero)
         var (sums, products) = (Vector.zero, Vector.zero)
         var (tailSum, tailProduct): (Float, Float) = (0, 0)
         var i = 0
         while i + Vector.scalarCount <= count {
+            if ahead != 0 {
+                shotvae_prefetch(g + ahead + i)
+                shotvae_prefetch(x + ahead + i)
+            }
             let v = x.vector(at: i)
             var d = g.vector(at: i)
             d.replace(with: d * slope, where: v * av + bv .<= zero)
