@@ -41,7 +41,7 @@ static inline float activate(float v, const float *scale, const float *shift, fl
     return z < 0 ? z * slope : z;
 }
 
-__attribute__((target("avx2,fma")))
+__attribute__((target("avx2,fma,prfchw")))
 static void copy_avx2(float *image, float *padded, bool to_last, ptrdiff_t channels, ptrdiff_t height,
                       ptrdiff_t width, ptrdiff_t row_length, ptrdiff_t border, ptrdiff_t cp,
                       const float *scale, const float *shift, float slope) {
@@ -78,6 +78,10 @@ static void copy_avx2(float *image, float *padded, bool to_last, ptrdiff_t chann
                     } else {
                         for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(last + (x + k) * cp);
                         transpose8(r);
+                        // The lines the next block of channels will write, asked for with intent
+                        // to write (within the image: the next image may be another core's).
+                        if (c + 8 < channels)
+                            for (int k = 0; k < 8; k++) __builtin_prefetch(first + (8 + k) * pixels + x, 1, 3);
                         for (int k = 0; k < 8; k++) _mm256_storeu_ps(first + k * pixels + x, r[k]);
                     }
                 }
