@@ -24,48 +24,45 @@ extension Winograd {
                 let (near, far) = (g0 * twentyFourth + g2 * sixth, g1 * twelfth)
                 return [0.25 * g0, -outer - middle, middle - outer, near + far, near - far, g2]
             }
-            // The taps first, regrouped as `[9, depthChannels, panels · 16]` (tap `k` of kernel
-            // column `j` at depth `p`, flipped if asked, zeros past the columns), so that the 16
-            // kernels of a panel's row are one vector per tap.
-            let panels = (columns + width - 1) / width
-            let paddedColumns = panels * width
-            var regrouped = Tensor(shape: [9 * depthChannels * paddedColumns])
-            let taps = regrouped.mutablePointer
-            for o in 0..<outChannels {
-                for c in 0..<inChannels {
-                    let (column, p) = flipped ? (c, o) : (o, c)
-                    let g = w + (o * inChannels + c) * 9
-                    for k in 0..<9 { taps[((flipped ? 8 - k : k) * depthChannels + p) * paddedColumns + column] = g[k] }
-                }
-            }
             // A panel's row (16 columns of one depth channel) of all 36 positions at a time; the
-            // panels split across the cores.
+            // panels split across the cores. The row's 16 kernels are first gathered into `taps`,
+            // `[9, 16]` (tap `k` of column `j`, flipped if asked, zeros past the columns), so that
+            // each tap of the 16 kernels is one vector.
+            let panels = (columns + width - 1) / width
             Parallel.forEach(panels, grain: 1) { range in
-                for q in range {
-                    for p in 0..<depth {
-                        let row = u + (q * depth + p) * width
-                        guard p < depthChannels else {
-                            for xi in 0..<36 { UnsafeMutableRawPointer(row + xi * positionSize).storeBytes(of: Lanes(), as: Lanes.self) }
-                            continue
-                        }
-                        @inline(__always) func tap(_ i: Int, _ j: Int) -> Lanes {
-                            UnsafeRawPointer(taps + ((3 * i + j) * depthChannels + p) * paddedColumns + q * width)
-                                .loadUnaligned(as: Lanes.self)
-                        }
-                        // G g: six rows of three (G down each kernel column).
-                        let down = (along(tap(0, 0), tap(1, 0), tap(2, 0)), along(tap(0, 1), tap(1, 1), tap(2, 1)),
-                                    along(tap(0, 2), tap(1, 2), tap(2, 2)))
-                        for a in 0..<6 {
-                            // G along each row of G g.
-                            let values = along(down.0[a], down.1[a], down.2[a])
-                            for b in 0..<6 {
-                                UnsafeMutableRawPointer(row + (6 * a + b) * positionSize).storeBytes(of: values[b], as: Lanes.self)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 9 * width) { buffer in
+                    let taps = buffer.baseAddress!
+                    for q in range {
+                        let count = min(width, columns - q * width)
+                        for p in 0..<depth {
+                            let row = u + (q * depth + p) * width
+                            guard p < depthChannels else {
+                                for xi in 0..<36 { UnsafeMutableRawPointer(row + xi * positionSize).storeBytes(of: Lanes(), as: Lanes.self) }
+                                continue
+                            }
+                            if count < width { buffer.initialize(repeating: 0) }
+                            for j in 0..<count {
+                                let (o, c) = flipped ? (p, q * width + j) : (q * width + j, p)
+                                let g = w + (o * inChannels + c) * 9
+                                for k in 0..<9 { taps[(flipped ? 8 - k : k) * width + j] = g[k] }
+                            }
+                            @inline(__always) func tap(_ i: Int, _ j: Int) -> Lanes {
+                                UnsafeRawPointer(taps + (3 * i + j) * width).loadUnaligned(as: Lanes.self)
+                            }
+                            // G g: six rows of three (G down each kernel column).
+                            let down = (along(tap(0, 0), tap(1, 0), tap(2, 0)), along(tap(0, 1), tap(1, 1), tap(2, 1)),
+                                        along(tap(0, 2), tap(1, 2), tap(2, 2)))
+                            for a in 0..<6 {
+                                // G along each row of G g.
+                                let values = along(down.0[a], down.1[a], down.2[a])
+                                for b in 0..<6 {
+                                    UnsafeMutableRawPointer(row + (6 * a + b) * positionSize).storeBytes(of: values[b], as: Lanes.self)
+                                }
                             }
                         }
                     }
                 }
             }
-            withExtendedLifetime(regrouped) {}
             return result
         }
     }
