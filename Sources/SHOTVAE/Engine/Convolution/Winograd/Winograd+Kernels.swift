@@ -33,14 +33,15 @@ extension Winograd {
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: 9 * width) { buffer in
                     let taps = buffer.baseAddress!
                     for q in range {
+                        // A last panel of fewer columns leaves the rest of `taps` at zero.
                         let count = min(width, columns - q * width)
+                        if count < width { buffer.initialize(repeating: 0) }
                         for p in 0..<depth {
                             let row = u + (q * depth + p) * width
                             guard p < depthChannels else {
                                 for xi in 0..<36 { UnsafeMutableRawPointer(row + xi * positionSize).storeBytes(of: Lanes(), as: Lanes.self) }
                                 continue
                             }
-                            if count < width { buffer.initialize(repeating: 0) }
                             for j in 0..<count {
                                 let (o, c) = flipped ? (p, q * width + j) : (q * width + j, p)
                                 let g = w + (o * inChannels + c) * 9
